@@ -1,0 +1,94 @@
+import { randomUUID, verify as verifySignature } from 'node:crypto';
+import { roles, type AccessTokenClaims, type AccessTokens, type Role } from '@tessera/api';
+import { SignJWT } from 'jose';
+import type { SigningKeys } from './keys.js';
+
+export interface AccessTokenOptions {
+  keys: SigningKeys;
+  issuer: string;
+  audience: string;
+  ttlSeconds: number;
+  now?: () => number;
+}
+
+/** RFC 9068's media type for JWT access tokens; a token without it is not ours. */
+const TOKEN_TYPE = 'at+jwt';
+const BASE64URL = /^[A-Za-z0-9_-]+$/;
+/** Header parameters that would let a token pick its own key; we never honour them. */
+const FORBIDDEN_HEADERS = ['jwk', 'jku', 'x5u', 'x5c', 'crit'];
+const CLOCK_SKEW_SECONDS = 5;
+
+/**
+ * EdDSA access tokens. Signing goes through jose; verification uses node:crypto directly,
+ * synchronously: jose's WebCrypto path would queue every signed-in request behind argon2
+ * hashes on the libuv pool (see STACK-NOTES). The checks follow RFC 8725: one algorithm,
+ * keys only from our own set by `kid`, and `typ`, `iss`, `aud`, `exp` all required.
+ */
+export function createAccessTokens(options: AccessTokenOptions): AccessTokens {
+  const { keys, issuer, audience, ttlSeconds } = options;
+  const nowSeconds = () => Math.floor((options.now?.() ?? Date.now()) / 1000);
+
+  return {
+    ttlSeconds,
+
+    async sign({ sub, sid, role }) {
+      const iat = nowSeconds();
+      return new SignJWT({ role, sid })
+        .setProtectedHeader({ alg: 'EdDSA', kid: keys.kid, typ: TOKEN_TYPE })
+        .setIssuer(issuer)
+        .setAudience(audience)
+        .setSubject(sub)
+        .setIssuedAt(iat)
+        .setExpirationTime(iat + ttlSeconds)
+        .setJti(randomUUID())
+        .sign(keys.privateKey);
+    },
+
+    async verify(token) {
+      const parts = token.split('.');
+      if (parts.length !== 3 || !parts.every((p) => BASE64URL.test(p))) return undefined;
+      const [headerPart, payloadPart, signaturePart] = parts as [string, string, string];
+
+      const header = decodeJson(headerPart);
+      if (!header || header.alg !== 'EdDSA' || header.typ !== TOKEN_TYPE) return undefined;
+      if (FORBIDDEN_HEADERS.some((name) => name in header)) return undefined;
+      const key = typeof header.kid === 'string' ? keys.publicKeys.get(header.kid) : undefined;
+      if (!key) return undefined;
+
+      const signature = Buffer.from(signaturePart, 'base64url');
+      if (signature.length !== 64) return undefined;
+      const signed = Buffer.from(`${headerPart}.${payloadPart}`);
+      if (!verifySignature(null, signed, key, signature)) return undefined;
+
+      const claims = decodeJson(payloadPart);
+      return claims ? checkClaims(claims, issuer, audience, nowSeconds()) : undefined;
+    },
+  };
+}
+
+function checkClaims(
+  claims: Record<string, unknown>,
+  issuer: string,
+  audience: string,
+  now: number,
+): AccessTokenClaims | undefined {
+  const { iss, aud, exp, nbf, sub, sid, role } = claims;
+  if (iss !== issuer) return undefined;
+  if (!(aud === audience || (Array.isArray(aud) && aud.includes(audience)))) return undefined;
+  if (typeof exp !== 'number' || exp + CLOCK_SKEW_SECONDS <= now) return undefined;
+  if (nbf !== undefined && (typeof nbf !== 'number' || nbf - CLOCK_SKEW_SECONDS > now)) return undefined;
+  if (typeof sub !== 'string' || typeof sid !== 'string') return undefined;
+  if (!roles.includes(role as Role)) return undefined;
+  return { sub, sid, role: role as Role };
+}
+
+function decodeJson(part: string): Record<string, unknown> | undefined {
+  try {
+    const value: unknown = JSON.parse(Buffer.from(part, 'base64url').toString('utf8'));
+    return typeof value === 'object' && value !== null && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}

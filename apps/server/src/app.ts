@@ -1,0 +1,130 @@
+import { existsSync } from 'node:fs';
+import { appRouter, type Context, type Deps } from '@tessera/api';
+import {
+  createStores,
+  createTransact,
+  isDatabaseUnavailable,
+  migrateToLatest,
+  migrationsApplied,
+  openDatabase,
+  type DatabaseHandle,
+} from '@tessera/db';
+import { fastifyTRPCPlugin, type FastifyTRPCPluginOptions } from '@trpc/server/adapters/fastify';
+import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
+import { sql } from 'kysely';
+import { createAccessTokens } from './access-tokens.js';
+import type { Config } from './config.js';
+import { loadSigningKeys } from './keys.js';
+import { createPasswordHasher } from './password-hasher.js';
+import { registerRest } from './rest.js';
+import { registerSecurity } from './security.js';
+import { registerWeb } from './web.js';
+
+export interface AppOverrides {
+  /** An already open database (tests); otherwise one is opened from the config. */
+  database?: DatabaseHandle;
+  /** A clock for tests that travel in time. */
+  now?: () => number;
+}
+
+/** Largest request body we read; anything bigger is answered 413 before it is parsed. */
+const BODY_LIMIT_BYTES = 64 * 1024;
+
+/**
+ * Builds the whole server: database, keys, ports, tRPC at /trpc and the operational
+ * endpoints. It never listens (main.ts does); everything it opens closes in `onClose`.
+ */
+export async function buildApp(config: Config, overrides: AppOverrides = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: {
+      level: config.logLevel,
+      redact: {
+        paths: ['req.headers.authorization', 'req.headers.cookie', '*.password', '*.refreshToken', '*.token'],
+        censor: '[redacted]',
+      },
+    },
+    trustProxy: config.trustProxy,
+    bodyLimit: BODY_LIMIT_BYTES,
+  });
+
+  const database = overrides.database ?? (await openDatabase(config.database));
+  app.addHook('onClose', () => database.close());
+  if (config.migrateOnStart) await migrateToLatest(database.db);
+
+  const keys = await loadSigningKeys(config.jwt);
+  const now = overrides.now ?? Date.now;
+  const deps: Deps = {
+    stores: createStores(database.db),
+    transact: createTransact(database.db),
+    hasher: createPasswordHasher(config.argon2),
+    accessTokens: createAccessTokens({
+      keys,
+      issuer: config.jwt.issuer,
+      audience: config.jwt.audience,
+      ttlSeconds: config.jwt.accessTtlSeconds,
+      now,
+    }),
+    clock: { now: () => new Date(now()) },
+    settings: config.auth,
+    isUnavailable: isDatabaseUnavailable,
+  };
+  app.decorate('deps', deps);
+
+  await registerSecurity(app, config);
+
+  await app.register(fastifyTRPCPlugin, {
+    prefix: '/trpc',
+    trpcOptions: {
+      router: appRouter,
+      createContext: ({ req }: { req: FastifyRequest }): Context => ({ deps, request: requestInfo(req) }),
+      onError({ error, path }) {
+        if (error.code === 'INTERNAL_SERVER_ERROR')
+          app.log.error({ err: error.cause ?? error, path }, 'procedure failed');
+      },
+    } satisfies FastifyTRPCPluginOptions<typeof appRouter>['trpcOptions'],
+  });
+
+  await registerRest(app, deps);
+
+  app.get('/healthz', async () => ({ status: 'ok' }));
+  app.get('/readyz', async (_request, reply) => {
+    try {
+      await sql`select 1`.execute(database.db);
+      if (!(await migrationsApplied(database.db)))
+        return reply.code(503).send({ status: 'migrations pending' });
+      return { status: 'ready', database: database.engine };
+    } catch {
+      return reply.code(503).send({ status: 'database unavailable' });
+    }
+  });
+  app.get('/.well-known/jwks.json', async (_request, reply) => {
+    reply.header('Cache-Control', 'public, max-age=300');
+    return keys.jwks;
+  });
+
+  const webDist = config.webDist ?? defaultWebDist();
+  if (webDist && existsSync(webDist)) await registerWeb(app, webDist);
+
+  return app;
+}
+
+function requestInfo(req: FastifyRequest): Context['request'] {
+  return {
+    // req.ip honours X-Forwarded-For only when TRUST_PROXY says so.
+    ip: req.ip ?? null,
+    userAgent: req.headers['user-agent']?.slice(0, 512) ?? null,
+    authorization: req.headers.authorization,
+  };
+}
+
+/** The web app's production build, next to this app in the monorepo. */
+function defaultWebDist(): string | undefined {
+  const url = new URL('../../web/dist', import.meta.url);
+  return url.protocol === 'file:' ? url.pathname : undefined;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    deps: Deps;
+  }
+}

@@ -1,0 +1,128 @@
+import { resolve } from 'node:path';
+import { z } from 'zod';
+
+const bool = (fallback: boolean) =>
+  z
+    .enum(['true', 'false', '1', '0'])
+    .optional()
+    .transform((v) => (v === undefined ? fallback : v === 'true' || v === '1'));
+
+const int = (fallback: number, min: number, max: number) =>
+  z.coerce
+    .number()
+    .int()
+    .min(min)
+    .max(max)
+    .optional()
+    .transform((v) => v ?? fallback);
+
+const url = (protocols: RegExp) =>
+  z
+    .string()
+    .url()
+    .refine((v) => protocols.test(new URL(v).protocol), 'has an unsupported protocol')
+    .optional();
+
+/** Every environment variable Tessera reads, with its default. Nothing else reads process.env. */
+const envSchema = z.object({
+  PORT: int(3000, 0, 65535),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  PUBLIC_URL: z.string().url().optional(),
+  DATA_DIR: z.string().min(1).default('./data'),
+  DATABASE_URL: url(/^postgres(ql)?:$/),
+  DATABASE_POOL_MAX: int(10, 1, 200),
+  SMTP_URL: url(/^smtps?:$/),
+  MAIL_FROM: z.string().min(3).default('Tessera <no-reply@localhost>'),
+  JWT_PRIVATE_KEY: z.string().optional(),
+  JWT_PREVIOUS_PUBLIC_KEY: z.string().optional(),
+  JWT_ISSUER: z.string().optional(),
+  JWT_AUDIENCE: z.string().min(1).default('tessera'),
+  REDIS_URL: url(/^rediss?:$/),
+  ADMIN_EMAIL: z.string().trim().toLowerCase().pipe(z.email()).optional(),
+  ADMIN_PASSWORD: z.string().optional(),
+  TRUST_PROXY: z.string().default('false'),
+  CORS_ORIGINS: z.string().default(''),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  MIGRATE_ON_START: bool(true),
+  ACCESS_TOKEN_TTL_SECONDS: int(900, 30, 86_400),
+  REFRESH_TOKEN_TTL_SECONDS: int(30 * 86_400, 60, 365 * 86_400),
+  REFRESH_REUSE_GRACE_SECONDS: int(10, 0, 10),
+  RESET_TOKEN_TTL_SECONDS: int(1800, 60, 86_400),
+  PASSWORD_MIN_LENGTH: int(15, 8, 256),
+  ARGON2_MEMORY_KIB: int(19_456, 8_192, 1_048_576),
+  ARGON2_TIME_COST: int(2, 1, 20),
+  ARGON2_PARALLELISM: int(1, 1, 16),
+  ARGON2_MAX_CONCURRENCY: int(2, 1, 64),
+  WEB_DIST: z.string().optional(),
+});
+
+export type Config = ReturnType<typeof parseConfig>;
+
+/** Thrown for a bad setting; the message names each offending variable. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Reads and validates the settings once; a bad value stops start-up naming the variable. */
+export function parseConfig(env: Record<string, string | undefined> = process.env) {
+  // An empty variable means "not set", as in most deployment tools.
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = envSchema.safeParse(present);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  const e = parsed.data;
+  if (e.ADMIN_EMAIL && !e.ADMIN_PASSWORD)
+    throw new ConfigError('Invalid configuration:\n  ADMIN_PASSWORD: required when ADMIN_EMAIL is set');
+  const publicUrl = (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, '');
+  const dataDir = resolve(e.DATA_DIR);
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    publicUrl,
+    dataDir,
+    database: { url: e.DATABASE_URL, dataDir: resolve(dataDir, 'pglite'), poolMax: e.DATABASE_POOL_MAX },
+    migrateOnStart: e.MIGRATE_ON_START,
+    mail: { smtpUrl: e.SMTP_URL, from: e.MAIL_FROM, dir: resolve(dataDir, 'mail') },
+    jwt: {
+      privateKeyPem: e.JWT_PRIVATE_KEY,
+      previousPublicKeyPem: e.JWT_PREVIOUS_PUBLIC_KEY,
+      keyFile: resolve(dataDir, 'jwt-ed25519.pem'),
+      issuer: e.JWT_ISSUER ?? publicUrl,
+      audience: e.JWT_AUDIENCE,
+      accessTtlSeconds: e.ACCESS_TOKEN_TTL_SECONDS,
+    },
+    auth: {
+      passwordMinLength: e.PASSWORD_MIN_LENGTH,
+      refreshTokenTtlSeconds: e.REFRESH_TOKEN_TTL_SECONDS,
+      refreshReuseGraceSeconds: e.REFRESH_REUSE_GRACE_SECONDS,
+      resetTokenTtlSeconds: e.RESET_TOKEN_TTL_SECONDS,
+    },
+    argon2: {
+      memoryCost: e.ARGON2_MEMORY_KIB,
+      timeCost: e.ARGON2_TIME_COST,
+      parallelism: e.ARGON2_PARALLELISM,
+      maxConcurrency: e.ARGON2_MAX_CONCURRENCY,
+    },
+    redisUrl: e.REDIS_URL,
+    admin:
+      e.ADMIN_EMAIL && e.ADMIN_PASSWORD ? { email: e.ADMIN_EMAIL, password: e.ADMIN_PASSWORD } : undefined,
+    trustProxy: parseTrustProxy(e.TRUST_PROXY),
+    corsOrigins: e.CORS_ORIGINS.split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+    logLevel: e.LOG_LEVEL,
+    webDist: e.WEB_DIST,
+  };
+}
+
+/** Fastify's `trustProxy`: false, true, or a list of addresses/CIDRs. */
+function parseTrustProxy(value: string): boolean | string[] {
+  if (value === 'false' || value === '0') return false;
+  if (value === 'true' || value === '1') return true;
+  return value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+}

@@ -1,0 +1,63 @@
+import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { calculateJwkThumbprint, exportJWK, type JWK } from 'jose';
+
+export interface SigningKeys {
+  /** Signs new tokens. */
+  privateKey: KeyObject;
+  kid: string;
+  /** Every key a token may be verified with, by kid: the current one and a previous one. */
+  publicKeys: Map<string, KeyObject>;
+  /** The JSON Web Key Set served at /.well-known/jwks.json. */
+  jwks: { keys: JWK[] };
+}
+
+export interface KeySource {
+  privateKeyPem?: string | undefined;
+  previousPublicKeyPem?: string | undefined;
+  /** Where a generated key is kept when no PEM is configured. */
+  keyFile: string;
+}
+
+/**
+ * The Ed25519 signing key: from JWT_PRIVATE_KEY when set, otherwise generated once and kept
+ * in the data folder (owner-only) so tokens survive restarts. A previous public key stays
+ * verifiable (and published) during a rotation.
+ */
+export async function loadSigningKeys(source: KeySource): Promise<SigningKeys> {
+  const privateKey = createPrivateKey(source.privateKeyPem ?? readOrCreateKeyFile(source.keyFile));
+  if (privateKey.asymmetricKeyType !== 'ed25519')
+    throw new Error('JWT_PRIVATE_KEY must be an Ed25519 private key (PKCS8 PEM)');
+  const keys = [createPublicKey(privateKey)];
+  if (source.previousPublicKeyPem) {
+    const previous = createPublicKey(source.previousPublicKeyPem);
+    if (previous.asymmetricKeyType !== 'ed25519')
+      throw new Error('JWT_PREVIOUS_PUBLIC_KEY must be an Ed25519 public key (PEM)');
+    keys.push(previous);
+  }
+  const publicKeys = new Map<string, KeyObject>();
+  const jwks: JWK[] = [];
+  for (const key of keys) {
+    const jwk = await exportJWK(key);
+    const kid = await calculateJwkThumbprint(jwk);
+    publicKeys.set(kid, key);
+    jwks.push({ ...jwk, kid, alg: 'EdDSA', use: 'sig' });
+  }
+  const kid = jwks[0]!.kid!;
+  return { privateKey, kid, publicKeys, jwks: { keys: jwks } };
+}
+
+function readOrCreateKeyFile(file: string): string {
+  if (existsSync(file)) return readFileSync(file, 'utf8');
+  mkdirSync(dirname(file), { recursive: true });
+  const { privateKey } = generateKeyPairSync('ed25519');
+  const pem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+  try {
+    // 'wx': if another process created it meanwhile, keep theirs.
+    writeFileSync(file, pem, { mode: 0o600, flag: 'wx' });
+    return pem;
+  } catch {
+    return readFileSync(file, 'utf8');
+  }
+}

@@ -1,0 +1,21 @@
+import type { Deps, SessionRecord, UserRecord } from './ports.js';
+
+/** What the transport tells us about the caller. */
+export interface RequestInfo {
+  ip: string | null;
+  userAgent: string | null;
+  /** The raw `Authorization` header, if any. */
+  authorization: string | undefined;
+}
+
+/** The tRPC context: the ports and the request. Built per request by the server. */
+export interface Context {
+  deps: Deps;
+  request: RequestInfo;
+}
+
+/** The signed-in caller: a live session and its (fresh, not-disabled) user. */
+export interface Actor {
+  user: UserRecord;
+  session: SessionRecord;
+}

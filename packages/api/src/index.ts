@@ -1,0 +1,17 @@
+import type { inferRouterInputs, inferRouterOutputs } from '@trpc/server';
+import type { AppRouter } from './routers/root.js';
+
+/** Inputs of every procedure, e.g. `RouterInputs['auth']['login']`. */
+export type RouterInputs = inferRouterInputs<AppRouter>;
+/** Outputs of every procedure, e.g. `RouterOutputs['users']['me']`. */
+export type RouterOutputs = inferRouterOutputs<AppRouter>;
+
+export { appRouter, type AppRouter } from './routers/root.js';
+export { createCallerFactory, type FlatFieldErrors, type Meta } from './trpc.js';
+export type { Actor, Context, RequestInfo } from './context.js';
+export * from './ports.js';
+export * from './schemas/index.js';
+export { can, type Action, type Subject } from './policy.js';
+export { passwordProblem, PASSWORD_MAX_LENGTH } from './password-policy.js';
+export { hashToken, newOpaqueToken } from './secrets.js';
+export { toUser } from './services/user-view.js';

@@ -1,0 +1,11 @@
+import { router } from '../trpc.js';
+import { authRouter } from './auth.js';
+import { usersRouter } from './users.js';
+
+/** The whole API: every procedure Tessera serves over tRPC and REST. */
+export const appRouter = router({
+  auth: authRouter,
+  users: usersRouter,
+});
+
+export type AppRouter = typeof appRouter;

@@ -1,0 +1,150 @@
+import type { RequestInfo } from '../context.js';
+import { emailTaken, fieldError, invalidCredentials, invalidRefreshToken } from '../errors.js';
+import { passwordProblem } from '../password-policy.js';
+import { EmailTakenError, type Deps } from '../ports.js';
+import type { AuthResult, LoginInput, RegisterInput } from '../schemas/auth.js';
+import { hashToken, newOpaqueToken } from '../secrets.js';
+import { authResult, startSession } from './sessions.js';
+
+/** Refuses a password the policy forbids, naming the reason on the given field. */
+export function assertPasswordAllowed(deps: Deps, field: string, password: string, email?: string) {
+  const problem = passwordProblem(password, { minLength: deps.settings.passwordMinLength }, email);
+  if (problem) throw fieldError(field, problem);
+}
+
+/** Creates an account with role `user` and signs it in. */
+export async function register(deps: Deps, request: RequestInfo, input: RegisterInput): Promise<AuthResult> {
+  assertPasswordAllowed(deps, 'password', input.password, input.email);
+  // Cheap early answer for the common case; the unique index settles races.
+  if (await deps.stores.users.findByEmail(input.email)) throw emailTaken();
+  const passwordHash = await deps.hasher.hash(input.password);
+  try {
+    return await deps.transact(async (stores) => {
+      const user = await stores.users.insert({
+        email: input.email,
+        name: input.name,
+        passwordHash,
+        role: 'user',
+      });
+      await stores.audit.record({
+        actorId: user.id,
+        action: 'auth.register',
+        targetId: user.id,
+        ip: request.ip,
+        userAgent: request.userAgent,
+      });
+      return startSession(deps, stores, user, request);
+    });
+  } catch (error) {
+    if (error instanceof EmailTakenError) throw emailTaken();
+    throw error;
+  }
+}
+
+/**
+ * Signs in with email and password. Every failure gives the same answer, and an unknown
+ * email still costs one argon2 verify (against a dummy hash) so timing does not tell.
+ */
+export async function login(deps: Deps, request: RequestInfo, input: LoginInput): Promise<AuthResult> {
+  const user = await deps.stores.users.findByEmail(input.email);
+  const passwordOk = await deps.hasher.verify(user?.passwordHash ?? (await dummyHash(deps)), input.password);
+  if (!user || !user.passwordHash || !passwordOk || user.disabledAt) {
+    await deps.transact(async (stores) => {
+      if (user) await stores.users.recordLoginFailure(user.id);
+      await stores.audit.record({
+        actorId: null,
+        action: 'auth.login.failure',
+        targetId: user?.id ?? null,
+        ip: request.ip,
+        userAgent: request.userAgent,
+      });
+    });
+    throw invalidCredentials();
+  }
+  const rehash = deps.hasher.needsRehash(user.passwordHash)
+    ? await deps.hasher.hash(input.password)
+    : undefined;
+  return deps.transact(async (stores) => {
+    if (rehash) await stores.users.setPasswordHash(user.id, rehash);
+    const signedIn = await stores.users.recordLoginSuccess(user.id, deps.clock.now());
+    await stores.audit.record({
+      actorId: user.id,
+      action: 'auth.login',
+      targetId: user.id,
+      ip: request.ip,
+      userAgent: request.userAgent,
+    });
+    return startSession(deps, stores, signedIn, request);
+  });
+}
+
+/**
+ * Rotates a refresh token. A token rotated less than the grace period ago is still honoured
+ * (two tabs refreshing at once); one rotated longer ago is a replay: the session is revoked.
+ */
+export async function refresh(deps: Deps, presented: string, attempt = 1): Promise<AuthResult> {
+  const presentedHash = hashToken(presented);
+  const now = deps.clock.now();
+  const session = await deps.stores.sessions.findByTokenHash(presentedHash);
+  if (!session || session.revokedAt || session.expiresAt <= now) throw invalidRefreshToken();
+
+  const next = newOpaqueToken();
+  const nextHash = hashToken(next);
+  let rotated: boolean;
+  if (session.refreshTokenHash === presentedHash) {
+    rotated = await deps.stores.sessions.rotate(session.id, presentedHash, nextHash, now);
+  } else {
+    const rotatedAgoMs = now.getTime() - (session.rotatedAt?.getTime() ?? 0);
+    if (rotatedAgoMs > deps.settings.refreshReuseGraceSeconds * 1000) {
+      await deps.transact(async (stores) => {
+        await stores.sessions.revoke(session.id, now);
+        await stores.audit.record({
+          actorId: null,
+          action: 'auth.refresh.reuse',
+          targetId: session.userId,
+          ip: null,
+          userAgent: null,
+          metadata: { sessionId: session.id },
+        });
+      });
+      throw invalidRefreshToken();
+    }
+    rotated = await deps.stores.sessions.reissue(session.id, presentedHash, nextHash, now);
+  }
+  if (!rotated) {
+    // Another request rotated this very token a moment ago: retry through the grace path.
+    if (attempt >= 3) throw invalidRefreshToken();
+    return refresh(deps, presented, attempt + 1);
+  }
+  const live = await deps.stores.sessions.findLive(session.id, now);
+  if (!live || live.user.disabledAt) throw invalidRefreshToken();
+  return authResult(deps, live.user, session.id, next);
+}
+
+/** Ends the session a refresh token belongs to. Unknown tokens are fine: the answer is the same. */
+export async function logout(deps: Deps, request: RequestInfo, presented: string): Promise<void> {
+  const session = await deps.stores.sessions.findByTokenHash(hashToken(presented));
+  if (!session || session.revokedAt) return;
+  await deps.transact(async (stores) => {
+    await stores.sessions.revoke(session.id, deps.clock.now());
+    await stores.audit.record({
+      actorId: session.userId,
+      action: 'auth.logout',
+      targetId: session.userId,
+      ip: request.ip,
+      userAgent: request.userAgent,
+    });
+  });
+}
+
+const dummyHashes = new WeakMap<Deps['hasher'], Promise<string>>();
+
+/** A hash of a random password made with the live parameters, computed once per hasher. */
+function dummyHash(deps: Deps): Promise<string> {
+  let hash = dummyHashes.get(deps.hasher);
+  if (!hash) {
+    hash = deps.hasher.hash(newOpaqueToken());
+    dummyHashes.set(deps.hasher, hash);
+  }
+  return hash;
+}

@@ -1,0 +1,99 @@
+import { initTRPC } from '@trpc/server';
+import { z, ZodError } from 'zod';
+import type { Actor, Context } from './context.js';
+import { databaseUnavailable, FieldRuleError, notSignedIn } from './errors.js';
+
+/**
+ * Procedure metadata: the REST twin of each procedure (read by trpc-to-openapi). Declared
+ * here rather than imported so the client's bundled types never depend on the generator.
+ */
+export interface Meta {
+  openapi?: {
+    method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
+    path: `/${string}`;
+    summary?: string;
+    description?: string;
+    tags?: string[];
+    protect?: boolean;
+    successDescription?: string;
+    errorResponses?: number[] | Record<number, string>;
+  };
+}
+
+const t = initTRPC
+  .context<Context>()
+  .meta<Meta>()
+  .create({
+    // Never ship stacks, whatever NODE_ENV says.
+    isDev: false,
+    errorFormatter({ shape, error }) {
+      if (error.code === 'INTERNAL_SERVER_ERROR') {
+        // The original message may carry SQL or driver text: clients get a fixed one.
+        return { ...shape, message: 'Internal server error', data: { ...shape.data, stack: undefined } };
+      }
+      const zodError = flatFieldErrors(error.cause);
+      return {
+        ...shape,
+        message: error.cause instanceof ZodError ? firstIssueMessage(error.cause) : shape.message,
+        data: {
+          ...shape.data,
+          stack: undefined,
+          zodError,
+          fieldErrors: zodError?.fieldErrors ?? null,
+        },
+      };
+    },
+  });
+
+/** zod's flattened errors as a plain type, so client typings never pull in zod's internals. */
+export interface FlatFieldErrors {
+  formErrors: string[];
+  fieldErrors: Record<string, string[] | undefined>;
+}
+
+function flatFieldErrors(cause: unknown): FlatFieldErrors | null {
+  if (cause instanceof ZodError) return z.flattenError(cause);
+  if (cause instanceof FieldRuleError)
+    return { formErrors: [], fieldErrors: { [cause.field]: [cause.message] } };
+  return null;
+}
+
+function firstIssueMessage(error: ZodError): string {
+  const issue = error.issues[0];
+  if (!issue) return 'Invalid input';
+  const path = issue.path.join('.');
+  return path ? `${path}: ${issue.message}` : issue.message;
+}
+
+export const router = t.router;
+export const createCallerFactory = t.createCallerFactory;
+
+/** Turns "database unreachable" into 503 for every procedure, whatever store failed. */
+const unavailableAs503 = t.middleware(async ({ ctx, next }) => {
+  const result = await next();
+  if (!result.ok && ctx.deps.isUnavailable(result.error.cause)) throw databaseUnavailable();
+  return result;
+});
+
+/** For anyone, signed in or not. */
+export const publicProcedure = t.procedure.use(unavailableAs503);
+
+/**
+ * For a signed-in caller. Beyond the token's signature and expiry, the session must still
+ * be live and its user enabled: revocation, disabling and deletion take effect at once.
+ */
+export const protectedProcedure = publicProcedure.use(async ({ ctx, next }) => {
+  const actor = await authenticate(ctx);
+  if (!actor) throw notSignedIn();
+  return next({ ctx: { actor } });
+});
+
+async function authenticate({ deps, request }: Context): Promise<Actor | undefined> {
+  const match = /^Bearer ([A-Za-z0-9._~+/=-]+)$/.exec(request.authorization ?? '');
+  if (!match?.[1]) return undefined;
+  const claims = await deps.accessTokens.verify(match[1]);
+  if (!claims) return undefined;
+  const live = await deps.stores.sessions.findLive(claims.sid, deps.clock.now());
+  if (!live || live.user.id !== claims.sub || live.user.disabledAt) return undefined;
+  return live;
+}

@@ -1,0 +1,79 @@
+import type { ColumnType, Generated } from 'kysely';
+
+type Timestamp = ColumnType<Date, Date | string, Date | string>;
+type CreatedAt = ColumnType<Date, Date | string | undefined, never>;
+type UpdatedAt = ColumnType<Date, Date | string | undefined, Date | string>;
+
+/** The tables of DESIGN.md's data model, as Kysely sees them. */
+export interface Database {
+  users: UsersTable;
+  sessions: SessionsTable;
+  one_time_tokens: OneTimeTokensTable;
+  email_outbox: EmailOutboxTable;
+  audit_events: AuditEventsTable;
+}
+
+export interface UsersTable {
+  id: Generated<string>;
+  email: string;
+  name: string;
+  password_hash: string | null;
+  role: 'admin' | 'manager' | 'user';
+  email_verified_at: Timestamp | null;
+  disabled_at: Timestamp | null;
+  failed_login_count: Generated<number>;
+  locked_until: Timestamp | null;
+  last_login_at: Timestamp | null;
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
+}
+
+export interface SessionsTable {
+  id: Generated<string>;
+  user_id: string;
+  refresh_token_hash: string;
+  previous_token_hash: string | null;
+  rotated_at: Timestamp | null;
+  user_agent: string | null;
+  ip: string | null;
+  created_at: CreatedAt;
+  last_used_at: UpdatedAt;
+  expires_at: Timestamp;
+  revoked_at: Timestamp | null;
+}
+
+export interface OneTimeTokensTable {
+  id: Generated<string>;
+  purpose: 'password_reset' | 'email_verification' | 'invite';
+  user_id: string;
+  token_hash: string;
+  expires_at: Timestamp;
+  used_at: Timestamp | null;
+  created_at: CreatedAt;
+}
+
+export interface EmailOutboxTable {
+  id: Generated<string>;
+  recipient: string;
+  subject: string;
+  /** The text and HTML bodies; encrypted (AES-256-GCM) when they carry a live token. */
+  body: string | null;
+  body_encrypted: Generated<boolean>;
+  status: Generated<'pending' | 'sent' | 'failed'>;
+  attempts: Generated<number>;
+  next_attempt_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  last_error: string | null;
+  created_at: CreatedAt;
+  sent_at: Timestamp | null;
+}
+
+export interface AuditEventsTable {
+  id: Generated<string>;
+  actor_id: string | null;
+  action: string;
+  target_id: string | null;
+  ip: string | null;
+  user_agent: string | null;
+  at: CreatedAt;
+  metadata: ColumnType<Record<string, unknown>, string | undefined, never>;
+}

@@ -1,0 +1,75 @@
+import { mkdirSync } from 'node:fs';
+import { PGlite } from '@electric-sql/pglite';
+import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
+import { createPgConfig } from '@electric-sql/pglite/node-postgres';
+import { Kysely, PostgresDialect } from 'kysely';
+import pg from 'pg';
+import type { Database } from './database.js';
+
+export interface DatabaseOptions {
+  /** `postgres://…`: use a pg Pool. Unset: embedded PGlite. */
+  url?: string | undefined;
+  /** Where PGlite keeps its files; `memory://` for a throw-away database. */
+  dataDir: string;
+  /** Pool size for PostgreSQL. */
+  poolMax?: number;
+}
+
+export interface DatabaseHandle {
+  db: Kysely<Database>;
+  engine: 'postgres' | 'pglite';
+  /** Closes the pool and, for PGlite, the database itself. */
+  close(): Promise<void>;
+}
+
+/** Opens the database DESIGN.md asks for: PostgreSQL when a URL is given, PGlite otherwise. */
+export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHandle> {
+  if (options.url) {
+    const pool = new pg.Pool({
+      connectionString: options.url,
+      max: options.poolMax ?? 10,
+      connectionTimeoutMillis: 5_000,
+    });
+    // Without a listener, an idle connection dropped by a restart would crash the process.
+    pool.on('error', () => {});
+    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    return { db, engine: 'postgres', close: () => db.destroy() };
+  }
+  if (!options.dataDir.startsWith('memory://')) mkdirSync(options.dataDir, { recursive: true });
+  const pglite = await PGlite.create(options.dataDir, { extensions: { pg_trgm } });
+  return fromPGlite(pglite, true);
+}
+
+/** Wraps an open PGlite (tests clone a migrated one) in Kysely with real `pg` result types. */
+export function fromPGlite(pglite: PGlite, ownsPGlite: boolean): DatabaseHandle {
+  const pool = new pg.Pool(createPgConfig(pglite) as pg.PoolConfig);
+  pool.on('error', () => {});
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  return {
+    db,
+    engine: 'pglite',
+    async close() {
+      await db.destroy();
+      if (ownsPGlite) await pglite.close();
+    },
+  };
+}
+
+/** Errors that mean "the database is not reachable right now" (they become 503, not 500). */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  for (let e = error; e instanceof Error; e = e.cause) {
+    const code = (e as { code?: unknown }).code;
+    if (
+      typeof code === 'string' &&
+      ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', '57P01', '57P03', '53300'].includes(code)
+    )
+      return true;
+    if (
+      /Connection terminated|timeout exceeded when trying to connect|Cannot use a pool after calling end/i.test(
+        e.message,
+      )
+    )
+      return true;
+  }
+  return false;
+}

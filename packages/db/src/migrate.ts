@@ -1,0 +1,26 @@
+import type { Kysely } from 'kysely';
+import { Migrator, type Migration, type MigrationProvider, type MigrationResultSet } from 'kysely/migration';
+import * as initialSchema from './migrations/2026-11-26-001-initial-schema.js';
+
+/** Every migration, by its dated name. Listed explicitly so bundling and `dist` need no fs scan. */
+const migrations: Record<string, Migration> = {
+  '2026-11-26-001-initial-schema': initialSchema,
+};
+
+const provider: MigrationProvider = { getMigrations: async () => migrations };
+
+/** Applies every pending migration; throws with the failing migration's name on error. */
+export async function migrateToLatest(db: Kysely<any>): Promise<MigrationResultSet> {
+  const result = await new Migrator({ db, provider }).migrateToLatest();
+  if (result.error) {
+    const failed = result.results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
+    throw new Error(`Migration ${failed} failed: ${String(result.error)}`, { cause: result.error });
+  }
+  return result;
+}
+
+/** True when every known migration has been applied (used by /readyz). */
+export async function migrationsApplied(db: Kysely<any>): Promise<boolean> {
+  const applied = await new Migrator({ db, provider }).getMigrations();
+  return applied.every((m) => m.executedAt !== undefined);
+}
