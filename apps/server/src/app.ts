@@ -14,6 +14,7 @@ import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import { sql } from 'kysely';
 import { createAccessTokens } from './access-tokens.js';
 import type { Config } from './config.js';
+import { ensureFirstAdmin } from './first-admin.js';
 import { loadSigningKeys } from './keys.js';
 import { createPasswordHasher } from './password-hasher.js';
 import { registerRest } from './rest.js';
@@ -69,6 +70,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     isUnavailable: isDatabaseUnavailable,
   };
   app.decorate('deps', deps);
+  if (config.admin) await ensureFirstAdmin(deps, config.admin);
 
   await registerSecurity(app, config);
 

@@ -1,4 +1,4 @@
-import type { Deps, SessionRecord, UserRecord } from './ports.js';
+import type { Deps, SessionRecord, UserRecord } from './ports/index.js';
 
 /** What the transport tells us about the caller. */
 export interface RequestInfo {

@@ -9,7 +9,7 @@ export type RouterOutputs = inferRouterOutputs<AppRouter>;
 export { appRouter, type AppRouter } from './routers/root.js';
 export { createCallerFactory, type FlatFieldErrors, type Meta } from './trpc.js';
 export type { Actor, Context, RequestInfo } from './context.js';
-export * from './ports.js';
+export * from './ports/index.js';
 export * from './schemas/index.js';
 export { can, type Action, type Subject } from './policy.js';
 export { passwordProblem, PASSWORD_MAX_LENGTH } from './password-policy.js';

@@ -1,7 +1,7 @@
 import type { RequestInfo } from '../context.js';
 import { emailTaken, fieldError, invalidCredentials, invalidRefreshToken } from '../errors.js';
 import { passwordProblem } from '../password-policy.js';
-import { EmailTakenError, type Deps } from '../ports.js';
+import { EmailTakenError, type Deps } from '../ports/index.js';
 import type { AuthResult, LoginInput, RegisterInput } from '../schemas/auth.js';
 import { hashToken, newOpaqueToken } from '../secrets.js';
 import { authResult, startSession } from './sessions.js';

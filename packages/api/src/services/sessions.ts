@@ -1,5 +1,5 @@
 import type { RequestInfo } from '../context.js';
-import type { Deps, Stores, UserRecord } from '../ports.js';
+import type { Deps, Stores, UserRecord } from '../ports/index.js';
 import type { AuthResult } from '../schemas/auth.js';
 import { hashToken, newOpaqueToken } from '../secrets.js';
 import { toUser } from './user-view.js';

@@ -1,4 +1,4 @@
-import type { UserRecord } from '../ports.js';
+import type { UserRecord } from '../ports/index.js';
 import type { User } from '../schemas/users.js';
 
 /** The public face of a user row: what `User` in DESIGN.md promises, and nothing else. */

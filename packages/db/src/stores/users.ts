@@ -79,6 +79,24 @@ export function userStore(db: Kysely<Database>): UserStore {
         .execute();
     },
 
+    async markEmailVerified(id, email, at) {
+      const result = await db
+        .updateTable('users')
+        .set({ email_verified_at: at, updated_at: at })
+        .where('id', '=', id)
+        .where('email', '=', email)
+        .executeTakeFirst();
+      return result.numUpdatedRows === 1n;
+    },
+
+    async clearLoginFailures(id) {
+      await db
+        .updateTable('users')
+        .set({ failed_login_count: 0, locked_until: null })
+        .where('id', '=', id)
+        .execute();
+    },
+
     async recordLoginSuccess(id, at) {
       const row = await db
         .updateTable('users')

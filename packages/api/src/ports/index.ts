@@ -1,0 +1,62 @@
+import type { Role } from '../schemas/users.js';
+import type { AuditStore } from './audit.js';
+import type { SessionStore } from './sessions.js';
+import type { UserStore } from './users.js';
+
+export * from './audit.js';
+export * from './sessions.js';
+export * from './users.js';
+
+/** Everything that reads or writes the database, bound to one connection or transaction. */
+export interface Stores {
+  users: UserStore;
+  sessions: SessionStore;
+  audit: AuditStore;
+}
+
+/** Runs `work` in one database transaction: all of its writes land, or none. */
+export type Transact = <T>(work: (stores: Stores) => Promise<T>) => Promise<T>;
+
+export interface PasswordHasher {
+  hash(password: string): Promise<string>;
+  verify(hash: string, password: string): Promise<boolean>;
+  /** True when `hash` was made with other parameters than the configured ones. */
+  needsRehash(hash: string): boolean;
+}
+
+export interface AccessTokenClaims {
+  sub: string;
+  sid: string;
+  role: Role;
+}
+
+export interface AccessTokens {
+  /** Seconds an access token lives. */
+  readonly ttlSeconds: number;
+  sign(claims: AccessTokenClaims): Promise<string>;
+  /** Verified claims, or undefined for any token we did not issue or that has expired. */
+  verify(token: string): Promise<AccessTokenClaims | undefined>;
+}
+
+export interface Clock {
+  now(): Date;
+}
+
+export interface AuthSettings {
+  passwordMinLength: number;
+  refreshTokenTtlSeconds: number;
+  /** How long a just-rotated refresh token is still accepted (two tabs refreshing at once). */
+  refreshReuseGraceSeconds: number;
+}
+
+/** The ports a request works with; the server builds them once and passes them in the context. */
+export interface Deps {
+  stores: Stores;
+  transact: Transact;
+  hasher: PasswordHasher;
+  accessTokens: AccessTokens;
+  clock: Clock;
+  settings: AuthSettings;
+  /** True for errors that mean the database cannot be reached (they become 503). */
+  isUnavailable(error: unknown): boolean;
+}

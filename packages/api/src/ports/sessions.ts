@@ -1,0 +1,40 @@
+import type { UserRecord } from './users.js';
+
+export interface SessionRecord {
+  id: string;
+  userId: string;
+  refreshTokenHash: string;
+  previousTokenHash: string | null;
+  rotatedAt: Date | null;
+  userAgent: string | null;
+  ip: string | null;
+  createdAt: Date;
+  lastUsedAt: Date;
+  expiresAt: Date;
+  revokedAt: Date | null;
+}
+
+export interface NewSession {
+  userId: string;
+  refreshTokenHash: string;
+  userAgent: string | null;
+  ip: string | null;
+  expiresAt: Date;
+}
+
+export interface SessionStore {
+  create(session: NewSession): Promise<SessionRecord>;
+  /** The session whose current or previous refresh-token hash is `hash`. */
+  findByTokenHash(hash: string): Promise<SessionRecord | undefined>;
+  /**
+   * Replaces the current hash `fromHash` by `toHash`, keeping `fromHash` as the previous one.
+   * Compare-and-set: returns false when another request rotated first.
+   */
+  rotate(id: string, fromHash: string, toHash: string, at: Date): Promise<boolean>;
+  /** Replaces the current hash while `previousHash` stays the previous one (the grace path). */
+  reissue(id: string, previousHash: string, toHash: string, at: Date): Promise<boolean>;
+  revoke(id: string, at: Date): Promise<void>;
+  revokeAllForUser(userId: string, at: Date, exceptSessionId?: string): Promise<void>;
+  /** The live (not revoked, not expired) session with its user, for a signed-in request. */
+  findLive(id: string, at: Date): Promise<{ session: SessionRecord; user: UserRecord } | undefined>;
+}
