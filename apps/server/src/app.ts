@@ -15,7 +15,9 @@ import { sql } from 'kysely';
 import { createAccessTokens } from './access-tokens.js';
 import type { Config } from './config.js';
 import { ensureFirstAdmin } from './first-admin.js';
-import { loadSigningKeys } from './keys.js';
+import { deriveMailKey, loadSigningKeys } from './keys.js';
+import { startOutboxWorker, type OutboxWorker } from './mail/outbox-worker.js';
+import { createMailTransport } from './mail/transport.js';
 import { createPasswordHasher } from './password-hasher.js';
 import { registerRest } from './rest.js';
 import { registerSecurity } from './security.js';
@@ -49,14 +51,14 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   });
 
   const database = overrides.database ?? (await openDatabase(config.database));
-  app.addHook('onClose', () => database.close());
   if (config.migrateOnStart) await migrateToLatest(database.db);
 
   const keys = await loadSigningKeys(config.jwt);
+  const mailKey = deriveMailKey(keys);
   const now = overrides.now ?? Date.now;
   const deps: Deps = {
-    stores: createStores(database.db),
-    transact: createTransact(database.db),
+    stores: createStores(database.db, { mailKey }),
+    transact: createTransact(database.db, { mailKey }),
     hasher: createPasswordHasher(config.argon2),
     accessTokens: createAccessTokens({
       keys,
@@ -71,6 +73,16 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   };
   app.decorate('deps', deps);
   if (config.admin) await ensureFirstAdmin(deps, config.admin);
+
+  const transport = createMailTransport(config.mail, app.log);
+  const outbox = startOutboxWorker({ db: database.db, transport, mailKey, log: app.log, ...config.mail });
+  app.decorate('outbox', outbox);
+  app.addHook('onClose', async () => {
+    // Order matters: the worker needs the database until it has stopped.
+    await outbox.stop();
+    transport.close();
+    await database.close();
+  });
 
   await registerSecurity(app, config);
 
@@ -128,5 +140,7 @@ function defaultWebDist(): string | undefined {
 declare module 'fastify' {
   interface FastifyInstance {
     deps: Deps;
+    /** The mail outbox worker (tests call `drain()` to send now). */
+    outbox: OutboxWorker;
   }
 }

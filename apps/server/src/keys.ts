@@ -1,4 +1,10 @@
-import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
+import {
+  createPrivateKey,
+  createPublicKey,
+  generateKeyPairSync,
+  hkdfSync,
+  type KeyObject,
+} from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { calculateJwkThumbprint, exportJWK, type JWK } from 'jose';
@@ -60,4 +66,13 @@ function readOrCreateKeyFile(file: string): string {
   } catch {
     return readFileSync(file, 'utf8');
   }
+}
+
+/**
+ * The key that encrypts queued mail bodies, derived from the signing key (HKDF-SHA256) so
+ * every node sharing JWT_PRIVATE_KEY can read what another queued, with no extra secret.
+ */
+export function deriveMailKey(keys: SigningKeys): Uint8Array {
+  const secret = keys.privateKey.export({ format: 'der', type: 'pkcs8' });
+  return new Uint8Array(hkdfSync('sha256', secret, 'tessera', 'outbox mail encryption', 32));
 }

@@ -42,3 +42,13 @@ export class FieldRuleError extends Error {
 export function fieldError(field: string, message: string): TRPCError {
   return new TRPCError({ code: 'BAD_REQUEST', message, cause: new FieldRuleError(field, message) });
 }
+
+/** Why an emailed link cannot be used, in words for the person who clicked it. */
+export function unusableLink(reason: 'unknown' | 'used' | 'expired'): TRPCError {
+  const messages = {
+    unknown: 'This link is not valid (a newer one may have been sent). Request a new one.',
+    used: 'This link has already been used. Request a new one.',
+    expired: 'This link has expired. Request a new one.',
+  } as const;
+  return fieldError('token', messages[reason]);
+}

@@ -1,9 +1,13 @@
 import type { Role } from '../schemas/users.js';
 import type { AuditStore } from './audit.js';
+import type { OneTimeTokenStore } from './one-time-tokens.js';
+import type { OutboxStore } from './outbox.js';
 import type { SessionStore } from './sessions.js';
 import type { UserStore } from './users.js';
 
 export * from './audit.js';
+export * from './one-time-tokens.js';
+export * from './outbox.js';
 export * from './sessions.js';
 export * from './users.js';
 
@@ -12,6 +16,8 @@ export interface Stores {
   users: UserStore;
   sessions: SessionStore;
   audit: AuditStore;
+  oneTimeTokens: OneTimeTokenStore;
+  outbox: OutboxStore;
 }
 
 /** Runs `work` in one database transaction: all of its writes land, or none. */
@@ -43,7 +49,12 @@ export interface Clock {
 }
 
 export interface AuthSettings {
+  /** Origin of every emailed link (never taken from a request). */
+  publicUrl: string;
   passwordMinLength: number;
+  resetTokenTtlSeconds: number;
+  verificationTokenTtlSeconds: number;
+  inviteTokenTtlSeconds: number;
   refreshTokenTtlSeconds: number;
   /** How long a just-rotated refresh token is still accepted (two tabs refreshing at once). */
   refreshReuseGraceSeconds: number;

@@ -34,6 +34,8 @@ export interface SessionStore {
   /** Replaces the current hash while `previousHash` stays the previous one (the grace path). */
   reissue(id: string, previousHash: string, toHash: string, at: Date): Promise<boolean>;
   revoke(id: string, at: Date): Promise<void>;
+  /** A user's live sessions, most recently used first. */
+  listLive(userId: string, at: Date): Promise<SessionRecord[]>;
   revokeAllForUser(userId: string, at: Date, exceptSessionId?: string): Promise<void>;
   /** The live (not revoked, not expired) session with its user, for a signed-in request. */
   findLive(id: string, at: Date): Promise<{ session: SessionRecord; user: UserRecord } | undefined>;

@@ -1,10 +1,27 @@
 import type { TRPCRouterRecord } from '@trpc/server';
-import { authResult, loginInput, logoutInput, refreshInput, registerInput } from '../schemas/auth.js';
+import { z } from 'zod';
+import {
+  authResult,
+  changePasswordInput,
+  loginInput,
+  logoutInput,
+  refreshInput,
+  registerInput,
+  requestPasswordResetInput,
+  resetPasswordInput,
+  revokeSessionInput,
+  sessionView,
+  verifyEmailInput,
+} from '../schemas/auth.js';
 import { okOutput } from '../schemas/common.js';
 import * as auth from '../services/auth.js';
-import { publicProcedure } from '../trpc.js';
+import * as emailVerification from '../services/email-verification.js';
+import * as passwords from '../services/passwords.js';
+import * as sessions from '../services/sessions.js';
+import { protectedProcedure, publicProcedure } from '../trpc.js';
 
 const tags = ['auth'];
+const ok = { ok: true as const };
 
 export const authRouter = {
   register: publicProcedure
@@ -24,9 +41,7 @@ export const authRouter = {
     .mutation(({ ctx, input }) => auth.login(ctx.deps, ctx.request, input)),
 
   refresh: publicProcedure
-    .meta({
-      openapi: { method: 'POST', path: '/auth/refresh', tags, summary: 'Rotate a refresh token' },
-    })
+    .meta({ openapi: { method: 'POST', path: '/auth/refresh', tags, summary: 'Rotate a refresh token' } })
     .input(refreshInput)
     .output(authResult)
     .mutation(({ ctx, input }) => auth.refresh(ctx.deps, input.refreshToken)),
@@ -39,6 +54,114 @@ export const authRouter = {
     .output(okOutput)
     .mutation(async ({ ctx, input }) => {
       await auth.logout(ctx.deps, ctx.request, input.refreshToken);
-      return { ok: true as const };
+      return ok;
+    }),
+
+  requestPasswordReset: publicProcedure
+    .meta({
+      openapi: {
+        method: 'POST',
+        path: '/auth/password/forgot',
+        tags,
+        summary: 'Email a password-reset link',
+        description: 'Answers the same for every well-formed email, known or not.',
+      },
+    })
+    .input(requestPasswordResetInput)
+    .output(okOutput)
+    .mutation(async ({ ctx, input }) => {
+      await passwords.requestPasswordReset(ctx.deps, ctx.request, input.email);
+      return ok;
+    }),
+
+  resetPassword: publicProcedure
+    .meta({
+      openapi: {
+        method: 'POST',
+        path: '/auth/password/reset',
+        tags,
+        summary: 'Set a new password from an emailed link',
+        description: 'Signs every device out; no automatic sign-in follows.',
+      },
+    })
+    .input(resetPasswordInput)
+    .output(okOutput)
+    .mutation(async ({ ctx, input }) => {
+      await passwords.resetPassword(ctx.deps, ctx.request, input);
+      return ok;
+    }),
+
+  changePassword: protectedProcedure
+    .meta({
+      openapi: {
+        method: 'POST',
+        path: '/auth/password/change',
+        tags,
+        protect: true,
+        summary: 'Change the password (current one required)',
+        description: 'Signs every other device out and returns a fresh session for this one.',
+      },
+    })
+    .input(changePasswordInput)
+    .output(authResult)
+    .mutation(({ ctx, input }) => passwords.changePassword(ctx.deps, ctx.actor, ctx.request, input)),
+
+  requestEmailVerification: protectedProcedure
+    .meta({
+      openapi: {
+        method: 'POST',
+        path: '/auth/email/verify-request',
+        tags,
+        protect: true,
+        summary: 'Email a new verification link',
+      },
+    })
+    .input(z.object({}))
+    .output(okOutput)
+    .mutation(async ({ ctx }) => {
+      await emailVerification.requestEmailVerification(ctx.deps, ctx.actor);
+      return ok;
+    }),
+
+  verifyEmail: publicProcedure
+    .meta({
+      openapi: { method: 'POST', path: '/auth/email/verify', tags, summary: 'Confirm an email address' },
+    })
+    .input(verifyEmailInput)
+    .output(okOutput)
+    .mutation(async ({ ctx, input }) => {
+      await emailVerification.verifyEmail(ctx.deps, ctx.request, input.token);
+      return ok;
+    }),
+
+  sessions: protectedProcedure
+    .meta({
+      openapi: {
+        method: 'GET',
+        path: '/auth/sessions',
+        tags,
+        protect: true,
+        summary: 'List my signed-in devices',
+      },
+    })
+    .input(z.void())
+    .output(z.array(sessionView))
+    .query(({ ctx }) => sessions.listSessions(ctx.deps, ctx.actor)),
+
+  revokeSession: protectedProcedure
+    .meta({
+      openapi: {
+        method: 'DELETE',
+        path: '/auth/sessions',
+        tags,
+        protect: true,
+        summary: 'Sign one of my devices out',
+      },
+    })
+    .input(revokeSessionInput)
+    .output(okOutput)
+    .mutation(async ({ ctx, input }) => {
+      await sessions.revokeSession(ctx.deps, ctx.actor, ctx.request, input.id);
+      return ok;
     }),
 } satisfies TRPCRouterRecord;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { email, name, password } from './common.js';
+import { email, name, password, uuid } from './common.js';
 import { user } from './users.js';
 
 export const registerInput = z.object({ name, email, password });
@@ -28,3 +28,34 @@ export const authResult = z.object({
   refreshToken: z.string(),
 });
 export type AuthResult = z.infer<typeof authResult>;
+
+/** An emailed single-use token, as found in the link's fragment. */
+export const oneTimeToken = z.string().min(1, 'Token is required').max(128, 'Token is not valid');
+
+export const requestPasswordResetInput = z.object({ email });
+export type RequestPasswordResetInput = z.infer<typeof requestPasswordResetInput>;
+
+export const resetPasswordInput = z.object({ token: oneTimeToken, password });
+export type ResetPasswordInput = z.infer<typeof resetPasswordInput>;
+
+export const changePasswordInput = z.object({ currentPassword: password, newPassword: password });
+export type ChangePasswordInput = z.infer<typeof changePasswordInput>;
+
+export const verifyEmailInput = z.object({ token: oneTimeToken });
+export type VerifyEmailInput = z.infer<typeof verifyEmailInput>;
+
+/** One signed-in device. */
+export const sessionView = z.object({
+  id: z.uuid(),
+  userAgent: z.string().nullable(),
+  ip: z.string().nullable(),
+  createdAt: z.string(),
+  lastUsedAt: z.string(),
+  expiresAt: z.string(),
+  /** True for the session making this request. */
+  current: z.boolean(),
+});
+export type SessionView = z.infer<typeof sessionView>;
+
+export const revokeSessionInput = z.object({ id: uuid });
+export type RevokeSessionInput = z.infer<typeof revokeSessionInput>;

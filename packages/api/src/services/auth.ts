@@ -4,6 +4,7 @@ import { passwordProblem } from '../password-policy.js';
 import { EmailTakenError, type Deps } from '../ports/index.js';
 import type { AuthResult, LoginInput, RegisterInput } from '../schemas/auth.js';
 import { hashToken, newOpaqueToken } from '../secrets.js';
+import { queueEmailVerification } from './mail-flows.js';
 import { authResult, startSession } from './sessions.js';
 
 /** Refuses a password the policy forbids, naming the reason on the given field. */
@@ -26,6 +27,7 @@ export async function register(deps: Deps, request: RequestInfo, input: Register
         passwordHash,
         role: 'user',
       });
+      await queueEmailVerification(deps, stores, user);
       await stores.audit.record({
         actorId: user.id,
         action: 'auth.register',

@@ -1,6 +1,7 @@
-import type { RequestInfo } from '../context.js';
+import type { Actor, RequestInfo } from '../context.js';
+import { notFound } from '../errors.js';
 import type { Deps, Stores, UserRecord } from '../ports/index.js';
-import type { AuthResult } from '../schemas/auth.js';
+import type { AuthResult, SessionView } from '../schemas/auth.js';
 import { hashToken, newOpaqueToken } from '../secrets.js';
 import { toUser } from './user-view.js';
 
@@ -38,4 +39,41 @@ export async function authResult(
     expiresIn: deps.accessTokens.ttlSeconds,
     refreshToken,
   };
+}
+
+/** The caller's live sessions, for "signed-in devices". */
+export async function listSessions(deps: Deps, actor: Actor): Promise<SessionView[]> {
+  const sessions = await deps.stores.sessions.listLive(actor.user.id, deps.clock.now());
+  return sessions.map((s) => ({
+    id: s.id,
+    userAgent: s.userAgent,
+    ip: s.ip,
+    createdAt: s.createdAt.toISOString(),
+    lastUsedAt: s.lastUsedAt.toISOString(),
+    expiresAt: s.expiresAt.toISOString(),
+    current: s.id === actor.session.id,
+  }));
+}
+
+/** Signs one of the caller's own devices out. Someone else's session id is simply not found. */
+export async function revokeSession(
+  deps: Deps,
+  actor: Actor,
+  request: RequestInfo,
+  id: string,
+): Promise<void> {
+  const now = deps.clock.now();
+  const own = (await deps.stores.sessions.listLive(actor.user.id, now)).some((s) => s.id === id);
+  if (!own) throw notFound('No such session');
+  await deps.transact(async (stores) => {
+    await stores.sessions.revoke(id, now);
+    await stores.audit.record({
+      actorId: actor.user.id,
+      action: 'auth.session.revoke',
+      targetId: actor.user.id,
+      ip: request.ip,
+      userAgent: request.userAgent,
+      metadata: { sessionId: id },
+    });
+  });
 }

@@ -91,6 +91,19 @@ export function sessionStore(db: Kysely<Database>): SessionStore {
         .execute();
     },
 
+    async listLive(userId, at) {
+      const rows = await db
+        .selectFrom('sessions')
+        .select(sessionColumns)
+        .where('user_id', '=', userId)
+        .where('revoked_at', 'is', null)
+        .where('expires_at', '>', at)
+        .orderBy('last_used_at', 'desc')
+        .orderBy('id')
+        .execute();
+      return rows.map(toSessionRecord);
+    },
+
     async revokeAllForUser(userId, at, exceptSessionId) {
       let query = db
         .updateTable('sessions')

@@ -1,0 +1,79 @@
+import { randomUUID } from 'node:crypto';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { FastifyBaseLogger } from 'fastify';
+import nodemailer from 'nodemailer';
+
+/** A mail ready to leave. */
+export interface Envelope {
+  to: string;
+  subject: string;
+  text: string;
+  html: string;
+  link?: string | undefined;
+}
+
+export interface MailTransport {
+  send(mail: Envelope): Promise<void>;
+  close(): void;
+}
+
+export interface TransportSettings {
+  smtpUrl: string | undefined;
+  from: string;
+  /** Where the embedded default writes `.eml` files. */
+  dir: string;
+}
+
+/**
+ * SMTP when SMTP_URL is set; otherwise each mail becomes an `.eml` file under the data
+ * folder and its link is logged, so the zero-set-up default is usable (DESIGN.md). That log
+ * line is the one place a link is printed, and only in this development mode.
+ */
+export function createMailTransport(settings: TransportSettings, log: FastifyBaseLogger): MailTransport {
+  if (settings.smtpUrl) {
+    // URL query parameters become transport options (e.g. `?ignoreTLS=true`), as in nodemailer.
+    const smtp = nodemailer.createTransport({
+      url: settings.smtpUrl,
+      connectionTimeout: 10_000,
+      greetingTimeout: 10_000,
+      socketTimeout: 20_000,
+    });
+    return {
+      async send(mail) {
+        await smtp.sendMail({
+          from: settings.from,
+          to: mail.to,
+          subject: mail.subject,
+          text: mail.text,
+          html: mail.html,
+        });
+      },
+      close: () => smtp.close(),
+    };
+  }
+
+  const render = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' });
+  return {
+    async send(mail) {
+      const info = await render.sendMail({
+        from: settings.from,
+        to: mail.to,
+        subject: mail.subject,
+        text: mail.text,
+        html: mail.html,
+      });
+      await mkdir(settings.dir, { recursive: true, mode: 0o700 });
+      const file = join(
+        settings.dir,
+        `${new Date().toISOString().replace(/[:.]/g, '-')}-${randomUUID()}.eml`,
+      );
+      await writeFile(file, info.message as Buffer, { mode: 0o600 });
+      log.info(
+        { to: mail.to, subject: mail.subject, file, link: mail.link },
+        'mail written (no SMTP_URL set)',
+      );
+    },
+    close: () => render.close(),
+  };
+}

@@ -1,0 +1,109 @@
+import type { OutgoingMail } from '../ports/outbox.js';
+
+const PRODUCT = 'Tessera';
+
+interface Message {
+  to: string;
+  subject: string;
+  /** Paragraphs of plain text, in order. */
+  intro: string[];
+  action?: { label: string; link: string; expiresInSeconds: number };
+  /** What to do if the recipient did not ask for this. */
+  notYou: string;
+  secret: boolean;
+}
+
+/** The password-reset mail: link to the reset page, its lifetime, what to do if it wasn't you. */
+export function passwordResetMail(to: string, link: string, expiresInSeconds: number): OutgoingMail {
+  return render({
+    to,
+    subject: `Reset your ${PRODUCT} password`,
+    intro: [`Someone asked to reset the password of your ${PRODUCT} account (${to}).`],
+    action: { label: 'Choose a new password', link, expiresInSeconds },
+    notYou: 'If you did not ask for this, ignore this email: your password stays as it is.',
+    secret: true,
+  });
+}
+
+/** Confirms that the recipient owns the address. */
+export function emailVerificationMail(to: string, link: string, expiresInSeconds: number): OutgoingMail {
+  return render({
+    to,
+    subject: `Confirm your email for ${PRODUCT}`,
+    intro: [`Please confirm that ${to} is the email address of your ${PRODUCT} account.`],
+    action: { label: 'Confirm my email', link, expiresInSeconds },
+    notYou: 'If you did not create an account or change your email, ignore this email.',
+    secret: true,
+  });
+}
+
+/** An account made by an admin: the link sets its first password. */
+export function inviteMail(to: string, link: string, expiresInSeconds: number): OutgoingMail {
+  return render({
+    to,
+    subject: `You have been invited to ${PRODUCT}`,
+    intro: [
+      `An administrator created a ${PRODUCT} account for ${to}.`,
+      'Choose a password to start using it.',
+    ],
+    action: { label: 'Set my password', link, expiresInSeconds },
+    notYou: 'If you did not expect this invitation, ignore this email and no password will be set.',
+    secret: true,
+  });
+}
+
+/** The notice after a password change or reset. Carries no token. */
+export function passwordChangedMail(to: string, publicUrl: string): OutgoingMail {
+  return render({
+    to,
+    subject: `Your ${PRODUCT} password was changed`,
+    intro: [
+      `The password of your ${PRODUCT} account (${to}) was just changed, and every device was signed out.`,
+    ],
+    notYou: `If this wasn't you, reset your password now at ${publicUrl}/forgot-password and tell your administrator.`,
+    secret: false,
+  });
+}
+
+function render(message: Message): OutgoingMail {
+  const { action } = message;
+  const expiry = action ? `This link expires in ${describeDuration(action.expiresInSeconds)}.` : undefined;
+  const text = [
+    ...message.intro,
+    ...(action ? [`${action.label}: ${action.link}`, expiry] : []),
+    message.notYou,
+    `— ${PRODUCT}`,
+  ].join('\n\n');
+  const paragraphs = message.intro.map((p) => `<p>${escapeHtml(p)}</p>`);
+  if (action) {
+    paragraphs.push(
+      `<p><a href="${escapeHtml(action.link)}" style="display:inline-block;padding:10px 18px;background:#1f4fd1;color:#fff;border-radius:6px;text-decoration:none">${escapeHtml(action.label)}</a></p>`,
+      `<p style="color:#555">Or paste this link into your browser:<br>${escapeHtml(action.link)}</p>`,
+      `<p style="color:#555">${escapeHtml(expiry ?? '')}</p>`,
+    );
+  }
+  paragraphs.push(`<p style="color:#555">${escapeHtml(message.notYou)}</p>`);
+  const html = `<!doctype html><html><body style="font-family:system-ui,sans-serif;line-height:1.5;color:#111"><h2>${PRODUCT}</h2>${paragraphs.join('')}</body></html>`;
+  return {
+    to: message.to,
+    subject: message.subject,
+    text,
+    html,
+    ...(action ? { link: action.link } : {}),
+    secret: message.secret,
+  };
+}
+
+function describeDuration(seconds: number): string {
+  if (seconds % 86_400 === 0) return plural(seconds / 86_400, 'day');
+  if (seconds % 3_600 === 0) return plural(seconds / 3_600, 'hour');
+  return plural(Math.round(seconds / 60), 'minute');
+}
+
+function plural(n: number, unit: string): string {
+  return `${n} ${unit}${n === 1 ? '' : 's'}`;
+}
+
+function escapeHtml(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}

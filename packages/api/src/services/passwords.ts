@@ -1,0 +1,115 @@
+import type { Actor, RequestInfo } from '../context.js';
+import { fieldError, unusableLink } from '../errors.js';
+import { passwordChangedMail } from '../mail/templates.js';
+import type { Deps, OneTimePurpose, Stores, UserRecord } from '../ports/index.js';
+import type { AuthResult } from '../schemas/auth.js';
+import { hashToken } from '../secrets.js';
+import { assertPasswordAllowed } from './auth.js';
+import { queuePasswordReset } from './mail-flows.js';
+import { startSession } from './sessions.js';
+
+/** Links that set a password: a reset, or the first password of an invited account. */
+const SETS_PASSWORD: readonly OneTimePurpose[] = ['password_reset', 'invite'];
+
+/**
+ * Queues a reset mail for a known, enabled account. The answer never depends on whether the
+ * email is known, and the request only writes rows: nothing waits on SMTP.
+ */
+export async function requestPasswordReset(deps: Deps, request: RequestInfo, email: string): Promise<void> {
+  const user = await deps.stores.users.findByEmail(email);
+  if (!user || user.disabledAt) return;
+  await deps.transact(async (stores) => {
+    await queuePasswordReset(deps, stores, user);
+    await stores.audit.record({
+      actorId: null,
+      action: 'auth.password_reset.request',
+      targetId: user.id,
+      ip: request.ip,
+      userAgent: request.userAgent,
+    });
+  });
+}
+
+/**
+ * Sets a new password from an emailed link. The link is spent in the same transaction that
+ * changes the password, so of two racing redemptions exactly one succeeds. No sign-in follows.
+ */
+export async function resetPassword(
+  deps: Deps,
+  request: RequestInfo,
+  input: { token: string; password: string },
+): Promise<void> {
+  const tokenHash = hashToken(input.token);
+  const now = deps.clock.now();
+  const owner = await deps.stores.oneTimeTokens.peek(tokenHash, SETS_PASSWORD, now);
+  if (isRefusal(owner)) throw unusableLink(owner);
+  const user = await deps.stores.users.findById(owner);
+  if (!user) throw unusableLink('unknown');
+  assertPasswordAllowed(deps, 'password', input.password, user.email);
+  const passwordHash = await deps.hasher.hash(input.password);
+
+  await deps.transact(async (stores) => {
+    const spent = await stores.oneTimeTokens.consume(tokenHash, SETS_PASSWORD, now);
+    if (isRefusal(spent)) throw unusableLink(spent);
+    await stores.users.setPasswordHash(user.id, passwordHash);
+    await stores.users.clearLoginFailures(user.id);
+    // Following an emailed link proves the address, so an invite also verifies it.
+    if (spent.purpose === 'invite') await stores.users.markEmailVerified(user.id, user.email, now);
+    await afterPasswordChange(
+      deps,
+      stores,
+      user,
+      request,
+      spent.purpose === 'invite' ? 'auth.invite.accept' : 'auth.password_reset',
+    );
+  });
+}
+
+/** Changes the password of the signed-in user; every session ends and this device gets a new one. */
+export async function changePassword(
+  deps: Deps,
+  actor: Actor,
+  request: RequestInfo,
+  input: { currentPassword: string; newPassword: string },
+): Promise<AuthResult> {
+  const { user } = actor;
+  const currentOk =
+    user.passwordHash !== null && (await deps.hasher.verify(user.passwordHash, input.currentPassword));
+  if (!currentOk) throw fieldError('currentPassword', 'Current password is incorrect');
+  assertPasswordAllowed(deps, 'newPassword', input.newPassword, user.email);
+  if (input.newPassword === input.currentPassword)
+    throw fieldError('newPassword', 'New password must differ from the current one');
+  const passwordHash = await deps.hasher.hash(input.newPassword);
+  return deps.transact(async (stores) => {
+    await stores.users.setPasswordHash(user.id, passwordHash);
+    await afterPasswordChange(deps, stores, user, request, 'auth.password_change');
+    const fresh = await stores.users.findById(user.id);
+    return startSession(deps, stores, fresh ?? user, request);
+  });
+}
+
+/** What every password change does: revoke sessions and outstanding links, notify, audit. */
+async function afterPasswordChange(
+  deps: Deps,
+  stores: Stores,
+  user: UserRecord,
+  request: RequestInfo,
+  action: string,
+): Promise<void> {
+  const now = deps.clock.now();
+  await stores.sessions.revokeAllForUser(user.id, now);
+  await stores.oneTimeTokens.revokeForUser(user.id, SETS_PASSWORD);
+  if (action !== 'auth.invite.accept')
+    await stores.outbox.enqueue(passwordChangedMail(user.email, deps.settings.publicUrl));
+  await stores.audit.record({
+    actorId: user.id,
+    action,
+    targetId: user.id,
+    ip: request.ip,
+    userAgent: request.userAgent,
+  });
+}
+
+function isRefusal<T>(value: T | 'unknown' | 'used' | 'expired'): value is 'unknown' | 'used' | 'expired' {
+  return value === 'unknown' || value === 'used' || value === 'expired';
+}

@@ -1,0 +1,105 @@
+import { sql, type Kysely } from 'kysely';
+import type { Database } from './database.js';
+import { openBody, type MailBody } from './mail-crypto.js';
+
+/** A queued mail claimed by one worker for one delivery attempt. */
+export interface ClaimedMail {
+  id: string;
+  recipient: string;
+  subject: string;
+  /** Undefined when the body cannot be read (encrypted with a key no longer configured). */
+  body: MailBody | undefined;
+  /** This attempt's number, starting at 1. */
+  attempt: number;
+}
+
+export interface ClaimOptions {
+  limit: number;
+  /** How long the claim holds before another worker may retry the row (crash recovery). */
+  leaseSeconds: number;
+  mailKey: Uint8Array | undefined;
+}
+
+/**
+ * Claims due mail with `FOR UPDATE SKIP LOCKED`, so workers on several nodes never pick
+ * the same row. The claim is a lease (next_attempt_at moved ahead), not a held
+ * transaction: no connection waits on SMTP, and a crashed worker's rows come back later.
+ */
+export async function claimDueMail(db: Kysely<Database>, options: ClaimOptions): Promise<ClaimedMail[]> {
+  const due = db
+    .selectFrom('email_outbox')
+    .select('id')
+    .where('status', '=', 'pending')
+    .where('next_attempt_at', '<=', sql<Date>`now()`)
+    .orderBy('next_attempt_at')
+    .limit(options.limit)
+    .forUpdate()
+    .skipLocked();
+  const rows = await db
+    .updateTable('email_outbox')
+    .set({
+      attempts: sql`attempts + 1`,
+      next_attempt_at: sql`now() + make_interval(secs => ${options.leaseSeconds})`,
+    })
+    .where('id', 'in', due)
+    .returning(['id', 'recipient', 'subject', 'body', 'body_encrypted', 'attempts'])
+    .execute();
+  return rows.map((row) => ({
+    id: row.id,
+    recipient: row.recipient,
+    subject: row.subject,
+    body: readBody(row.body, row.body_encrypted, options.mailKey),
+    attempt: row.attempts,
+  }));
+}
+
+/** Marks a claimed mail sent and clears its body: a sent link has no business resting in the database. */
+export async function markMailSent(db: Kysely<Database>, mail: ClaimedMail): Promise<void> {
+  await db
+    .updateTable('email_outbox')
+    .set({ status: 'sent', sent_at: sql`now()`, body: null, last_error: null })
+    .where('id', '=', mail.id)
+    .where('attempts', '=', mail.attempt)
+    .execute();
+}
+
+/**
+ * Records a failed attempt: retried after `retryInMs`, or marked failed (body cleared) once
+ * it has had `maxAttempts`.
+ */
+export async function markMailFailed(
+  db: Kysely<Database>,
+  mail: ClaimedMail,
+  error: string,
+  retry: { maxAttempts: number; retryInMs: number },
+): Promise<'retry' | 'failed'> {
+  const giveUp = mail.attempt >= retry.maxAttempts || mail.body === undefined;
+  await db
+    .updateTable('email_outbox')
+    .set(
+      giveUp
+        ? { status: 'failed', body: null, last_error: error.slice(0, 1000) }
+        : {
+            next_attempt_at: sql`now() + make_interval(secs => ${retry.retryInMs / 1000})`,
+            last_error: error.slice(0, 1000),
+          },
+    )
+    .where('id', '=', mail.id)
+    .where('attempts', '=', mail.attempt)
+    .execute();
+  return giveUp ? 'failed' : 'retry';
+}
+
+function readBody(
+  body: string | null,
+  encrypted: boolean,
+  key: Uint8Array | undefined,
+): MailBody | undefined {
+  if (body === null) return undefined;
+  try {
+    if (!encrypted) return JSON.parse(body) as MailBody;
+    return key ? openBody(body, key) : undefined;
+  } catch {
+    return undefined;
+  }
+}

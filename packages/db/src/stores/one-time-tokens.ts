@@ -1,0 +1,72 @@
+import type { OneTimeTokenStore } from '@tessera/api';
+import type { Kysely } from 'kysely';
+import type { Database } from '../database.js';
+
+/** Single-use emailed tokens, kept only as SHA-256 hashes. */
+export function oneTimeTokenStore(db: Kysely<Database>): OneTimeTokenStore {
+  async function refusal(tokenHash: string, purposes: readonly string[], at: Date) {
+    const row = await db
+      .selectFrom('one_time_tokens')
+      .select(['used_at', 'expires_at', 'purpose'])
+      .where('token_hash', '=', tokenHash)
+      .executeTakeFirst();
+    if (!row || !purposes.includes(row.purpose)) return 'unknown' as const;
+    if (row.used_at) return 'used' as const;
+    if (row.expires_at <= at) return 'expired' as const;
+    return undefined;
+  }
+
+  return {
+    async replace(token) {
+      await db
+        .deleteFrom('one_time_tokens')
+        .where('user_id', '=', token.userId)
+        .where('purpose', '=', token.purpose)
+        .where('used_at', 'is', null)
+        .execute();
+      await db
+        .insertInto('one_time_tokens')
+        .values({
+          user_id: token.userId,
+          purpose: token.purpose,
+          token_hash: token.tokenHash,
+          expires_at: token.expiresAt,
+        })
+        .execute();
+    },
+
+    async consume(tokenHash, purposes, at) {
+      const row = await db
+        .updateTable('one_time_tokens')
+        .set({ used_at: at })
+        .where('token_hash', '=', tokenHash)
+        .where('purpose', 'in', [...purposes])
+        .where('used_at', 'is', null)
+        .where('expires_at', '>', at)
+        .returning(['user_id', 'purpose'])
+        .executeTakeFirst();
+      if (row) return { userId: row.user_id, purpose: row.purpose };
+      return (await refusal(tokenHash, purposes, at)) ?? 'used';
+    },
+
+    async peek(tokenHash, purposes, at) {
+      const problem = await refusal(tokenHash, purposes, at);
+      if (problem) return problem;
+      const row = await db
+        .selectFrom('one_time_tokens')
+        .select('user_id')
+        .where('token_hash', '=', tokenHash)
+        .executeTakeFirst();
+      return row?.user_id ?? 'unknown';
+    },
+
+    async revokeForUser(userId, purposes) {
+      await db
+        .deleteFrom('one_time_tokens')
+        .where('user_id', '=', userId)
+        .where('purpose', 'in', [...purposes])
+        .where('used_at', 'is', null)
+        .execute();
+    },
+  };
+}
