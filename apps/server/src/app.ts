@@ -28,6 +28,8 @@ export interface AppOverrides {
   database?: DatabaseHandle;
   /** A clock for tests that travel in time. */
   now?: () => number;
+  /** Where log lines go instead of stdout (tests read them back). */
+  logStream?: NodeJS.WritableStream;
 }
 
 /** Largest request body we read; anything bigger is answered 413 before it is parsed. */
@@ -45,6 +47,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
         paths: ['req.headers.authorization', 'req.headers.cookie', '*.password', '*.refreshToken', '*.token'],
         censor: '[redacted]',
       },
+      ...(overrides.logStream ? { stream: overrides.logStream } : {}),
     },
     trustProxy: config.trustProxy,
     bodyLimit: BODY_LIMIT_BYTES,

@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
 import { createClient, type TesseraClient } from '@tessera/client';
 import type { DatabaseHandle } from '@tessera/db';
 import type { FastifyInstance } from 'fastify';
@@ -13,6 +14,10 @@ export interface TestServer {
   database: DatabaseHandle;
   /** http://127.0.0.1:<port> */
   url: string;
+  /** The server's DATA_DIR (a temp folder). */
+  dataDir: string;
+  /** Every log line the server wrote (JSON strings). */
+  logs: string[];
   /** A typed client, signed in when `token` is given. */
   client(token?: string): TesseraClient;
   /** Moves the server's clock forward (tokens, grace periods). */
@@ -38,7 +43,14 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
   });
   const database = await createTestDatabase();
   let offset = 0;
-  const app = await buildApp(config, { database, now: () => Date.now() + offset });
+  const logs: string[] = [];
+  const logStream = new Writable({
+    write(chunk, _encoding, done) {
+      logs.push(...String(chunk).split('\n').filter(Boolean));
+      done();
+    },
+  });
+  const app = await buildApp(config, { database, now: () => Date.now() + offset, logStream });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
@@ -47,6 +59,8 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
     app,
     database,
     url,
+    dataDir,
+    logs,
     client: (token) => createClient({ url, ...(token ? { token } : {}) }),
     advance: (ms) => {
       offset += ms;

@@ -1,0 +1,152 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createStores } from '@tessera/db';
+import { simpleParser } from 'mailparser';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startOutboxWorker } from '../src/mail/outbox-worker.js';
+import type { Envelope, MailTransport } from '../src/mail/transport.js';
+import { startMailSink, type MailSink } from './helpers/mail-sink.js';
+import { startTestServer, STRONG_PASSWORD, uniqueEmail, type TestServer } from './helpers/server.js';
+
+describe('outbox over real SMTP', () => {
+  let server: TestServer;
+  let sink: MailSink;
+  beforeAll(async () => {
+    sink = await startMailSink();
+    server = await startTestServer({
+      SMTP_URL: sink.url,
+      MAIL_POLL_INTERVAL_MS: '20',
+      MAIL_RETRY_BASE_MS: '50',
+    });
+  });
+  afterAll(async () => {
+    await server?.close();
+    await sink?.stop();
+  });
+
+  it('delivers every mail exactly once after SMTP comes back', async () => {
+    await sink.stop();
+    const emails = Array.from({ length: 8 }, () => uniqueEmail('down'));
+    // Requests answer at once although SMTP is down: they only write rows.
+    await Promise.all(
+      emails.map((email) =>
+        server.client().auth.register.mutate({ name: 'Down Time', email, password: STRONG_PASSWORD }),
+      ),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const failed = await server.database.db
+      .selectFrom('email_outbox')
+      .select(['attempts', 'last_error', 'status'])
+      .where('recipient', 'in', emails)
+      .execute();
+    expect(failed.every((row) => row.status === 'pending')).toBe(true);
+    expect(failed.some((row) => row.attempts >= 1 && row.last_error)).toBe(true);
+
+    await sink.start();
+    for (const email of emails) await sink.waitFor(email, /Confirm your email/, 20_000);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    for (const email of emails) expect(sink.received.filter((m) => m.to === email)).toHaveLength(1);
+  });
+});
+
+describe('outbox workers', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer({ MAIL_POLL_INTERVAL_MS: '60000' });
+  });
+  afterAll(() => server?.close());
+
+  it('two workers on one database send each mail once', async () => {
+    const mailKey = new Uint8Array(32).fill(7);
+    const stores = createStores(server.database.db, { mailKey });
+    const recipients = Array.from({ length: 40 }, (_, i) => `pair${i}.${Date.now()}@example.com`);
+    for (const to of recipients) {
+      await stores.outbox.enqueue({ to, subject: 'hello', text: 't', html: '<p>t</p>', secret: true });
+    }
+    const sent: string[] = [];
+    const slowTransport: MailTransport = {
+      async send(mail: Envelope) {
+        await new Promise((resolve) => setTimeout(resolve, 2));
+        sent.push(mail.to);
+      },
+      close() {},
+    };
+    const options = {
+      db: server.database.db,
+      transport: slowTransport,
+      mailKey,
+      log: server.app.log,
+      pollIntervalMs: 5,
+      maxAttempts: 3,
+      retryBaseMs: 10,
+      batchSize: 3,
+    };
+    const workers = [startOutboxWorker(options), startOutboxWorker(options)];
+    const deadline = Date.now() + 20_000;
+    while (recipients.some((r) => !sent.includes(r)) && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    await Promise.all(workers.map((w) => w.stop()));
+    for (const to of recipients) expect(sent.filter((s) => s === to)).toHaveLength(1);
+  });
+
+  it('gives up after the bounded number of attempts and clears the body', async () => {
+    const mailKey = new Uint8Array(32).fill(9);
+    const stores = createStores(server.database.db, { mailKey });
+    const to = `bounce.${Date.now()}@example.com`;
+    await stores.outbox.enqueue({ to, subject: 'never', text: 'secret link', html: '', secret: true });
+    const failing: MailTransport = {
+      async send() {
+        throw new Error('550 mailbox unavailable');
+      },
+      close() {},
+    };
+    const worker = startOutboxWorker({
+      db: server.database.db,
+      transport: failing,
+      mailKey,
+      log: server.app.log,
+      pollIntervalMs: 5,
+      maxAttempts: 3,
+      retryBaseMs: 10,
+    });
+    const deadline = Date.now() + 10_000;
+    let row;
+    do {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      row = await server.database.db
+        .selectFrom('email_outbox')
+        .select(['status', 'attempts', 'body', 'last_error'])
+        .where('recipient', '=', to)
+        .executeTakeFirstOrThrow();
+    } while (row.status !== 'failed' && Date.now() < deadline);
+    await worker.stop();
+    expect(row).toEqual({ status: 'failed', attempts: 3, body: null, last_error: '550 mailbox unavailable' });
+  });
+});
+
+describe('embedded mail (no SMTP_URL)', () => {
+  it('writes each mail as an .eml file under the data folder and logs its link', async () => {
+    const server = await startTestServer({ LOG_LEVEL: 'info', MAIL_POLL_INTERVAL_MS: '20' });
+    try {
+      const email = uniqueEmail('file');
+      await server.client().auth.register.mutate({ name: 'File Mail', email, password: STRONG_PASSWORD });
+      const dir = join(server.dataDir, 'mail');
+      const deadline = Date.now() + 10_000;
+      let files: string[] = [];
+      while (files.length === 0 && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        files = existsSync(dir) ? readdirSync(dir).filter((name) => name.endsWith('.eml')) : [];
+      }
+      expect(files).toHaveLength(1);
+      const mail = await simpleParser(readFileSync(join(dir, files[0]!)));
+      expect(mail.to).toMatchObject({ text: email });
+      const link = /(http:\/\/\S+verify-email#token=[A-Za-z0-9_-]{43})/.exec(mail.text ?? '')?.[1];
+      expect(link).toBeDefined();
+      const logged = server.logs.map((line) => JSON.parse(line)).find((entry) => entry.to === email);
+      expect(logged).toMatchObject({ msg: expect.stringMatching(/mail written/), link });
+    } finally {
+      await server.close();
+    }
+  });
+});
