@@ -10,7 +10,8 @@ import {
   type DatabaseHandle,
 } from '@tessera/db';
 import { fastifyTRPCPlugin, type FastifyTRPCPluginOptions } from '@trpc/server/adapters/fastify';
-import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { Redis } from 'ioredis';
 import { sql } from 'kysely';
 import { createAccessTokens } from './access-tokens.js';
 import type { Config } from './config.js';
@@ -21,6 +22,7 @@ import { createMailTransport } from './mail/transport.js';
 import { createPasswordHasher } from './password-hasher.js';
 import { registerRest } from './rest.js';
 import { registerSecurity } from './security.js';
+import { memoryThrottle, redisThrottle } from './throttle.js';
 import { registerWeb } from './web.js';
 
 export interface AppOverrides {
@@ -56,6 +58,11 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   const database = overrides.database ?? (await openDatabase(config.database));
   if (config.migrateOnStart) await migrateToLatest(database.db);
 
+  const redis = config.redisUrl
+    ? new Redis(config.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 2 })
+    : undefined;
+  await redis?.connect();
+
   const keys = await loadSigningKeys(config.jwt);
   const mailKey = deriveMailKey(keys);
   const now = overrides.now ?? Date.now;
@@ -71,6 +78,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
       now,
     }),
     clock: { now: () => new Date(now()) },
+    throttle: redis ? redisThrottle(redis) : memoryThrottle(now),
     settings: config.auth,
     isUnavailable: isDatabaseUnavailable,
   };
@@ -85,15 +93,19 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     await outbox.stop();
     transport.close();
     await database.close();
+    await redis?.quit();
   });
 
-  await registerSecurity(app, config);
+  await registerSecurity(app, config, { redis });
 
   await app.register(fastifyTRPCPlugin, {
     prefix: '/trpc',
     trpcOptions: {
       router: appRouter,
-      createContext: ({ req }: { req: FastifyRequest }): Context => ({ deps, request: requestInfo(req) }),
+      createContext: ({ req, res }: { req: FastifyRequest; res: FastifyReply }): Context => ({
+        deps,
+        request: requestInfo(req, res),
+      }),
       onError({ error, path }) {
         if (error.code === 'INTERNAL_SERVER_ERROR')
           app.log.error({ err: error.cause ?? error, path }, 'procedure failed');
@@ -125,8 +137,10 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   return app;
 }
 
-function requestInfo(req: FastifyRequest): Context['request'] {
+/** What procedures learn about the HTTP request, for tRPC and REST alike. */
+export function requestInfo(req: FastifyRequest, res: FastifyReply): Context['request'] {
   return {
+    setHeader: (name, value) => void res.header(name, value),
     // req.ip honours X-Forwarded-For only when TRUST_PROXY says so.
     ip: req.ip ?? null,
     userAgent: req.headers['user-agent']?.slice(0, 512) ?? null,

@@ -50,6 +50,8 @@ const envSchema = z.object({
   RESET_TOKEN_TTL_SECONDS: int(1800, 60, 86_400),
   VERIFICATION_TOKEN_TTL_SECONDS: int(86_400, 300, 30 * 86_400),
   INVITE_TOKEN_TTL_SECONDS: int(7 * 86_400, 3_600, 30 * 86_400),
+  LOGIN_MAX_ATTEMPTS: int(10, 1, 1000),
+  LOGIN_WINDOW_SECONDS: int(900, 1, 86_400),
   MAIL_MAX_ATTEMPTS: int(10, 1, 100),
   MAIL_RETRY_BASE_MS: int(5_000, 10, 3_600_000),
   MAIL_POLL_INTERVAL_MS: int(1_000, 10, 60_000),
@@ -112,6 +114,8 @@ export function parseConfig(env: Record<string, string | undefined> = process.en
       inviteTokenTtlSeconds: e.INVITE_TOKEN_TTL_SECONDS,
       refreshTokenTtlSeconds: e.REFRESH_TOKEN_TTL_SECONDS,
       refreshReuseGraceSeconds: e.REFRESH_REUSE_GRACE_SECONDS,
+      loginMaxAttempts: e.LOGIN_MAX_ATTEMPTS,
+      loginWindowSeconds: e.LOGIN_WINDOW_SECONDS,
       resetTokenTtlSeconds: e.RESET_TOKEN_TTL_SECONDS,
     },
     argon2: {

@@ -154,6 +154,31 @@ describe('auth.login', () => {
   });
 });
 
+describe('sign-in throttling per account', () => {
+  it('lets at most LOGIN_MAX_ATTEMPTS of 100 parallel guesses be checked, for known and unknown emails alike', async () => {
+    const known = uniqueEmail('victim');
+    await register(known);
+    for (const email of [known, uniqueEmail('ghost')]) {
+      const results = await Promise.allSettled(
+        Array.from({ length: 100 }, () =>
+          server.client().auth.login.mutate({ email, password: 'guess guess guess guess' }),
+        ),
+      );
+      const codes = results.map((r) => (r.status === 'rejected' ? errorCode(r.reason) : 'OK'));
+      expect(codes.filter((c) => c === 'UNAUTHORIZED')).toHaveLength(10);
+      expect(codes.filter((c) => c === 'TOO_MANY_REQUESTS')).toHaveLength(90);
+    }
+    // Even the right password waits out the window now; the answer says when to retry.
+    const response = await fetch(`${server.url}/trpc/auth.login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: known, password: STRONG_PASSWORD }),
+    });
+    expect(response.status).toBe(429);
+    expect(Number(response.headers.get('retry-after'))).toBeGreaterThan(0);
+  });
+});
+
 describe('users.me with bad tokens', () => {
   it('refuses no token, garbage, alg none, a foreign key and an expired token', async () => {
     const { user, accessToken } = await register();

@@ -6,6 +6,8 @@ export interface RequestInfo {
   userAgent: string | null;
   /** The raw `Authorization` header, if any. */
   authorization: string | undefined;
+  /** Sets a response header (e.g. `Retry-After` on a 429). */
+  setHeader(name: string, value: string): void;
 }
 
 /** The tRPC context: the ports and the request. Built per request by the server. */

@@ -10,6 +10,12 @@ export const notSignedIn = () => new TRPCError({ code: 'UNAUTHORIZED', message: 
 export const invalidRefreshToken = () =>
   new TRPCError({ code: 'UNAUTHORIZED', message: 'Invalid or expired refresh token' });
 
+export const tooManyAttempts = (retryAfterSeconds: number) =>
+  new TRPCError({
+    code: 'TOO_MANY_REQUESTS',
+    message: `Too many sign-in attempts. Try again in ${Math.max(1, Math.ceil(retryAfterSeconds / 60))} minute(s), or reset your password.`,
+  });
+
 export const emailTaken = () =>
   new TRPCError({ code: 'CONFLICT', message: 'An account with this email already exists' });
 

@@ -44,6 +44,16 @@ export interface AccessTokens {
   verify(token: string): Promise<AccessTokenClaims | undefined>;
 }
 
+/**
+ * Counters for throttling, shared by every node when Redis is configured. `hit` is atomic:
+ * parallel attempts each see their own count.
+ */
+export interface Throttle {
+  /** Adds one to `key` (the window starts at the first hit); returns the count and seconds left. */
+  hit(key: string, windowSeconds: number): Promise<{ count: number; resetInSeconds: number }>;
+  reset(key: string): Promise<void>;
+}
+
 export interface Clock {
   now(): Date;
 }
@@ -56,6 +66,9 @@ export interface AuthSettings {
   verificationTokenTtlSeconds: number;
   inviteTokenTtlSeconds: number;
   refreshTokenTtlSeconds: number;
+  /** Sign-in attempts allowed per account (known or not) per window, before 429. */
+  loginMaxAttempts: number;
+  loginWindowSeconds: number;
   /** How long a just-rotated refresh token is still accepted (two tabs refreshing at once). */
   refreshReuseGraceSeconds: number;
 }
@@ -67,6 +80,7 @@ export interface Deps {
   hasher: PasswordHasher;
   accessTokens: AccessTokens;
   clock: Clock;
+  throttle: Throttle;
   settings: AuthSettings;
   /** True for errors that mean the database cannot be reached (they become 503). */
   isUnavailable(error: unknown): boolean;

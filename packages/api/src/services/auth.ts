@@ -1,5 +1,11 @@
 import type { RequestInfo } from '../context.js';
-import { emailTaken, fieldError, invalidCredentials, invalidRefreshToken } from '../errors.js';
+import {
+  emailTaken,
+  fieldError,
+  invalidCredentials,
+  invalidRefreshToken,
+  tooManyAttempts,
+} from '../errors.js';
 import { passwordProblem } from '../password-policy.js';
 import { EmailTakenError, type Deps } from '../ports/index.js';
 import type { AuthResult, LoginInput, RegisterInput } from '../schemas/auth.js';
@@ -48,6 +54,7 @@ export async function register(deps: Deps, request: RequestInfo, input: Register
  * email still costs one argon2 verify (against a dummy hash) so timing does not tell.
  */
 export async function login(deps: Deps, request: RequestInfo, input: LoginInput): Promise<AuthResult> {
+  await reserveLoginAttempt(deps, request, input.email);
   const user = await deps.stores.users.findByEmail(input.email);
   const passwordOk = await deps.hasher.verify(user?.passwordHash ?? (await dummyHash(deps)), input.password);
   if (!user || !user.passwordHash || !passwordOk || user.disabledAt) {
@@ -63,6 +70,7 @@ export async function login(deps: Deps, request: RequestInfo, input: LoginInput)
     });
     throw invalidCredentials();
   }
+  await deps.throttle.reset(loginThrottleKey(input.email));
   const rehash = deps.hasher.needsRehash(user.passwordHash)
     ? await deps.hasher.hash(input.password)
     : undefined;
@@ -78,6 +86,21 @@ export async function login(deps: Deps, request: RequestInfo, input: LoginInput)
     });
     return startSession(deps, stores, signedIn, request);
   });
+}
+
+/** Throttle key for sign-ins to one email, whether or not an account has it (no enumeration). */
+export const loginThrottleKey = (email: string) => `login:account:${email}`;
+
+/**
+ * Counts the attempt before checking the password, so a burst of parallel guesses cannot
+ * all pass a check made before any of them is counted. A success resets the count.
+ */
+async function reserveLoginAttempt(deps: Deps, request: RequestInfo, email: string): Promise<void> {
+  const { loginMaxAttempts, loginWindowSeconds } = deps.settings;
+  const { count, resetInSeconds } = await deps.throttle.hit(loginThrottleKey(email), loginWindowSeconds);
+  if (count <= loginMaxAttempts) return;
+  request.setHeader('Retry-After', String(resetInSeconds));
+  throw tooManyAttempts(resetInSeconds);
 }
 
 /**

@@ -4,7 +4,7 @@ import { passwordChangedMail } from '../mail/templates.js';
 import type { Deps, OneTimePurpose, Stores, UserRecord } from '../ports/index.js';
 import type { AuthResult } from '../schemas/auth.js';
 import { hashToken } from '../secrets.js';
-import { assertPasswordAllowed } from './auth.js';
+import { assertPasswordAllowed, loginThrottleKey } from './auth.js';
 import { queuePasswordReset } from './mail-flows.js';
 import { startSession } from './sessions.js';
 
@@ -63,6 +63,8 @@ export async function resetPassword(
       spent.purpose === 'invite' ? 'auth.invite.accept' : 'auth.password_reset',
     );
   });
+  // A locked-out owner who proved control of the mailbox may sign in again at once.
+  await deps.throttle.reset(loginThrottleKey(user.email));
 }
 
 /** Changes the password of the signed-in user; every session ends and this device gets a new one. */
