@@ -1,0 +1,33 @@
+import { describe, expect, it } from 'vitest';
+import { passwordProblem } from './password-policy.js';
+
+const rules = { minLength: 15 };
+
+describe('passwordProblem', () => {
+  it.each([
+    ['fifteen chars!!', undefined],
+    ['短いけど十五文字以上のパスワードです', undefined],
+    ['🔐🔐🔐🔐🔐🔐🔐🔐🔐🔐🔐🔐🔐🔐🔐', undefined],
+    ['   spaces count too   ', undefined],
+  ])('accepts %j (any characters, no composition rules)', (password, expected) => {
+    expect(passwordProblem(password, rules)).toBe(expected);
+  });
+
+  it('counts characters, not UTF-16 units', () => {
+    // 14 emoji are 28 UTF-16 units but only 14 characters.
+    expect(passwordProblem('🔐'.repeat(14), rules)).toMatch(/at least 15/);
+  });
+
+  it('refuses short, over-long, common and email-derived passwords with a reason', () => {
+    expect(passwordProblem('x'.repeat(14), rules)).toMatch(/at least 15/);
+    expect(passwordProblem('x'.repeat(257), rules)).toMatch(/at most 256/);
+    expect(passwordProblem('x'.repeat(256), rules)).toBeUndefined();
+    expect(passwordProblem('PasswordPassword', rules)).toMatch(/too common/);
+    expect(passwordProblem('qwerty123456789', rules)).toMatch(/too common/);
+    expect(passwordProblem('hello ada.lovelace 1815', rules, 'Ada.Lovelace@example.com')).toMatch(/email/);
+  });
+
+  it('follows the configured minimum', () => {
+    expect(passwordProblem('twelve chars', { minLength: 12 })).toBeUndefined();
+  });
+});
