@@ -1,6 +1,10 @@
+import { forbidden } from './errors.js';
 import type { Role } from './schemas/users.js';
 
-/** Everything a caller may ask to do to an account or the audit log. */
+/**
+ * Everything a caller may ask to do to an account or the audit log. Self-service actions
+ * (`users.updateMe`, `users.deleteMe`) are listed too, so the whole role table lives here.
+ */
 export type Action =
   | 'users.read'
   | 'users.list'
@@ -9,45 +13,103 @@ export type Action =
   | 'users.delete'
   | 'users.disable'
   | 'users.setRole'
+  | 'users.updateMe'
+  | 'users.deleteMe'
   | 'audit.read';
+
+/** Every action, for exhaustive tests and documentation. */
+export const actions: readonly Action[] = [
+  'users.read',
+  'users.list',
+  'users.create',
+  'users.update',
+  'users.delete',
+  'users.disable',
+  'users.setRole',
+  'users.updateMe',
+  'users.deleteMe',
+  'audit.read',
+];
 
 export interface Subject {
   id: string;
   role: Role;
 }
 
+/**
+ * The account acted on. For `users.create` it is the account about to exist (no id yet) and
+ * `role` is the role it would get; for `users.setRole` it is the account with its current role.
+ */
+export type Target = Subject | { id?: undefined; role: Role };
+
+export type Decision = { allowed: true } | { allowed: false; reason: string };
+
+const allow: Decision = { allowed: true };
+const deny = (reason: string): Decision => ({ allowed: false, reason });
+
 /** Roles a manager may act on besides themselves: only plain users. */
 const managedByManagers: ReadonlySet<Role> = new Set(['user']);
 
 /**
- * The role table of DESIGN.md, in one place. `target` is the account acted on (for
- * `users.create` and `users.setRole`, its role is the role being given).
- * The last-admin rule depends on data and lives in the user service.
+ * The role table of DESIGN.md, in one place, with a reason a client developer can show for
+ * every refusal. The last-admin rule depends on data, not roles, and lives in the user service.
  */
-export function can(actor: Subject, action: Action, target?: Subject): boolean {
-  const self = target !== undefined && target.id === actor.id;
+export function decide(actor: Subject, action: Action, target?: Target): Decision {
+  const self = target?.id !== undefined && target.id === actor.id;
   switch (action) {
+    case 'users.updateMe':
+    case 'users.deleteMe':
+      return allow;
     case 'users.list':
-      return actor.role !== 'user';
+      return actor.role === 'user' ? deny('Only managers and admins can list users') : allow;
     case 'audit.read':
-      return actor.role === 'admin';
-    case 'users.setRole':
-      return actor.role === 'admin' && !self;
+      return actor.role === 'admin' ? allow : deny('Only admins can read the audit log');
     case 'users.read':
-    case 'users.update':
-    case 'users.delete':
-      if (self) return true;
-      return managesRole(actor.role, target?.role);
-    case 'users.disable':
-      return !self && managesRole(actor.role, target?.role);
+      if (self || actor.role !== 'user') return allow;
+      return deny('You can only read your own account');
     case 'users.create':
-      return managesRole(actor.role, target?.role);
+      if (actor.role === 'user') return deny('Only managers and admins can create users');
+      return manages(actor.role, target)
+        ? allow
+        : deny('Managers can only create users with the role "user"');
+    case 'users.update':
+      if (self) return allow;
+      return onOther(actor.role, target, 'You can only change your own account', 'change');
+    case 'users.disable':
+      if (self) return deny("You can't disable your own account");
+      return onOther(actor.role, target, 'Only managers and admins can disable accounts', 'disable');
+    case 'users.delete':
+      // Deleting oneself goes through users.deleteMe, which asks for the password: a stolen
+      // access token alone must not be enough to destroy an account.
+      if (self) return deny('Delete your own account with users.deleteMe; it asks for your password');
+      return onOther(actor.role, target, 'Only managers and admins can delete other accounts', 'delete');
+    case 'users.setRole':
+      if (self) return deny("You can't change your own role");
+      return actor.role === 'admin' ? allow : deny('Only admins can change roles');
   }
 }
 
-function managesRole(actorRole: Role, targetRole: Role | undefined): boolean {
-  if (targetRole === undefined) return false;
+/** True when `decide` allows the action. */
+export function can(actor: Subject, action: Action, target?: Target): boolean {
+  return decide(actor, action, target).allowed;
+}
+
+/** Throws FORBIDDEN, with the policy's reason, unless the action is allowed. */
+export function authorize(actor: Subject, action: Action, target?: Target): void {
+  const decision = decide(actor, action, target);
+  if (!decision.allowed) throw forbidden(decision.reason);
+}
+
+/** Acting on someone else's account: managers on plain users, admins on anyone. */
+function onOther(actorRole: Role, target: Target | undefined, asUser: string, verb: string): Decision {
+  if (actorRole === 'user') return deny(asUser);
+  if (manages(actorRole, target)) return allow;
+  return deny(`Managers can only ${verb} accounts with the role "user"`);
+}
+
+function manages(actorRole: Role, target: Target | undefined): boolean {
+  if (target === undefined) return false;
   if (actorRole === 'admin') return true;
-  if (actorRole === 'manager') return managedByManagers.has(targetRole);
+  if (actorRole === 'manager') return managedByManagers.has(target.role);
   return false;
 }

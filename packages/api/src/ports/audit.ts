@@ -1,3 +1,5 @@
+import type { Keyset } from './users.js';
+
 export interface AuditEvent {
   actorId: string | null;
   action: string;
@@ -8,6 +10,35 @@ export interface AuditEvent {
   metadata?: Record<string, unknown>;
 }
 
+/** A stored audit event. */
+export interface AuditRecord {
+  id: string;
+  actorId: string | null;
+  action: string;
+  targetId: string | null;
+  ip: string | null;
+  userAgent: string | null;
+  at: Date;
+  metadata: Record<string, unknown>;
+}
+
+export interface AuditListQuery {
+  actorId?: string | undefined;
+  targetId?: string | undefined;
+  action?: string | undefined;
+  /** Events strictly older than this position (the log reads newest first). */
+  before?: Keyset | undefined;
+  limit: number;
+}
+
+export interface AuditListRow {
+  event: AuditRecord;
+  /** `at` exactly as stored (microseconds), for the next page's keyset. */
+  atValue: string;
+}
+
 export interface AuditStore {
   record(event: AuditEvent): Promise<void>;
+  /** One page of events, newest first, in (at, id) keyset order. */
+  list(query: AuditListQuery): Promise<AuditListRow[]>;
 }

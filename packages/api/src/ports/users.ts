@@ -21,6 +21,44 @@ export interface NewUser {
   name: string;
   passwordHash: string | null;
   role: Role;
+  /** Set when the address is known to be right already (the operator's first admin). */
+  emailVerifiedAt?: Date | null;
+}
+
+/** Columns an administrative or self-service update may change; absent keys stay as they are. */
+export interface UserChanges {
+  name?: string;
+  email?: string;
+  role?: Role;
+  emailVerifiedAt?: Date | null;
+  disabledAt?: Date | null;
+}
+
+export type UserSort = 'createdAt' | 'name' | 'email';
+export type SortOrder = 'asc' | 'desc';
+
+/** A keyset position: the exact sort value (as text) and id of the last row already seen. */
+export interface Keyset {
+  value: string;
+  id: string;
+}
+
+export interface UserListQuery {
+  /** Case-insensitive substring of the email or the name; LIKE wildcards in it are literals. */
+  search?: string | undefined;
+  role?: Role | undefined;
+  disabled?: boolean | undefined;
+  sort: UserSort;
+  order: SortOrder;
+  /** Rows strictly after this position in the requested order. */
+  after?: Keyset | undefined;
+  limit: number;
+}
+
+export interface UserListRow {
+  user: UserRecord;
+  /** The row's sort value as the database holds it (timestamps to the microsecond). */
+  sortValue: string;
 }
 
 export interface UserStore {
@@ -37,6 +75,25 @@ export interface UserStore {
   recordLoginSuccess(id: string, at: Date): Promise<UserRecord>;
   /** Atomically adds one failed attempt; returns the new count. */
   recordLoginFailure(id: string): Promise<number>;
+
+  /** Reads a user and locks its row until the transaction ends (call inside `transact`). */
+  findByIdForUpdate(id: string): Promise<UserRecord | undefined>;
+  /**
+   * Serialises every change to the set of admins (call inside `transact`): takes a
+   * transaction-scoped lock, locks the enabled admins' rows and returns their ids. Two
+   * transactions that each could remove an admin therefore see each other's result.
+   */
+  lockActiveAdmins(): Promise<string[]>;
+  /**
+   * Applies `changes` and moves `updatedAt` strictly forward (by at least a millisecond, so
+   * `expectedUpdatedAt` checks at millisecond precision always see a change). Throws
+   * {@link EmailTakenError} when the new email belongs to another account.
+   */
+  update(id: string, changes: UserChanges): Promise<UserRecord | undefined>;
+  /** Deletes the user (sessions and tokens go with it); false when there was no such user. */
+  delete(id: string): Promise<boolean>;
+  /** One page of users in keyset order. */
+  list(query: UserListQuery): Promise<UserListRow[]>;
 }
 
 /** Thrown by a user store when an insert or update hits an email already taken. */

@@ -1,4 +1,5 @@
 import { router } from '../trpc.js';
+import { auditRouter } from './audit.js';
 import { authRouter } from './auth.js';
 import { usersRouter } from './users.js';
 
@@ -6,6 +7,7 @@ import { usersRouter } from './users.js';
 export const appRouter = router({
   auth: authRouter,
   users: usersRouter,
+  audit: auditRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -1,11 +1,23 @@
 import type { TRPCRouterRecord } from '@trpc/server';
 import { z } from 'zod';
-import { user } from '../schemas/users.js';
+import { okOutput } from '../schemas/common.js';
+import {
+  createUserInput,
+  deleteMeInput,
+  listUsersInput,
+  updateMeInput,
+  updateUserInput,
+  user,
+  userIdInput,
+  userPage,
+} from '../schemas/users.js';
+import * as users from '../services/users.js';
 import { toUser } from '../services/user-view.js';
 import { protectedProcedure } from '../trpc.js';
 
 const tags = ['users'];
 
+// Order matters for REST: the first matching route wins, so /users/me comes before /users/{id}.
 export const usersRouter = {
   me: protectedProcedure
     .meta({
@@ -14,4 +26,96 @@ export const usersRouter = {
     .input(z.void())
     .output(user)
     .query(({ ctx }) => toUser(ctx.actor.user)),
+
+  updateMe: protectedProcedure
+    .meta({
+      openapi: {
+        method: 'PATCH',
+        path: '/users/me',
+        tags,
+        protect: true,
+        summary: 'Change your own name or email (a new email must be verified again)',
+      },
+    })
+    .input(updateMeInput)
+    .output(user)
+    .mutation(({ ctx, input }) => users.updateMe(ctx.deps, ctx.request, ctx.actor, input)),
+
+  deleteMe: protectedProcedure
+    .meta({
+      openapi: {
+        method: 'POST',
+        path: '/users/me/delete',
+        tags,
+        protect: true,
+        summary: 'Delete your own account, confirming with your password',
+      },
+    })
+    .input(deleteMeInput)
+    .output(okOutput)
+    .mutation(async ({ ctx, input }) => {
+      await users.deleteMe(ctx.deps, ctx.request, ctx.actor, input);
+      return { ok: true as const };
+    }),
+
+  list: protectedProcedure
+    .meta({
+      openapi: {
+        method: 'GET',
+        path: '/users',
+        tags,
+        protect: true,
+        summary: 'List and search users, a page at a time (managers and admins)',
+      },
+    })
+    .input(listUsersInput)
+    .output(userPage)
+    .query(({ ctx, input }) => users.listUsers(ctx.deps, ctx.actor, input)),
+
+  get: protectedProcedure
+    .meta({
+      openapi: { method: 'GET', path: '/users/{id}', tags, protect: true, summary: 'One user by id' },
+    })
+    .input(userIdInput)
+    .output(user)
+    .query(({ ctx, input }) => users.getUser(ctx.deps, ctx.actor, input.id)),
+
+  create: protectedProcedure
+    .meta({
+      openapi: {
+        method: 'POST',
+        path: '/users',
+        tags,
+        protect: true,
+        summary: 'Create a user; without a password, an invite email lets them set one',
+      },
+    })
+    .input(createUserInput)
+    .output(user)
+    .mutation(({ ctx, input }) => users.createUser(ctx.deps, ctx.request, ctx.actor, input)),
+
+  update: protectedProcedure
+    .meta({
+      openapi: {
+        method: 'PATCH',
+        path: '/users/{id}',
+        tags,
+        protect: true,
+        summary: 'Change a user: name, email, role, disabled',
+      },
+    })
+    .input(updateUserInput)
+    .output(user)
+    .mutation(({ ctx, input }) => users.updateUser(ctx.deps, ctx.request, ctx.actor, input)),
+
+  delete: protectedProcedure
+    .meta({
+      openapi: { method: 'DELETE', path: '/users/{id}', tags, protect: true, summary: 'Delete a user' },
+    })
+    .input(userIdInput)
+    .output(okOutput)
+    .mutation(async ({ ctx, input }) => {
+      await users.deleteUser(ctx.deps, ctx.request, ctx.actor, input.id);
+      return { ok: true as const };
+    }),
 } satisfies TRPCRouterRecord;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { email, isoDateTime, name, password, uuid } from './common.js';
+import { email, isoDateTime, name, password, safeText, uuid } from './common.js';
 
 export const roles = ['admin', 'manager', 'user'] as const;
 export const role = z.enum(roles);
@@ -19,8 +19,105 @@ export const user = z.object({
 });
 export type User = z.infer<typeof user>;
 
+/**
+ * A strict boolean. The pipe keeps trpc-to-openapi from switching on zod's coercion for it
+ * (it does so in place for plain booleans, and `Boolean("false")` is true).
+ */
+const strictBoolean = z.boolean().transform((b) => b);
+
+/**
+ * A boolean that also accepts "true" / "false", for filters that travel in a REST query
+ * string; a typed client sends a real boolean.
+ */
+const queryBoolean = z
+  .union([z.boolean(), z.enum(['true', 'false'], 'Must be true or false')])
+  .transform((v) => v === true || v === 'true');
+
+/** A page size: 1–100, 20 unless asked. */
+export const pageLimit = (fallback: number) =>
+  z
+    .number('Limit must be a number')
+    .int('Limit must be a whole number')
+    .min(1, 'Limit must be at least 1')
+    .max(100, 'Limit must be at most 100')
+    .default(fallback);
+
+/** A cursor as it travels: opaque text handed out by the previous page. */
+export const cursorText = safeText('Cursor', 1024);
+
 export const updateMeInput = z.object({ name: name.optional(), email: email.optional() });
 export type UpdateMeInput = z.infer<typeof updateMeInput>;
 
 export const deleteMeInput = z.object({ password });
 export type DeleteMeInput = z.infer<typeof deleteMeInput>;
+
+export const userSorts = ['createdAt', 'name', 'email'] as const;
+export const sortOrders = ['asc', 'desc'] as const;
+
+export const listUsersInput = z
+  .object({
+    /** `nextCursor` of the previous page; omit for the first page. */
+    cursor: cursorText.optional(),
+    limit: pageLimit(20),
+    /** Case-insensitive substring of the email or the name; % _ and \ match themselves. */
+    search: safeText('Search', 100)
+      .transform((s) => s.trim())
+      .optional(),
+    role: role.optional(),
+    /** true: only disabled accounts; false: only enabled ones; absent: both. */
+    disabled: queryBoolean.optional(),
+    sort: z.enum(userSorts).default('createdAt'),
+    order: z.enum(sortOrders).default('desc'),
+  })
+  // So `users.list()` with no input at all gets every default.
+  .prefault({});
+export type ListUsersInput = z.infer<typeof listUsersInput>;
+
+export const userPage = z.object({ items: z.array(user), nextCursor: z.string().nullable() });
+export type UserPage = z.infer<typeof userPage>;
+
+export const userIdInput = z.object({ id: uuid });
+export type UserIdInput = z.infer<typeof userIdInput>;
+
+export const createUserInput = z.object({
+  name,
+  email,
+  /** Omit to send an invite email with a set-password link instead. */
+  password: password.optional(),
+  role: role.default('user'),
+});
+export type CreateUserInput = z.infer<typeof createUserInput>;
+
+export const updateUserInput = z.object({
+  id: uuid,
+  name: name.optional(),
+  email: email.optional(),
+  role: role.optional(),
+  disabled: strictBoolean.optional(),
+  /** The `updatedAt` the caller last saw; if the account changed since, the update is refused (CONFLICT). */
+  expectedUpdatedAt: isoDateTime.optional(),
+});
+export type UpdateUserInput = z.infer<typeof updateUserInput>;
+
+/**
+ * Opaque page cursors: base64url JSON, checked against `shape` on the way back in, so a
+ * tampered or truncated cursor is a clear BAD_REQUEST rather than a database error.
+ */
+export function cursorCodec<T extends z.ZodType>(shape: T) {
+  return {
+    encode(value: z.output<T>): string {
+      return Buffer.from(JSON.stringify(value), 'utf8').toString('base64url');
+    },
+    decode(text: string): z.output<T> | undefined {
+      try {
+        const parsed = shape.safeParse(JSON.parse(Buffer.from(text, 'base64url').toString('utf8')));
+        return parsed.success ? parsed.data : undefined;
+      } catch {
+        return undefined;
+      }
+    },
+  };
+}
+
+/** A PostgreSQL timestamp as exact text (microseconds, UTC), the way cursors carry it. */
+export const exactTimestamp = z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/);

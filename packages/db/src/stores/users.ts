@@ -1,5 +1,5 @@
-import { EmailTakenError, type UserRecord, type UserStore } from '@tessera/api';
-import { sql, type Kysely, type Selectable } from 'kysely';
+import { EmailTakenError, type UserListQuery, type UserRecord, type UserStore } from '@tessera/api';
+import { sql, type Expression, type Kysely, type Selectable, type SqlBool } from 'kysely';
 import type { Database, UsersTable } from '../database.js';
 import { isUniqueViolation } from './errors.js';
 
@@ -61,6 +61,7 @@ export function userStore(db: Kysely<Database>): UserStore {
             name: user.name,
             password_hash: user.passwordHash,
             role: user.role,
+            email_verified_at: user.emailVerifiedAt ?? null,
           })
           .returning(userColumns)
           .executeTakeFirstOrThrow();
@@ -117,5 +118,130 @@ export function userStore(db: Kysely<Database>): UserStore {
         .executeTakeFirst();
       return row?.failed_login_count ?? 0;
     },
+
+    async findByIdForUpdate(id) {
+      const row = await db
+        .selectFrom('users')
+        .select(userColumns)
+        .where('id', '=', id)
+        .forUpdate()
+        .executeTakeFirst();
+      return row && toUserRecord(row);
+    },
+
+    async lockActiveAdmins() {
+      // The advisory lock covers the case of no admin row to lock yet (two nodes creating the
+      // first admin at once); the row locks, taken in id order so two callers never deadlock,
+      // keep any other writer off the admins while we decide.
+      await sql`select pg_advisory_xact_lock(${ADMINS_LOCK_KEY})`.execute(db);
+      const rows = await db
+        .selectFrom('users')
+        .select('id')
+        .where('role', '=', 'admin')
+        .where('disabled_at', 'is', null)
+        .orderBy('id')
+        .forUpdate()
+        .execute();
+      return rows.map((r) => r.id);
+    },
+
+    async update(id, changes) {
+      try {
+        const row = await db
+          .updateTable('users')
+          .set({
+            ...(changes.name !== undefined && { name: changes.name }),
+            ...(changes.email !== undefined && { email: changes.email }),
+            ...(changes.role !== undefined && { role: changes.role }),
+            ...(changes.emailVerifiedAt !== undefined && { email_verified_at: changes.emailVerifiedAt }),
+            ...(changes.disabledAt !== undefined && { disabled_at: changes.disabledAt }),
+            // Strictly later than before even within one millisecond: clients compare
+            // `expectedUpdatedAt` at the millisecond precision of an ISO string.
+            updated_at: sql`greatest(now(), updated_at + interval '1 millisecond')`,
+          })
+          .where('id', '=', id)
+          .returning(userColumns)
+          .executeTakeFirst();
+        return row && toUserRecord(row);
+      } catch (error) {
+        if (isUniqueViolation(error, 'users_email_key')) throw new EmailTakenError();
+        throw error;
+      }
+    },
+
+    async delete(id) {
+      const result = await db.deleteFrom('users').where('id', '=', id).executeTakeFirst();
+      return result.numDeletedRows === 1n;
+    },
+
+    async list(query) {
+      const { column, value } = sortColumn(query.sort);
+      const direction = query.order;
+      let select = db.selectFrom('users').select(userColumns).select(value.as('sort_value'));
+      for (const condition of filters(query)) select = select.where(condition);
+      if (query.after) select = select.where(afterKeyset(query));
+      select = select.orderBy(column, direction);
+      // Emails are unique, so they order on their own; the other sorts break ties by id.
+      if (query.sort !== 'email') select = select.orderBy('id', direction);
+      const rows = await select.limit(query.limit).execute();
+      return rows.map(({ sort_value, ...row }) => ({ user: toUserRecord(row), sortValue: sort_value }));
+    },
   };
+}
+
+/** One key for "the set of admins" in pg_advisory_xact_lock (an arbitrary fixed bigint). */
+const ADMINS_LOCK_KEY = 7_305_118_220_014_001n;
+
+/**
+ * The column a sort walks and its exact value as text: a timestamp goes out with all six
+ * fractional digits (a JS Date would drop three and make pages skip or repeat rows).
+ */
+function sortColumn(sort: UserListQuery['sort']) {
+  switch (sort) {
+    case 'createdAt':
+      return {
+        column: 'created_at' as const,
+        value: sql<string>`to_char(users.created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`,
+      };
+    case 'name':
+      return { column: 'name' as const, value: sql<string>`users.name` };
+    case 'email':
+      return { column: 'email' as const, value: sql<string>`users.email` };
+  }
+}
+
+/** Rows strictly after the cursor in the requested direction: a row comparison the index serves. */
+function afterKeyset(query: UserListQuery): Expression<SqlBool> {
+  const after = query.after!;
+  const op = sql.raw(query.order === 'asc' ? '>' : '<');
+  switch (query.sort) {
+    case 'createdAt':
+      return sql<SqlBool>`(users.created_at, users.id) ${op} (${after.value}::timestamptz, ${after.id}::uuid)`;
+    case 'name':
+      return sql<SqlBool>`(users.name, users.id) ${op} (${after.value}, ${after.id}::uuid)`;
+    case 'email':
+      return sql<SqlBool>`users.email ${op} ${after.value}`;
+  }
+}
+
+function filters(query: UserListQuery): Expression<SqlBool>[] {
+  const where: Expression<SqlBool>[] = [];
+  if (query.role) where.push(sql<SqlBool>`users.role = ${query.role}`);
+  if (query.disabled !== undefined)
+    where.push(
+      query.disabled ? sql<SqlBool>`users.disabled_at is not null` : sql<SqlBool>`users.disabled_at is null`,
+    );
+  if (query.search) {
+    // Written to match the trigram indexes: `email` (stored lower-cased) and `lower(name)`.
+    const pattern = `%${escapeLike(query.search)}%`;
+    where.push(
+      sql<SqlBool>`(users.email like lower(${pattern}) or lower(users.name) like lower(${pattern}))`,
+    );
+  }
+  return where;
+}
+
+/** Makes % _ and \ match themselves (backslash is LIKE's default escape character). */
+export function escapeLike(text: string): string {
+  return text.replace(/[\\%_]/g, '\\$&');
 }

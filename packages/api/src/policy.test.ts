@@ -1,0 +1,93 @@
+import { TRPCError } from '@trpc/server';
+import { describe, expect, it } from 'vitest';
+import { actions, authorize, can, decide, type Action, type Subject, type Target } from './policy.js';
+import { roles, type Role } from './schemas/users.js';
+
+/**
+ * The role table of DESIGN.md written out by hand, one row per actor role. Columns:
+ * - account actions: [self, another admin, another manager, another user]
+ * - users.create: the role given to the new account [admin, manager, user]
+ * - the rest take no target: [allowed]
+ * Y = allowed, . = refused. Written independently of policy.ts on purpose.
+ */
+const table: Record<Action, Record<Role, string>> = {
+  'users.list': { admin: 'Y', manager: 'Y', user: '.' },
+  'audit.read': { admin: 'Y', manager: '.', user: '.' },
+  'users.updateMe': { admin: 'Y', manager: 'Y', user: 'Y' },
+  'users.deleteMe': { admin: 'Y', manager: 'Y', user: 'Y' },
+  'users.create': { admin: 'YYY', manager: '..Y', user: '...' },
+  'users.read': { admin: 'YYYY', manager: 'YYYY', user: 'Y...' },
+  'users.update': { admin: 'YYYY', manager: 'Y..Y', user: 'Y...' },
+  'users.disable': { admin: '.YYY', manager: '...Y', user: '....' },
+  'users.delete': { admin: '.YYY', manager: '...Y', user: '....' },
+  'users.setRole': { admin: '.YYY', manager: '....', user: '....' },
+};
+
+const ACTOR_ID = '00000000-0000-4000-8000-000000000001';
+const OTHER_ID = '00000000-0000-4000-8000-000000000002';
+
+type Case = { actor: Role; action: Action; target: string; subject: Target | undefined; expected: boolean };
+
+function targetsFor(action: Action, actor: Subject): { label: string; subject: Target | undefined }[] {
+  const column = table[action].admin.length;
+  if (column === 1) return [{ label: 'no target', subject: undefined }];
+  if (action === 'users.create') return roles.map((role) => ({ label: `new ${role}`, subject: { role } }));
+  return [
+    { label: 'self', subject: actor },
+    ...roles.map((role) => ({ label: `another ${role}`, subject: { id: OTHER_ID, role } })),
+  ];
+}
+
+const cases: Case[] = actions.flatMap((action) =>
+  roles.flatMap((actorRole) => {
+    const actor = { id: ACTOR_ID, role: actorRole };
+    const row = table[action][actorRole];
+    return targetsFor(action, actor).map(({ label, subject }, i) => ({
+      actor: actorRole,
+      action,
+      target: label,
+      subject,
+      expected: row[i] === 'Y',
+    }));
+  }),
+);
+
+describe('policy: every role × action × target', () => {
+  it('has a table row for every action and a column for every target', () => {
+    expect(Object.keys(table).sort()).toEqual([...actions].sort());
+    for (const action of actions)
+      for (const role of roles)
+        expect(table[action][role]).toHaveLength(targetsFor(action, { id: ACTOR_ID, role }).length);
+    expect(cases).toHaveLength(3 * (4 * 1 + 3 + 5 * 4));
+  });
+
+  it.each(cases)('$actor → $action on $target: $expected', ({ actor, action, subject, expected }) => {
+    const decision = decide({ id: ACTOR_ID, role: actor }, action, subject);
+    expect(decision.allowed).toBe(expected);
+    expect(can({ id: ACTOR_ID, role: actor }, action, subject)).toBe(expected);
+    if (!decision.allowed) expect(decision.reason.length).toBeGreaterThan(10);
+  });
+});
+
+describe('authorize', () => {
+  it('throws FORBIDDEN with the policy reason', () => {
+    let caught: unknown;
+    try {
+      authorize({ id: ACTOR_ID, role: 'manager' }, 'users.setRole', { id: OTHER_ID, role: 'user' });
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(TRPCError);
+    expect((caught as TRPCError).code).toBe('FORBIDDEN');
+    expect((caught as TRPCError).message).toBe('Only admins can change roles');
+  });
+
+  it('returns quietly when allowed', () => {
+    expect(() => authorize({ id: ACTOR_ID, role: 'admin' }, 'audit.read')).not.toThrow();
+  });
+
+  it('refuses an account action with no target for anyone but its owner', () => {
+    expect(can({ id: ACTOR_ID, role: 'admin' }, 'users.update')).toBe(false);
+    expect(can({ id: ACTOR_ID, role: 'manager' }, 'users.delete')).toBe(false);
+  });
+});
