@@ -1,7 +1,38 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fastifyStatic from '@fastify/static';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
+
+/**
+ * What every page may load: only files from this origin, no inline or injected script
+ * (the refresh token sits in localStorage, so script injection is what we guard against
+ * hardest), and no framing. The reset page's token is in the URL fragment; with no
+ * referrer and nothing from other origins it never leaves the browser.
+ */
+export const PAGE_CSP = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self'",
+  "font-src 'self'",
+  "connect-src 'self'",
+  "manifest-src 'self'",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "form-action 'self'",
+  "frame-ancestors 'none'",
+].join('; ');
+
+const PAGE_HEADERS: Record<string, string> = {
+  'Content-Security-Policy': PAGE_CSP,
+  'Referrer-Policy': 'no-referrer',
+  // For browsers that predate frame-ancestors.
+  'X-Frame-Options': 'DENY',
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Permissions-Policy': 'camera=(), microphone=(), geolocation=(), payment=()',
+  // The page is tiny and names its hashed assets: always ask for the current one.
+  'Cache-Control': 'no-cache',
+};
 
 /**
  * Serves the built web app at `/`. Page routes (e.g. /reset-password) fall back to
@@ -9,14 +40,30 @@ import type { FastifyInstance } from 'fastify';
  */
 export async function registerWeb(app: FastifyInstance, dist: string): Promise<void> {
   const indexHtml = readFileSync(join(dist, 'index.html'), 'utf8');
-  await app.register(fastifyStatic, { root: dist, prefix: '/', wildcard: false, index: false });
-  app.get('/', (_request, reply) => reply.type('text/html').send(indexHtml));
+  const sendPage = (reply: FastifyReply) => reply.headers(PAGE_HEADERS).type('text/html').send(indexHtml);
+
+  await app.register(fastifyStatic, {
+    root: dist,
+    prefix: '/',
+    wildcard: false,
+    index: false,
+    setHeaders: staticHeaders,
+  });
+  app.get('/', (_request, reply) => sendPage(reply));
   app.setNotFoundHandler((request, reply) => {
     const isPage =
-      request.method === 'GET' && !request.url.startsWith('/api/') && !request.url.startsWith('/trpc');
-    if (isPage && request.headers.accept?.includes('text/html')) {
-      return reply.type('text/html').send(indexHtml);
-    }
+      (request.method === 'GET' || request.method === 'HEAD') &&
+      !request.url.startsWith('/api/') &&
+      !request.url.startsWith('/trpc');
+    if (isPage && request.headers.accept?.includes('text/html')) return sendPage(reply);
     return reply.code(404).send({ code: 'NOT_FOUND', message: 'Not found' });
   });
+}
+
+function staticHeaders(reply: FastifyReply, path: string): void {
+  reply.header('Referrer-Policy', 'no-referrer');
+  // Vite names everything under assets/ by content hash: a changed file gets a new name.
+  const hashed = /[\\/]assets[\\/][^\\/]+-[A-Za-z0-9_-]{8,}\.\w+$/.test(path);
+  reply.header('Cache-Control', hashed ? 'public, max-age=31536000, immutable' : 'public, max-age=3600');
+  if (path.endsWith('.html')) reply.headers(PAGE_HEADERS);
 }

@@ -1,0 +1,158 @@
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  assertE2eReady,
+  foreignRequests,
+  openBrowser,
+  screenshot,
+  type BrowserUser,
+} from '../helpers/browser.js';
+import { startTestServer, STRONG_PASSWORD, uniqueEmail, type TestServer } from '../helpers/server.js';
+import { linkIn, startMailCatcher, type MailCatcher } from './mail-catcher.js';
+
+// Emailed links carry this origin; the test opens their path and fragment on the test server.
+const PUBLIC_URL = 'http://tessera.test';
+const NEW_PASSWORD = 'a brand new passphrase for tessera';
+
+let server: TestServer;
+let mail: MailCatcher;
+let browser: BrowserUser;
+
+beforeAll(async () => {
+  assertE2eReady();
+  mail = await startMailCatcher();
+  server = await startTestServer({ SMTP_URL: mail.url, PUBLIC_URL });
+  browser = await openBrowser();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+  await mail?.close();
+});
+
+/** The path and fragment of an emailed link, on the server under test. */
+function onServer(link: string): string {
+  const url = new URL(link);
+  return `${server.url}${url.pathname}${url.hash}`;
+}
+
+async function focusedField(page: Page): Promise<string | null> {
+  // A string, because this package compiles without the DOM library.
+  return page.evaluate<string | null>("document.activeElement?.getAttribute('name') ?? null");
+}
+
+async function invalidFields(page: Page): Promise<string[]> {
+  return page
+    .locator('[aria-invalid="true"]')
+    .evaluateAll((els) => els.map((el) => el.getAttribute('name') ?? ''));
+}
+
+async function signUp(page: Page, email: string, password: string) {
+  await page.getByLabel('Name', { exact: true }).fill('Grace Hopper');
+  await page.getByLabel('Email', { exact: true }).fill(email);
+  await page.getByLabel('Password', { exact: true }).fill(password);
+  await page.getByRole('button', { name: 'Create account' }).click();
+}
+
+describe('web app: account pages in Chromium', () => {
+  it('signs up, signs out, resets a forgotten password by the emailed link and signs in with it', async () => {
+    const { page } = browser;
+    const email = uniqueEmail('web');
+
+    // Sign up: the password policy error lands on the password field, which gets focus.
+    await page.goto(`${server.url}/sign-up`);
+    await screenshot(page, '01-sign-up');
+    await signUp(page, email, 'too short');
+    await page.locator('[aria-invalid="true"]').first().waitFor();
+    expect(await invalidFields(page)).toEqual(['password']);
+    expect(await focusedField(page)).toBe('password');
+    await screenshot(page, '02-sign-up-password-error');
+
+    await page.getByLabel('Password', { exact: true }).fill(STRONG_PASSWORD);
+    await page.getByRole('button', { name: 'Create account' }).click();
+    await page.waitForURL(`${server.url}/profile`);
+    await page.getByRole('heading', { name: 'Your profile' }).waitFor();
+    expect(await page.getByLabel('Email', { exact: true }).inputValue()).toBe(email);
+    await page.getByText('This device').waitFor();
+    await screenshot(page, '03-profile');
+
+    // Sign out, then try to sign up again with the same email: the error is on the email field.
+    await page.getByRole('banner').getByRole('button', { name: 'Sign out' }).click();
+    await page.waitForURL(/\/sign-in/);
+    await page.goto(`${server.url}/sign-up`);
+    await signUp(page, email.toUpperCase(), STRONG_PASSWORD);
+    await page.getByText('An account with this email already exists.').waitFor();
+    expect(await invalidFields(page)).toEqual(['email']);
+    expect(await focusedField(page)).toBe('email');
+    await screenshot(page, '04-sign-up-email-taken');
+
+    // Forgot password: the same confirmation for a known and an unknown address.
+    await page.goto(`${server.url}/sign-in`);
+    await screenshot(page, '05-sign-in');
+    await page.getByRole('link', { name: 'Forgot your password?' }).click();
+    await page.waitForURL(`${server.url}/forgot-password`);
+    await screenshot(page, '06-forgot-password');
+    const confirmation = async (address: string) => {
+      await page.getByLabel('Email', { exact: true }).fill(address);
+      await page.getByRole('button', { name: 'Send reset link' }).click();
+      const text = await page.getByRole('status').innerText();
+      await page.getByRole('button', { name: 'Send another link' }).click();
+      return text.replace(address, '<email>');
+    };
+    const unknown = await confirmation(uniqueEmail('nobody'));
+    const known = await confirmation(email);
+    expect(known).toBe(unknown);
+    expect(known).toContain('If an account exists for <email>');
+
+    // The emailed link opens the reset page; its token travels in the fragment only.
+    const resetMail = await mail.waitFor(email, /reset/i);
+    const link = linkIn(resetMail, `${PUBLIC_URL}/reset-password#token=`);
+    const response = await page.goto(onServer(link));
+    const headers = response!.headers();
+    expect(headers['referrer-policy']).toBe('no-referrer');
+    expect(headers['content-security-policy']).toContain("frame-ancestors 'none'");
+    expect(headers['content-security-policy']).toMatch(/script-src 'self'(;|$)/);
+    expect(headers['content-security-policy']).not.toContain('unsafe-inline');
+    await page.getByRole('heading', { name: 'Choose a new password' }).waitFor();
+    // The token is taken out of the address bar and history once read.
+    expect(new URL(page.url()).hash).toBe('');
+    await page.getByText('At least 15 characters').waitFor();
+
+    await page.getByLabel('New password', { exact: true }).fill(NEW_PASSWORD);
+    await page.getByLabel('Confirm new password').fill(`${NEW_PASSWORD}!`);
+    await page.getByRole('button', { name: 'Change password' }).click();
+    await page.getByText('The two passwords do not match.').waitFor();
+    expect(await focusedField(page)).toBe('confirm');
+    await screenshot(page, '07-reset-password-mismatch');
+
+    await page.getByLabel('Confirm new password').fill(NEW_PASSWORD);
+    await page.getByRole('button', { name: 'Change password' }).click();
+    await page.waitForURL(`${server.url}/sign-in`);
+    await page.getByText('Your password has been changed. Sign in with your new password.').waitFor();
+    await screenshot(page, '08-sign-in-after-reset');
+
+    // The link is spent: using it again says so and offers a new one.
+    await page.goto(onServer(link));
+    await page.getByLabel('New password', { exact: true }).fill(`${NEW_PASSWORD} again`);
+    await page.getByLabel('Confirm new password').fill(`${NEW_PASSWORD} again`);
+    await page.getByRole('button', { name: 'Change password' }).click();
+    await page.getByText('This link has already been used.').waitFor();
+    await page.getByRole('link', { name: 'Send me a new link' }).waitFor();
+    await screenshot(page, '09-reset-link-used');
+
+    // The old password no longer works; the new one does.
+    await page.goto(`${server.url}/sign-in`);
+    await page.getByLabel('Email', { exact: true }).fill(email);
+    await page.getByLabel('Password', { exact: true }).fill(STRONG_PASSWORD);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByText('Invalid email or password.').waitFor();
+    await page.getByLabel('Password', { exact: true }).fill(NEW_PASSWORD);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForURL(`${server.url}/profile`);
+    await page.getByRole('heading', { name: 'Your profile' }).waitFor();
+
+    expect(foreignRequests(browser.requests, server.url)).toEqual([]);
+    expect(browser.problems).toEqual([]);
+  });
+});

@@ -1,0 +1,111 @@
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+
+/** Debian's Chromium; CHROMIUM_PATH points elsewhere (CI images, other distributions). */
+export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+/** The built web app the server under test serves. */
+export const WEB_DIST = fileURLToPath(new URL('../../../web/dist', import.meta.url));
+
+/** Screenshots land here (repo root, gitignored) for CI to keep as artifacts. */
+export const SCREENSHOT_DIR = fileURLToPath(new URL('../../../../test-results/e2e', import.meta.url));
+
+// Quiet, offline, reproducible: no sandbox (we run as root in CI), no GPU, and none of
+// Chromium's own traffic (updates, sync, QUIC probes) leaving the machine.
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+/**
+ * Stops the run with a message that says what to do, rather than a timeout or a 404 deep
+ * inside a browser test.
+ */
+export function assertE2eReady(): void {
+  if (!existsSync(join(WEB_DIST, 'index.html')))
+    throw new Error(
+      `The web app is not built (${WEB_DIST}/index.html is missing). ` +
+        'Run `pnpm --filter @tessera/web build` (or `pnpm build`) before the end-to-end tests.',
+    );
+  if (!existsSync(CHROMIUM_PATH))
+    throw new Error(
+      `Chromium not found at ${CHROMIUM_PATH}. Install it (apt-get install chromium) or set CHROMIUM_PATH.`,
+    );
+}
+
+export interface BrowserUser {
+  context: BrowserContext;
+  page: Page;
+  /** Every URL the page requested, to check that nothing came from another origin. */
+  requests: string[];
+  /** Console errors and uncaught exceptions (a CSP violation shows up here). */
+  problems: string[];
+  close(): Promise<void>;
+}
+
+/**
+ * One person at one browser: Chromium with a fresh profile in a temp directory of its own,
+ * so two users in one test share no storage.
+ */
+export async function openBrowser(
+  options: { viewport?: { width: number; height: number } } = {},
+): Promise<BrowserUser> {
+  const userDataDir = mkdtempSync(join(tmpdir(), 'tessera-chromium-'));
+  let context: BrowserContext;
+  try {
+    context = await chromium.launchPersistentContext(userDataDir, {
+      executablePath: CHROMIUM_PATH,
+      headless: true,
+      args: CHROMIUM_ARGS,
+      viewport: options.viewport ?? { width: 1280, height: 860 },
+      locale: 'en-GB',
+      timezoneId: 'UTC',
+    });
+  } catch (error) {
+    rmSync(userDataDir, { recursive: true, force: true });
+    throw error;
+  }
+  context.setDefaultTimeout(15_000);
+  const page = context.pages()[0] ?? (await context.newPage());
+  const requests: string[] = [];
+  const problems: string[] = [];
+  page.on('request', (request) => requests.push(request.url()));
+  page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+  page.on('console', (message) => {
+    // A refused API call logs "Failed to load resource: … 401": that is an answer, not a fault.
+    if (message.type() === 'error' && !/Failed to load resource/.test(message.text()))
+      problems.push(`console: ${message.text()}`);
+  });
+  return {
+    context,
+    page,
+    requests,
+    problems,
+    async close() {
+      await context.close();
+      rmSync(userDataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Saves a full-page screenshot as test-results/e2e/<name>.png. */
+export async function screenshot(page: Page, name: string): Promise<string> {
+  mkdirSync(SCREENSHOT_DIR, { recursive: true });
+  const path = join(SCREENSHOT_DIR, `${name}.png`);
+  await page.screenshot({ path, fullPage: true });
+  return path;
+}
+
+/** URLs in `requests` that are not on `origin` (should be none). */
+export function foreignRequests(requests: readonly string[], origin: string): string[] {
+  return requests.filter((url) => !url.startsWith(`${origin}/`) && !url.startsWith('data:'));
+}

@@ -1,0 +1,119 @@
+import type { ReactNode } from 'react';
+import { useAuth } from './auth.js';
+import { AuditPage } from './pages/audit.js';
+import { ForgotPasswordPage } from './pages/forgot-password.js';
+import { NotFoundPage } from './pages/not-found.js';
+import { ProfilePage } from './pages/profile.js';
+import { ResetPasswordPage } from './pages/reset-password.js';
+import { SignInPage } from './pages/sign-in.js';
+import { SignUpPage } from './pages/sign-up.js';
+import { UsersPage } from './pages/users.js';
+import { VerifyEmailPage } from './pages/verify-email.js';
+import { can } from './permissions.js';
+import { Link, Redirect, safeNext, useLocation } from './router.js';
+import { Loading, LoadError, Logo } from './ui.js';
+
+/** Pages anyone may open; the emailed links land on the last two. */
+const PUBLIC: Record<string, () => ReactNode> = {
+  '/sign-in': () => <SignInPage />,
+  '/sign-up': () => <SignUpPage />,
+  '/forgot-password': () => <ForgotPasswordPage />,
+  '/reset-password': () => <ResetPasswordPage />,
+  '/verify-email': () => <VerifyEmailPage />,
+};
+
+/** Pages that need a signed-in user. */
+const PRIVATE: Record<string, () => ReactNode> = {
+  '/profile': () => <ProfilePage />,
+  '/admin/users': () => <UsersPage />,
+  '/admin/audit': () => <AuditPage />,
+};
+
+/** Signed-in users skip these and go to their profile. */
+const SIGNED_OUT_ONLY = new Set(['/sign-in', '/sign-up']);
+
+export function App() {
+  const { state } = useAuth();
+  const { path, query } = useLocation();
+
+  const publicPage = PUBLIC[path];
+  if (publicPage) {
+    if (state.status === 'signed-in' && SIGNED_OUT_ONLY.has(path))
+      return <Redirect to={safeNext(query.get('next')) ?? '/profile'} />;
+    return publicPage();
+  }
+
+  if (state.status === 'loading') return <FullPageLoading />;
+  if (state.status === 'unreachable') return <Unreachable />;
+  if (state.status === 'signed-out') {
+    const next = path === '/' ? '' : `?next=${encodeURIComponent(path)}`;
+    return <Redirect to={`/sign-in${next}`} />;
+  }
+
+  if (path === '/') return <Redirect to="/profile" />;
+  const privatePage = PRIVATE[path];
+  return <Shell>{privatePage ? privatePage() : <NotFoundPage />}</Shell>;
+}
+
+function Shell({ children }: { children: ReactNode }) {
+  const { user, signOut } = useAuth();
+  const { path } = useLocation();
+  if (!user) return null;
+  const links = [
+    { href: '/profile', label: 'Profile', show: true },
+    { href: '/admin/users', label: 'Users', show: can(user, 'users.list') },
+    { href: '/admin/audit', label: 'Audit log', show: can(user, 'audit.list') },
+  ].filter((link) => link.show);
+  return (
+    <div className="shell">
+      <a className="skip-link" href="#main">
+        Skip to content
+      </a>
+      <header className="topbar">
+        <Link href="/profile" className="brand">
+          <Logo /> Tessera
+        </Link>
+        <nav aria-label="Main" className="nav">
+          {links.map((link) => (
+            <Link key={link.href} href={link.href} aria-current={path === link.href ? 'page' : undefined}>
+              {link.label}
+            </Link>
+          ))}
+        </nav>
+        <div className="account">
+          <span className="account-name" title={user.email}>
+            {user.name}
+          </span>
+          <button
+            type="button"
+            className="button button-secondary button-small"
+            onClick={() => void signOut()}
+          >
+            Sign out
+          </button>
+        </div>
+      </header>
+      {children}
+    </div>
+  );
+}
+
+function FullPageLoading() {
+  return (
+    <main className="auth-page" id="main">
+      <Loading label="Loading your account…" />
+    </main>
+  );
+}
+
+function Unreachable() {
+  const { reload } = useAuth();
+  return (
+    <main className="auth-page" id="main">
+      <div className="auth-card">
+        <h1>Tessera is not reachable</h1>
+        <LoadError error={new Error('offline')} retry={reload} />
+      </div>
+    </main>
+  );
+}

@@ -1,0 +1,114 @@
+import {
+  useCallback,
+  useEffect,
+  useId,
+  useRef,
+  useState,
+  type FormEvent,
+  type InputHTMLAttributes,
+  type ReactNode,
+} from 'react';
+import { toFormErrors, type FormErrors } from './errors.js';
+
+interface FieldProps extends Omit<InputHTMLAttributes<HTMLInputElement>, 'id'> {
+  label: string;
+  name: string;
+  error?: string | undefined;
+  hint?: ReactNode;
+}
+
+/** A labelled input whose hint and error are announced with it. */
+export function Field({ label, name, error, hint, ...input }: FieldProps) {
+  const id = useId();
+  const hintId = hint ? `${id}-hint` : undefined;
+  const errorId = error ? `${id}-error` : undefined;
+  const describedBy = [errorId, hintId].filter(Boolean).join(' ') || undefined;
+  return (
+    <div className={error ? 'field field-invalid' : 'field'}>
+      <label htmlFor={id}>{label}</label>
+      <input
+        id={id}
+        name={name}
+        aria-invalid={error ? true : undefined}
+        aria-describedby={describedBy}
+        {...input}
+      />
+      {error && (
+        <p className="field-error" id={errorId}>
+          {error}
+        </p>
+      )}
+      {hint && (
+        <p className="field-hint" id={hintId}>
+          {hint}
+        </p>
+      )}
+    </div>
+  );
+}
+
+/** The form-wide error, announced when it appears. */
+export function FormAlert({ message, children }: { message?: string | undefined; children?: ReactNode }) {
+  if (!message) return null;
+  return (
+    <div className="alert alert-error" role="alert" tabIndex={-1} data-form-alert>
+      <p>{message}</p>
+      {children}
+    </div>
+  );
+}
+
+/**
+ * State of one form: pending while submitting, errors from the server mapped to its
+ * fields, and focus moved to the first error so keyboard and screen-reader users land on it.
+ */
+export function useForm(fields: readonly string[]) {
+  const ref = useRef<HTMLFormElement>(null);
+  const [errors, setErrors] = useState<FormErrors>({ fields: {} });
+  const [pending, setPending] = useState(false);
+  const [focusTick, setFocusTick] = useState(0);
+
+  useEffect(() => {
+    if (focusTick === 0) return;
+    const target = ref.current?.querySelector<HTMLElement>('[aria-invalid="true"], [data-form-alert]');
+    target?.focus();
+  }, [focusTick]);
+
+  const fail = useCallback((next: FormErrors) => {
+    setErrors(next);
+    setFocusTick((tick) => tick + 1);
+  }, []);
+
+  const fieldsKey = fields.join(',');
+  const submit = useCallback(
+    (action: (data: FormData) => Promise<void> | void) => async (event: FormEvent<HTMLFormElement>) => {
+      event.preventDefault();
+      if (pending) return;
+      setPending(true);
+      setErrors({ fields: {} });
+      try {
+        await action(new FormData(event.currentTarget));
+      } catch (error) {
+        fail(error instanceof FormProblem ? error.errors : toFormErrors(error, fieldsKey.split(',')));
+      } finally {
+        setPending(false);
+      }
+    },
+    [pending, fail, fieldsKey],
+  );
+
+  return { ref, errors, pending, submit, fail, reset: () => setErrors({ fields: {} }) };
+}
+
+/** A form value as a string ('' when missing). */
+export function text(data: FormData, name: string): string {
+  const value = data.get(name);
+  return typeof value === 'string' ? value : '';
+}
+
+/** Thrown inside a submit action to report a problem found before calling the server. */
+export class FormProblem extends Error {
+  constructor(readonly errors: FormErrors) {
+    super(errors.form ?? Object.values(errors.fields)[0] ?? 'Invalid input');
+  }
+}

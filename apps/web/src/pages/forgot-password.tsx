@@ -1,0 +1,62 @@
+import { useState } from 'react';
+import { Field, FormAlert, text, useForm } from '../forms.js';
+import { Link } from '../router.js';
+import { api } from '../session.js';
+import { AuthCard, Notice, Submit } from '../ui.js';
+
+export function ForgotPasswordPage() {
+  const form = useForm(['email']);
+  const [sentTo, setSentTo] = useState<string>();
+
+  const onSubmit = form.submit(async (data) => {
+    const email = text(data, 'email');
+    await api.auth.requestPasswordReset.mutate({ email });
+    setSentTo(email.trim());
+  });
+
+  if (sentTo) {
+    // The same words whether or not the account exists: the page must not tell.
+    return (
+      <AuthCard title="Check your email">
+        <Notice tone="success">
+          <p>
+            If an account exists for <strong>{sentTo}</strong>, we have sent it a link to choose a new
+            password. The link works for 30 minutes and only once.
+          </p>
+        </Notice>
+        <p className="muted">No email after a few minutes? Check your spam folder, or send another link.</p>
+        <div className="auth-links">
+          <button type="button" className="link-button" onClick={() => setSentTo(undefined)}>
+            Send another link
+          </button>
+          <Link href="/sign-in">Back to sign in</Link>
+        </div>
+      </AuthCard>
+    );
+  }
+
+  return (
+    <AuthCard
+      title="Forgot your password?"
+      intro="Enter the email address of your account and we will send you a link to choose a new password."
+    >
+      <form ref={form.ref} onSubmit={onSubmit} noValidate className="stack">
+        <FormAlert message={form.errors.form} />
+        <Field
+          label="Email"
+          name="email"
+          type="email"
+          autoComplete="email"
+          required
+          error={form.errors.fields.email}
+        />
+        <Submit pending={form.pending} pendingLabel="Sending…">
+          Send reset link
+        </Submit>
+      </form>
+      <div className="auth-links">
+        <Link href="/sign-in">Back to sign in</Link>
+      </div>
+    </AuthCard>
+  );
+}

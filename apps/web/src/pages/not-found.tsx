@@ -1,0 +1,17 @@
+import { Link } from '../router.js';
+
+export function NotFoundPage() {
+  return (
+    <main className="page" id="main">
+      <header className="page-header">
+        <div>
+          <h1>Page not found</h1>
+          <p className="muted">There is nothing at this address.</p>
+        </div>
+      </header>
+      <p>
+        <Link href="/profile">Go to your profile</Link>
+      </p>
+    </main>
+  );
+}

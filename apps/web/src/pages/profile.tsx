@@ -1,0 +1,338 @@
+import { errorCode, type RouterOutputs } from '@tessera/client';
+import { useState } from 'react';
+import { useAuth } from '../auth.js';
+import { errorMessage } from '../errors.js';
+import { Field, FormAlert, FormProblem, text, useForm } from '../forms.js';
+import { navigate, useLocation } from '../router.js';
+import { api, session } from '../session.js';
+import { useQuery } from '../use-query.js';
+import { describeUserAgent } from '../user-agent.js';
+import { Empty, LoadError, Loading, Notice, Submit, When } from '../ui.js';
+import { PasswordHint } from './sign-up.js';
+
+type DeviceSession = RouterOutputs['auth']['sessions'][number];
+
+export function ProfilePage() {
+  const { state } = useLocation();
+  return (
+    <main className="page page-narrow" id="main">
+      <header className="page-header">
+        <div>
+          <h1>Your profile</h1>
+          <p className="muted">Your account details, password and signed-in devices.</p>
+        </div>
+      </header>
+      {state.notice && <Notice tone="success">{state.notice}</Notice>}
+      <AccountSection />
+      <PasswordSection />
+      <SessionsSection />
+      <DeleteSection />
+    </main>
+  );
+}
+
+function AccountSection() {
+  const { user, setUser } = useAuth();
+  const form = useForm(['name', 'email']);
+  const [saved, setSaved] = useState<string>();
+  const [verifySent, setVerifySent] = useState(false);
+  const [verifyError, setVerifyError] = useState<string>();
+  if (!user) return null;
+
+  const onSubmit = form.submit(async (data) => {
+    setSaved(undefined);
+    const name = text(data, 'name');
+    const email = text(data, 'email');
+    const changes = {
+      ...(name.trim() !== user.name ? { name } : {}),
+      ...(email.trim().toLowerCase() !== user.email ? { email } : {}),
+    };
+    if (Object.keys(changes).length === 0) return setSaved('Nothing to save: no changes.');
+    try {
+      setUser(await api.users.updateMe.mutate(changes));
+      setSaved('Your details have been saved.');
+    } catch (error) {
+      if (errorCode(error) === 'CONFLICT')
+        throw new FormProblem({ fields: { email: 'Another account already uses this email.' } });
+      throw error;
+    }
+  });
+
+  const sendVerification = async () => {
+    setVerifyError(undefined);
+    try {
+      await api.auth.requestEmailVerification.mutate({});
+      setVerifySent(true);
+    } catch (error) {
+      setVerifyError(errorMessage(error));
+    }
+  };
+
+  return (
+    <section className="card" aria-labelledby="account-heading">
+      <div className="card-header">
+        <h2 id="account-heading">Account</h2>
+        <span className={`badge badge-${user.role}`}>{user.role}</span>
+      </div>
+      {!user.emailVerified && (
+        <div className="alert alert-warning">
+          <p>
+            Your email address is not verified yet.{' '}
+            {verifySent ? 'We have sent you a link: check your inbox.' : ''}
+          </p>
+          {!verifySent && (
+            <button type="button" className="button button-secondary" onClick={sendVerification}>
+              Send verification link
+            </button>
+          )}
+          {verifyError && <p className="field-error">{verifyError}</p>}
+        </div>
+      )}
+      <form ref={form.ref} onSubmit={onSubmit} noValidate className="stack" key={user.updatedAt}>
+        <FormAlert message={form.errors.form} />
+        {saved && <Notice tone="success">{saved}</Notice>}
+        <div className="grid-2">
+          <Field
+            label="Name"
+            name="name"
+            autoComplete="name"
+            required
+            defaultValue={user.name}
+            error={form.errors.fields.name}
+          />
+          <Field
+            label="Email"
+            name="email"
+            type="email"
+            autoComplete="email"
+            required
+            defaultValue={user.email}
+            error={form.errors.fields.email}
+            hint={user.emailVerified ? 'Verified.' : 'Not verified.'}
+          />
+        </div>
+        <div className="actions">
+          <Submit pending={form.pending} pendingLabel="Saving…">
+            Save changes
+          </Submit>
+        </div>
+      </form>
+    </section>
+  );
+}
+
+function PasswordSection() {
+  const form = useForm(['currentPassword', 'newPassword', 'confirm']);
+  const [length, setLength] = useState(0);
+  const [done, setDone] = useState(false);
+
+  const onSubmit = form.submit(async (data) => {
+    setDone(false);
+    const newPassword = text(data, 'newPassword');
+    if (newPassword !== text(data, 'confirm'))
+      throw new FormProblem({ fields: { confirm: 'The two passwords do not match.' } });
+    const result = await api.auth.changePassword.mutate({
+      currentPassword: text(data, 'currentPassword'),
+      newPassword,
+    });
+    // Every session ended, this device's too: carry on with the fresh one.
+    session.accept(result);
+    form.ref.current?.reset();
+    setLength(0);
+    setDone(true);
+  });
+
+  return (
+    <section className="card" aria-labelledby="password-heading">
+      <h2 id="password-heading">Change password</h2>
+      <form ref={form.ref} onSubmit={onSubmit} noValidate className="stack">
+        <FormAlert message={form.errors.form} />
+        {done && (
+          <Notice tone="success">
+            Your password has been changed. Your other devices have been signed out.
+          </Notice>
+        )}
+        <Field
+          label="Current password"
+          name="currentPassword"
+          type="password"
+          autoComplete="current-password"
+          required
+          error={form.errors.fields.currentPassword}
+        />
+        <div className="grid-2">
+          <Field
+            label="New password"
+            name="newPassword"
+            type="password"
+            autoComplete="new-password"
+            required
+            error={form.errors.fields.newPassword}
+            hint={<PasswordHint length={length} />}
+            onChange={(event) => setLength(event.currentTarget.value.length)}
+          />
+          <Field
+            label="Confirm new password"
+            name="confirm"
+            type="password"
+            autoComplete="new-password"
+            required
+            error={form.errors.fields.confirm}
+          />
+        </div>
+        <div className="actions">
+          <Submit pending={form.pending} pendingLabel="Changing…">
+            Change password
+          </Submit>
+        </div>
+      </form>
+    </section>
+  );
+}
+
+function SessionsSection() {
+  const { signOut } = useAuth();
+  const sessions = useQuery(() => api.auth.sessions.query(), 'sessions');
+  const [busy, setBusy] = useState<string>();
+  const [error, setError] = useState<string>();
+
+  const revoke = async (device: DeviceSession) => {
+    setBusy(device.id);
+    setError(undefined);
+    try {
+      if (device.current) {
+        await signOut();
+        return;
+      }
+      await api.auth.revokeSession.mutate({ id: device.id });
+      sessions.reload();
+    } catch (failure) {
+      setError(errorMessage(failure));
+    } finally {
+      setBusy(undefined);
+    }
+  };
+
+  const signOutEverywhere = async () => {
+    setBusy('all');
+    setError(undefined);
+    try {
+      const current = await api.auth.sessions.query();
+      await Promise.all(
+        current.filter((s) => !s.current).map((s) => api.auth.revokeSession.mutate({ id: s.id })),
+      );
+      await signOut();
+      navigate('/sign-in', { replace: true, state: { notice: 'You have been signed out on every device.' } });
+    } catch (failure) {
+      setError(errorMessage(failure));
+      setBusy(undefined);
+    }
+  };
+
+  return (
+    <section className="card" aria-labelledby="sessions-heading">
+      <div className="card-header">
+        <h2 id="sessions-heading">Signed-in devices</h2>
+        <button type="button" className="button button-secondary" onClick={sessions.reload}>
+          Refresh
+        </button>
+      </div>
+      {error && (
+        <div className="alert alert-error" role="alert">
+          <p>{error}</p>
+        </div>
+      )}
+      {sessions.error ? (
+        <LoadError error={sessions.error} retry={sessions.reload} />
+      ) : !sessions.data ? (
+        <Loading label="Loading devices…" />
+      ) : sessions.data.length === 0 ? (
+        <Empty title="No signed-in devices" />
+      ) : (
+        <ul className="device-list" aria-busy={sessions.loading || undefined}>
+          {sessions.data.map((device) => (
+            <li key={device.id} className="device">
+              <div>
+                <p className="device-name">
+                  {describeUserAgent(device.userAgent)}
+                  {device.current && <span className="badge badge-current">This device</span>}
+                </p>
+                <p className="muted small">
+                  {device.ip ?? 'unknown address'} · signed in <When iso={device.createdAt} /> · last active{' '}
+                  <When iso={device.lastUsedAt} />
+                </p>
+              </div>
+              <button
+                type="button"
+                className="button button-secondary"
+                disabled={busy !== undefined}
+                onClick={() => void revoke(device)}
+                aria-label={`Sign out ${device.current ? 'this device' : describeUserAgent(device.userAgent)}`}
+              >
+                {busy === device.id ? 'Signing out…' : 'Sign out'}
+              </button>
+            </li>
+          ))}
+        </ul>
+      )}
+      <div className="actions">
+        <button
+          type="button"
+          className="button button-secondary"
+          disabled={busy !== undefined}
+          onClick={() => void signOutEverywhere()}
+        >
+          {busy === 'all' ? 'Signing out everywhere…' : 'Sign out everywhere'}
+        </button>
+      </div>
+    </section>
+  );
+}
+
+function DeleteSection() {
+  const [open, setOpen] = useState(false);
+  const form = useForm(['password']);
+
+  const onSubmit = form.submit(async (data) => {
+    await api.users.deleteMe.mutate({ password: text(data, 'password') });
+    session.forget('signed-out');
+    navigate('/sign-in', { replace: true, state: { notice: 'Your account has been deleted.' } });
+  });
+
+  return (
+    <section className="card card-danger" aria-labelledby="delete-heading">
+      <h2 id="delete-heading">Delete account</h2>
+      <p className="muted">
+        Deleting your account signs you out everywhere and removes your profile. This cannot be undone.
+      </p>
+      {!open ? (
+        <div className="actions">
+          <button type="button" className="button button-danger-outline" onClick={() => setOpen(true)}>
+            Delete my account…
+          </button>
+        </div>
+      ) : (
+        <form ref={form.ref} onSubmit={onSubmit} noValidate className="stack">
+          <FormAlert message={form.errors.form} />
+          <Field
+            label="Confirm with your password"
+            name="password"
+            type="password"
+            autoComplete="current-password"
+            required
+            autoFocus
+            error={form.errors.fields.password}
+          />
+          <div className="actions">
+            <Submit pending={form.pending} tone="danger" pendingLabel="Deleting…">
+              Delete my account
+            </Submit>
+            <button type="button" className="button button-secondary" onClick={() => setOpen(false)}>
+              Cancel
+            </button>
+          </div>
+        </form>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,64 @@
+import { errorCode } from '@tessera/client';
+import { useAuth } from '../auth.js';
+import { FormProblem, Field, FormAlert, text, useForm } from '../forms.js';
+import { Link, navigate, safeNext, useLocation } from '../router.js';
+import { api, session } from '../session.js';
+import { AuthCard, Notice, Submit } from '../ui.js';
+
+export function SignInPage() {
+  const { state: auth } = useAuth();
+  const { query, state } = useLocation();
+  const form = useForm(['email', 'password']);
+  const notice = state.notice ?? (auth.status === 'signed-out' ? auth.notice : undefined);
+
+  const onSubmit = form.submit(async (data) => {
+    try {
+      const result = await api.auth.login.mutate({
+        email: text(data, 'email'),
+        password: text(data, 'password'),
+      });
+      session.accept(result);
+    } catch (error) {
+      // One message for every bad credential: the server never says which part was wrong.
+      if (errorCode(error) === 'UNAUTHORIZED')
+        throw new FormProblem({ fields: {}, form: 'Invalid email or password.' });
+      throw error;
+    }
+    navigate(safeNext(query.get('next')) ?? '/profile', { replace: true });
+  });
+
+  return (
+    <AuthCard title="Sign in" intro="Welcome back. Sign in to manage your account.">
+      {notice && <Notice>{notice}</Notice>}
+      <form ref={form.ref} onSubmit={onSubmit} noValidate className="stack">
+        <FormAlert message={form.errors.form} />
+        <Field
+          label="Email"
+          name="email"
+          type="email"
+          autoComplete="username"
+          required
+          defaultValue={state.email}
+          error={form.errors.fields.email}
+        />
+        <Field
+          label="Password"
+          name="password"
+          type="password"
+          autoComplete="current-password"
+          required
+          error={form.errors.fields.password}
+        />
+        <Submit pending={form.pending} pendingLabel="Signing in…">
+          Sign in
+        </Submit>
+      </form>
+      <div className="auth-links">
+        <Link href="/forgot-password">Forgot your password?</Link>
+        <span>
+          New here? <Link href="/sign-up">Create an account</Link>
+        </span>
+      </div>
+    </AuthCard>
+  );
+}

@@ -1,0 +1,73 @@
+import { fieldErrors } from '@tessera/client';
+import { useEffect, useRef, useState } from 'react';
+import { useAuth } from '../auth.js';
+import { errorMessage } from '../errors.js';
+import { useLinkFragment } from '../fragment.js';
+import { Link } from '../router.js';
+import { api } from '../session.js';
+import { AuthCard, Loading, Notice } from '../ui.js';
+
+type Outcome = { status: 'verifying' } | { status: 'verified' } | { status: 'failed'; message: string };
+
+export function VerifyEmailPage() {
+  const fragment = useLinkFragment();
+  const { user, reload } = useAuth();
+  const token = fragment.get('token') ?? '';
+  const [outcome, setOutcome] = useState<Outcome>(
+    token ? { status: 'verifying' } : { status: 'failed', message: 'The link is incomplete.' },
+  );
+  // The token is single use: never send it twice, even when React runs effects twice.
+  const sent = useRef(false);
+
+  useEffect(() => {
+    if (!token || sent.current) return;
+    sent.current = true;
+    api.auth.verifyEmail.mutate({ token }).then(
+      () => {
+        setOutcome({ status: 'verified' });
+        reload();
+      },
+      (error: unknown) =>
+        setOutcome({ status: 'failed', message: fieldErrors(error)?.token?.[0] ?? errorMessage(error) }),
+    );
+  }, [token, reload]);
+
+  if (outcome.status === 'verifying')
+    return (
+      <AuthCard title="Verifying your email">
+        <Loading label="Checking your link…" />
+      </AuthCard>
+    );
+
+  if (outcome.status === 'verified')
+    return (
+      <AuthCard title="Email verified">
+        <Notice tone="success">
+          <p>Thank you: your email address is confirmed.</p>
+        </Notice>
+        <div className="auth-links">
+          <Link href={user ? '/profile' : '/sign-in'} className="button button-primary">
+            {user ? 'Go to your profile' : 'Sign in'}
+          </Link>
+        </div>
+      </AuthCard>
+    );
+
+  return (
+    <AuthCard title="This link cannot be used">
+      <div className="alert alert-error" role="alert">
+        <p>{outcome.message}</p>
+      </div>
+      <p className="muted">
+        {user
+          ? 'You can send a new verification link from your profile.'
+          : 'Sign in and send a new verification link from your profile.'}
+      </p>
+      <div className="auth-links">
+        <Link href={user ? '/profile' : '/sign-in?next=/profile'} className="button button-primary">
+          {user ? 'Go to your profile' : 'Sign in'}
+        </Link>
+      </div>
+    </AuthCard>
+  );
+}

@@ -1,0 +1,118 @@
+import type { ReactNode } from 'react';
+import { errorMessage } from './errors.js';
+import { Link } from './router.js';
+
+/** The centred card of the signed-out pages. */
+export function AuthCard({
+  title,
+  intro,
+  children,
+}: {
+  title: string;
+  intro?: ReactNode;
+  children: ReactNode;
+}) {
+  return (
+    <main className="auth-page" id="main">
+      <div className="auth-card">
+        <Link href="/" className="brand brand-large" aria-label="Tessera home">
+          <Logo /> Tessera
+        </Link>
+        <h1>{title}</h1>
+        {intro && <p className="muted">{intro}</p>}
+        {children}
+      </div>
+    </main>
+  );
+}
+
+export function Logo() {
+  return (
+    <svg className="logo" viewBox="0 0 32 32" aria-hidden="true" focusable="false">
+      <rect width="32" height="32" rx="7" fill="currentColor" />
+      <path d="M8 8h7v7H8zM17 8h7v7h-7zM8 17h7v7H8z" fill="#fff" />
+      <path d="M17 17h7v7h-7z" fill="#fff" opacity=".55" />
+    </svg>
+  );
+}
+
+/** A polite, visible "working on it". */
+export function Loading({ label = 'Loading…' }: { label?: string }) {
+  return (
+    <div className="loading" role="status" aria-live="polite">
+      <span className="spinner" aria-hidden="true" />
+      {label}
+    </div>
+  );
+}
+
+/** What a failed load says, with a way to try again. */
+export function LoadError({ error, retry }: { error: unknown; retry?: () => void }) {
+  return (
+    <div className="alert alert-error" role="alert">
+      <p>{errorMessage(error)}</p>
+      {retry && (
+        <button type="button" className="button button-secondary" onClick={retry}>
+          Try again
+        </button>
+      )}
+    </div>
+  );
+}
+
+export function Notice({ children, tone = 'info' }: { children: ReactNode; tone?: 'info' | 'success' }) {
+  return (
+    <div className={`alert alert-${tone}`} role="status">
+      {children}
+    </div>
+  );
+}
+
+export function Empty({ title, children }: { title: string; children?: ReactNode }) {
+  return (
+    <div className="empty">
+      <p className="empty-title">{title}</p>
+      {children && <p className="muted">{children}</p>}
+    </div>
+  );
+}
+
+/** A submit button that says it is working. */
+export function Submit({
+  pending,
+  children,
+  pendingLabel,
+  tone = 'primary',
+}: {
+  pending: boolean;
+  children: ReactNode;
+  pendingLabel?: string;
+  tone?: 'primary' | 'danger';
+}) {
+  return (
+    <button
+      type="submit"
+      className={`button button-${tone}`}
+      disabled={pending}
+      aria-busy={pending || undefined}
+    >
+      {pending ? (pendingLabel ?? 'Working…') : children}
+    </button>
+  );
+}
+
+const dateFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+
+/** An ISO date as people read it, with the exact value on hover. */
+export function When({ iso, empty = '—' }: { iso: string | null | undefined; empty?: string }) {
+  if (!iso) return <span className="muted">{empty}</span>;
+  return (
+    <time dateTime={iso} title={iso}>
+      {dateFormat.format(new Date(iso))}
+    </time>
+  );
+}
+
+/** The password rule shown wherever a password is chosen. */
+export const PASSWORD_HINT =
+  'At least 15 characters. A few unrelated words make a strong passphrase; any characters are allowed.';
