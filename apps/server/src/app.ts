@@ -19,6 +19,7 @@ import { ensureFirstAdmin } from './first-admin.js';
 import { deriveMailKey, loadSigningKeys } from './keys.js';
 import { startOutboxWorker, type OutboxWorker } from './mail/outbox-worker.js';
 import { createMailTransport } from './mail/transport.js';
+import { registerMetrics } from './metrics.js';
 import { createPasswordHasher } from './password-hasher.js';
 import { registerRest } from './rest.js';
 import { registerSecurity } from './security.js';
@@ -97,6 +98,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   });
 
   await registerSecurity(app, config, { redis });
+  registerMetrics(app, database.db);
 
   await app.register(fastifyTRPCPlugin, {
     prefix: '/trpc',

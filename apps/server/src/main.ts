@@ -1,5 +1,4 @@
 import closeWithGrace from 'close-with-grace';
-import { buildApp } from './app.js';
 import { ConfigError, parseConfig } from './config.js';
 
 /** Starts Tessera: the only place that reads the environment and listens. */
@@ -14,6 +13,8 @@ async function main() {
     }
     throw error;
   }
+  // Loaded after the config is known good, so a bad setting is reported at once.
+  const { buildApp } = await import('./app.js');
   const app = await buildApp(config);
   closeWithGrace({ delay: 10_000 }, async ({ err, signal }) => {
     if (err) app.log.error({ err }, 'shutting down after an error');

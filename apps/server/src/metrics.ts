@@ -1,0 +1,83 @@
+import type { Database } from '@tessera/db';
+import type { FastifyInstance } from 'fastify';
+import { sql, type Kysely } from 'kysely';
+
+/** Upper bounds (seconds) of the request-duration histogram buckets. */
+const BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
+
+interface Series {
+  count: number;
+  sum: number;
+  buckets: number[];
+}
+
+/**
+ * Prometheus text metrics at /metrics: request counts and durations by route and status,
+ * the mail outbox backlog, and process memory. Routes are Fastify's route patterns (or the
+ * tRPC procedure), never raw URLs, so ids and tokens cannot become label values.
+ */
+export function registerMetrics(app: FastifyInstance, db: Kysely<Database>): void {
+  const series = new Map<string, Series>();
+
+  app.addHook('onResponse', async (request, reply) => {
+    const route = routeLabel(request.routeOptions.url, request.url);
+    const key = `method="${request.method}",route="${route}",status="${reply.statusCode}"`;
+    let s = series.get(key);
+    if (!s) {
+      s = { count: 0, sum: 0, buckets: BUCKETS.map(() => 0) };
+      series.set(key, s);
+    }
+    const seconds = reply.elapsedTime / 1000;
+    s.count += 1;
+    s.sum += seconds;
+    BUCKETS.forEach((bound, i) => {
+      if (seconds <= bound) s.buckets[i]! += 1;
+    });
+  });
+
+  app.get('/metrics', async (_request, reply) => {
+    const lines = [
+      '# HELP tessera_http_request_duration_seconds HTTP request duration by route and status.',
+      '# TYPE tessera_http_request_duration_seconds histogram',
+    ];
+    for (const [labels, s] of series) {
+      BUCKETS.forEach((bound, i) =>
+        lines.push(`tessera_http_request_duration_seconds_bucket{${labels},le="${bound}"} ${s.buckets[i]}`),
+      );
+      lines.push(`tessera_http_request_duration_seconds_bucket{${labels},le="+Inf"} ${s.count}`);
+      lines.push(`tessera_http_request_duration_seconds_sum{${labels}} ${s.sum}`);
+      lines.push(`tessera_http_request_duration_seconds_count{${labels}} ${s.count}`);
+    }
+    const outbox = await db
+      .selectFrom('email_outbox')
+      .select(['status', sql<string>`count(*)`.as('n')])
+      .groupBy('status')
+      .execute()
+      .catch(() => []);
+    lines.push(
+      '# HELP tessera_outbox_mails Mails in the outbox by status.',
+      '# TYPE tessera_outbox_mails gauge',
+    );
+    for (const row of outbox) lines.push(`tessera_outbox_mails{status="${row.status}"} ${Number(row.n)}`);
+    const memory = process.memoryUsage();
+    lines.push(
+      '# HELP process_resident_memory_bytes Resident memory size in bytes.',
+      '# TYPE process_resident_memory_bytes gauge',
+      `process_resident_memory_bytes ${memory.rss}`,
+      '# HELP nodejs_heap_used_bytes V8 heap in use.',
+      '# TYPE nodejs_heap_used_bytes gauge',
+      `nodejs_heap_used_bytes ${memory.heapUsed}`,
+    );
+    reply.type('text/plain; version=0.0.4');
+    return `${lines.join('\n')}\n`;
+  });
+}
+
+/** A bounded label: the route pattern, or for tRPC the procedure path (names only). */
+function routeLabel(pattern: string | undefined, url: string): string {
+  if (url.startsWith('/trpc/')) {
+    const procedures = url.slice('/trpc/'.length).split('?')[0] ?? '';
+    return /^[A-Za-z.,]{1,200}$/.test(procedures) ? `/trpc/${procedures}` : '/trpc/*';
+  }
+  return pattern ?? 'unmatched';
+}

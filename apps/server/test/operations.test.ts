@@ -1,0 +1,85 @@
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ConfigError, parseConfig } from '../src/config.js';
+import { startTestServer, STRONG_PASSWORD, uniqueEmail, type TestServer } from './helpers/server.js';
+
+let server: TestServer;
+beforeAll(async () => {
+  server = await startTestServer();
+});
+afterAll(() => server?.close());
+
+describe('operational endpoints', () => {
+  it('reports liveness and readiness (database reachable, migrations applied)', async () => {
+    expect(await (await fetch(`${server.url}/healthz`)).json()).toEqual({ status: 'ok' });
+    const ready = await fetch(`${server.url}/readyz`);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toMatchObject({ status: 'ready' });
+  });
+
+  it('publishes the Ed25519 public key as a JWKS, cacheable', async () => {
+    const response = await fetch(`${server.url}/.well-known/jwks.json`);
+    expect(response.headers.get('cache-control')).toMatch(/max-age/);
+    const { keys } = (await response.json()) as { keys: Record<string, string>[] };
+    expect(keys).toHaveLength(1);
+    expect(keys[0]).toMatchObject({ kty: 'OKP', crv: 'Ed25519', alg: 'EdDSA', use: 'sig' });
+    expect(keys[0]).not.toHaveProperty('d');
+  });
+
+  it('exposes Prometheus metrics labelled by route, never by raw URL', async () => {
+    const email = uniqueEmail('metrics');
+    await server.client().auth.register.mutate({ name: 'M', email, password: STRONG_PASSWORD });
+    await fetch(`${server.url}/nope/${email}`);
+    const text = await (await fetch(`${server.url}/metrics`)).text();
+    expect(text).toMatch(
+      /tessera_http_request_duration_seconds_count\{method="POST",route="\/trpc\/auth.register",status="200"\} 1/,
+    );
+    expect(text).toMatch(/tessera_outbox_mails\{status="pending"\} \d+/);
+    expect(text).toMatch(/process_resident_memory_bytes \d+/);
+    expect(text).not.toContain(email);
+  });
+});
+
+describe('configuration', () => {
+  it('names every bad variable', () => {
+    const attempt = () =>
+      parseConfig({ PORT: 'eighty', DATABASE_URL: 'mysql://x', PASSWORD_MIN_LENGTH: '3' });
+    expect(attempt).toThrow(ConfigError);
+    expect(attempt).toThrow(/PORT/);
+    expect(attempt).toThrow(/DATABASE_URL/);
+    expect(attempt).toThrow(/PASSWORD_MIN_LENGTH/);
+  });
+
+  it('uses the documented defaults', () => {
+    const config = parseConfig({});
+    expect(config).toMatchObject({
+      port: 3000,
+      host: '127.0.0.1',
+      publicUrl: 'http://localhost:3000',
+      migrateOnStart: true,
+      trustProxy: false,
+      jwt: { accessTtlSeconds: 900, audience: 'tessera' },
+      auth: {
+        passwordMinLength: 15,
+        refreshTokenTtlSeconds: 2_592_000,
+        resetTokenTtlSeconds: 1800,
+        refreshReuseGraceSeconds: 10,
+      },
+      argon2: { memoryCost: 19_456, timeCost: 2, parallelism: 1 },
+    });
+    expect(config.database.url).toBeUndefined();
+  });
+
+  it('stops start-up with a message naming the variable', () => {
+    const main = fileURLToPath(new URL('../src/main.ts', import.meta.url));
+    const result = spawnSync(process.execPath, ['--conditions=development', '--import', 'tsx', main], {
+      env: { ...process.env, ACCESS_TOKEN_TTL_SECONDS: 'soon', PORT: '0' },
+      encoding: 'utf8',
+      timeout: 90_000,
+    });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toMatch(/ACCESS_TOKEN_TTL_SECONDS/);
+    expect(result.stderr).not.toMatch(/at .*\.ts:\d+/);
+  }, 120_000);
+});
