@@ -257,3 +257,38 @@ describe('auth.sessions', () => {
     expect(await server.client(accessToken).auth.sessions.query()).toHaveLength(1);
   });
 });
+
+describe('invites', () => {
+  it('mails a set-password link for an account created without a password; the link sets it and verifies the email', async () => {
+    const admin = await registered();
+    await server.database.db
+      .updateTable('users')
+      .set({ role: 'admin' })
+      .where('id', '=', admin.user.id)
+      .execute();
+    const email = uniqueEmail('invitee');
+    const created = await server
+      .client(admin.accessToken)
+      .users.create.mutate({ name: 'New Colleague', email });
+    expect(created).toMatchObject({ email, role: 'user', emailVerified: false });
+
+    // No password yet: nothing signs in.
+    const early = await rejection(server.client().auth.login.mutate({ email, password: STRONG_PASSWORD }));
+    expect(errorCode(early)).toBe('UNAUTHORIZED');
+
+    const mail = await sink.waitFor(email, /invited/);
+    expect(mail.link).toMatch(new RegExp(`^${PUBLIC_URL}/reset-password#token=[A-Za-z0-9_-]{43}&invite=1$`));
+    expect(mail.text).toMatch(/expires in 7 days/);
+    const token = tokenFromLink(mail.link);
+    expect(await server.client().auth.resetPassword.mutate({ token, password: NEW_PASSWORD })).toEqual({
+      ok: true,
+    });
+
+    const signedIn = await server.client().auth.login.mutate({ email, password: NEW_PASSWORD });
+    expect(signedIn.user.emailVerified).toBe(true);
+    const again = await rejection(
+      server.client().auth.resetPassword.mutate({ token, password: 'another long passphrase here' }),
+    );
+    expect(fieldErrors(again)?.token?.[0]).toMatch(/already been used/);
+  });
+});
