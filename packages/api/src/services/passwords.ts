@@ -13,19 +13,21 @@ const SETS_PASSWORD: readonly OneTimePurpose[] = ['password_reset', 'invite'];
 
 /**
  * Queues a reset mail for a known, enabled account. The answer never depends on whether the
- * email is known, and the request only writes rows: nothing waits on SMTP.
+ * email is known, and the request only writes rows: nothing waits on SMTP. Every request is
+ * audited, known or not, which also keeps the two paths' work (and timing) alike.
  */
 export async function requestPasswordReset(deps: Deps, request: RequestInfo, email: string): Promise<void> {
   const user = await deps.stores.users.findByEmail(email);
-  if (!user || user.disabledAt) return;
+  const eligible = user && !user.disabledAt ? user : undefined;
   await deps.transact(async (stores) => {
-    await queuePasswordReset(deps, stores, user);
+    if (eligible) await queuePasswordReset(deps, stores, eligible);
     await stores.audit.record({
       actorId: null,
       action: 'auth.password_reset.request',
-      targetId: user.id,
+      targetId: eligible?.id ?? null,
       ip: request.ip,
       userAgent: request.userAgent,
+      metadata: { known: eligible !== undefined },
     });
   });
 }
