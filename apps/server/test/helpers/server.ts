@@ -26,10 +26,13 @@ export interface TestServer {
 }
 
 /**
- * Builds and starts Tessera on port 0 against a fresh database, the way users run it.
- * `env` holds extra settings, named as in the README.
+ * Builds and starts Tessera on port 0 against a fresh database (or another node's, to test
+ * scaling out), the way users run it. `env` holds extra settings, named as in the README.
  */
-export async function startTestServer(env: Record<string, string> = {}): Promise<TestServer> {
+export async function startTestServer(
+  env: Record<string, string> = {},
+  options: { sharedDatabase?: DatabaseHandle } = {},
+): Promise<TestServer> {
   const dataDir = mkdtempSync(join(tmpdir(), 'tessera-test-'));
   const config = parseConfig({
     LOG_LEVEL: 'silent',
@@ -41,7 +44,10 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
     PORT: '0',
     ...env,
   });
-  const database = await createTestDatabase();
+  // A second node on the same database must not close it when it stops.
+  const database = options.sharedDatabase
+    ? { ...options.sharedDatabase, close: async () => {} }
+    : await createTestDatabase();
   let offset = 0;
   const logs: string[] = [];
   const logStream = new Writable({
