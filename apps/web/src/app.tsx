@@ -10,7 +10,8 @@ import { SignUpPage } from './pages/sign-up.js';
 import { UsersPage } from './pages/users.js';
 import { VerifyEmailPage } from './pages/verify-email.js';
 import { can } from './permissions.js';
-import { Link, Redirect, safeNext, useLocation } from './router.js';
+import { safeNext } from './paths.js';
+import { Link, Redirect, useLocation } from './router.js';
 import { Loading, LoadError, Logo } from './ui.js';
 
 /** Pages anyone may open; the emailed links land on the last two. */

@@ -42,12 +42,6 @@ export function Redirect({ to, state }: { to: string; state?: NavState }) {
   return null;
 }
 
-/** A same-origin path to return to after signing in, or undefined if `next` is not one. */
-export function safeNext(next: string | null): string | undefined {
-  // "//evil.example" and "/\evil.example" would leave the origin.
-  return next && next.startsWith('/') && !next.startsWith('//') && !next.startsWith('/\\') ? next : undefined;
-}
-
 /** An <a> that navigates without reloading the page. */
 export function Link({ href, onClick, ...rest }: AnchorHTMLAttributes<HTMLAnchorElement> & { href: string }) {
   const handle = (event: MouseEvent<HTMLAnchorElement>) => {

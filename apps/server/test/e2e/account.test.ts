@@ -1,5 +1,5 @@
 import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   assertE2eReady,
   foreignRequests,
@@ -22,11 +22,15 @@ beforeAll(async () => {
   assertE2eReady();
   mail = await startMailCatcher();
   server = await startTestServer({ SMTP_URL: mail.url, PUBLIC_URL });
-  browser = await openBrowser();
 });
 
+// Each test is one person at a fresh browser: no storage carried over.
+beforeEach(async () => {
+  browser = await openBrowser();
+});
+afterEach(() => browser?.close());
+
 afterAll(async () => {
-  await browser?.close();
   await server?.close();
   await mail?.close();
 });
@@ -154,5 +158,44 @@ describe('web app: account pages in Chromium', () => {
 
     expect(foreignRequests(browser.requests, server.url)).toEqual([]);
     expect(browser.problems).toEqual([]);
+  });
+
+  it('verifies the email address from the profile by the emailed link', async () => {
+    const { page } = browser;
+    const email = uniqueEmail('verify');
+    await server.client().auth.register.mutate({ name: 'Vera Verify', email, password: STRONG_PASSWORD });
+    await page.goto(`${server.url}/sign-in`);
+    await page.getByLabel('Email', { exact: true }).fill(email);
+    await page.getByLabel('Password', { exact: true }).fill(STRONG_PASSWORD);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForURL(`${server.url}/profile`);
+
+    // Signing up mailed a link; asking again sends a new one that supersedes it.
+    const first = linkIn(
+      await mail.waitFor(email, /confirm your email/i),
+      `${PUBLIC_URL}/verify-email#token=`,
+    );
+    await page.getByText('Your email address is not verified yet.').waitFor();
+    await page.getByRole('button', { name: 'Send verification link' }).click();
+    await page.getByText('We have sent you a link: check your inbox.').waitFor();
+    const verifyMail = await mail.waitFor(email, /confirm your email/i, { nth: 1 });
+    const link = linkIn(verifyMail, `${PUBLIC_URL}/verify-email#token=`);
+    expect(link).not.toBe(first);
+    await page.goto(onServer(link));
+    await page.getByRole('heading', { name: 'Email verified' }).waitFor();
+    expect(new URL(page.url()).hash).toBe('');
+    await screenshot(page, '10-email-verified');
+    await page.getByRole('link', { name: 'Go to your profile' }).click();
+    await page.getByRole('heading', { name: 'Your profile' }).waitFor();
+    await page.getByText('Verified.').waitFor();
+    expect(await page.getByText('Your email address is not verified yet.').count()).toBe(0);
+
+    // A second use of the same link is refused, in words; so is the superseded one.
+    await page.goto(onServer(link));
+    await page.getByRole('heading', { name: 'This link cannot be used' }).waitFor();
+    await page.getByText('This link has already been used.').waitFor();
+    await screenshot(page, '11-verify-link-used');
+    await page.goto(onServer(first));
+    await page.getByRole('heading', { name: 'This link cannot be used' }).waitFor();
   });
 });

@@ -11,8 +11,11 @@ export interface CaughtMail {
 export interface MailCatcher {
   /** For SMTP_URL. */
   url: string;
-  /** Waits for a mail to `to` whose subject matches (the outbox sends asynchronously). */
-  waitFor(to: string, subject: RegExp, timeoutMs?: number): Promise<CaughtMail>;
+  /**
+   * Waits for the `nth` (0-based, default first) mail to `to` whose subject matches: the
+   * outbox sends asynchronously.
+   */
+  waitFor(to: string, subject: RegExp, options?: { nth?: number; timeoutMs?: number }): Promise<CaughtMail>;
   close(): Promise<void>;
 }
 
@@ -39,14 +42,16 @@ export async function startMailCatcher(): Promise<MailCatcher> {
   const { port } = server.server.address() as AddressInfo;
   return {
     url: `smtp://127.0.0.1:${port}?ignoreTLS=true`,
-    async waitFor(to, subject, timeoutMs = 15_000) {
+    async waitFor(to, subject, { nth = 0, timeoutMs = 15_000 } = {}) {
       const deadline = Date.now() + timeoutMs;
       for (;;) {
-        const mail = caught.find((m) => m.to === to && subject.test(m.subject));
+        const mail = caught.filter((m) => m.to === to && subject.test(m.subject))[nth];
         if (mail) return mail;
         if (Date.now() > deadline) {
           const seen = caught.map((m) => `${m.to}: ${m.subject}`).join('; ') || 'none';
-          throw new Error(`No mail to ${to} matching ${subject} within ${timeoutMs} ms (received: ${seen})`);
+          throw new Error(
+            `No mail #${nth} to ${to} matching ${subject} within ${timeoutMs} ms (received: ${seen})`,
+          );
         }
         await new Promise((resolve) => setTimeout(resolve, 50));
       }

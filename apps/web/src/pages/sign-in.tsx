@@ -1,7 +1,8 @@
 import { errorCode } from '@tessera/client';
 import { useAuth } from '../auth.js';
 import { FormProblem, Field, FormAlert, text, useForm } from '../forms.js';
-import { Link, navigate, safeNext, useLocation } from '../router.js';
+import { safeNext } from '../paths.js';
+import { Link, navigate, useLocation } from '../router.js';
 import { api, session } from '../session.js';
 import { AuthCard, Notice, Submit } from '../ui.js';
 

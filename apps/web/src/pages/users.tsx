@@ -1,9 +1,528 @@
-/** Arrives with the users and audit procedures. */
+import { errorCode, type RouterInputs, type User } from '@tessera/client';
+import { useEffect, useRef, useState, type ReactNode } from 'react';
+import { useAuth } from '../auth.js';
+import { errorMessage } from '../errors.js';
+import { Field, FormAlert, FormProblem, text, useForm } from '../forms.js';
+import { can, creatableRoles } from '../permissions.js';
+import { Link } from '../router.js';
+import { api } from '../session.js';
+import { useQuery } from '../use-query.js';
+import { Empty, LoadError, Loading, Notice, Submit, When } from '../ui.js';
+
+type ListInput = Extract<RouterInputs['users']['list'], object>;
+type Role = User['role'];
+
+const SORTS = {
+  'createdAt.desc': 'Newest first',
+  'createdAt.asc': 'Oldest first',
+  'name.asc': 'Name (A–Z)',
+  'name.desc': 'Name (Z–A)',
+  'email.asc': 'Email (A–Z)',
+  'email.desc': 'Email (Z–A)',
+} as const;
+type SortKey = keyof typeof SORTS;
+
+const ROLES: Role[] = ['admin', 'manager', 'user'];
+const PAGE_SIZE = 20;
+
 export function UsersPage() {
+  const { user: me } = useAuth();
+  const [searchInput, setSearchInput] = useState('');
+  const [search, setSearch] = useState('');
+  const [role, setRole] = useState<Role | ''>('');
+  const [sort, setSort] = useState<SortKey>('createdAt.desc');
+  // Cursors of the pages before this one: "Previous" pops, "Next" pushes.
+  const [cursors, setCursors] = useState<(string | undefined)[]>([undefined]);
+  const [message, setMessage] = useState<string>();
+  const [creating, setCreating] = useState(false);
+  const [deleting, setDeleting] = useState<User>();
+
+  // A new filter starts again from the first page (in the same render, so no request
+  // pairs the new filter with an old cursor).
+  const firstPage = () => setCursors([undefined]);
+  // Wait for a pause in typing before searching.
+  useEffect(() => {
+    const timer = setTimeout(() => {
+      const next = searchInput.trim();
+      if (next === search) return;
+      setSearch(next);
+      firstPage();
+    }, 300);
+    return () => clearTimeout(timer);
+  }, [searchInput, search]);
+
+  const cursor = cursors[cursors.length - 1];
+  const [sortField, order] = sort.split('.') as [ListInput['sort'], ListInput['order']];
+  const input: ListInput = {
+    limit: PAGE_SIZE,
+    sort: sortField,
+    order,
+    ...(search ? { search } : {}),
+    ...(role ? { role } : {}),
+    ...(cursor ? { cursor } : {}),
+  };
+  const list = useQuery(() => api.users.list.query(input), JSON.stringify(input));
+
+  if (!me) return null;
+  const page = list.data;
+  const filtered = Boolean(search || role);
+
   return (
     <main className="page" id="main">
-      <h1>Users</h1>
-      <p className="muted">Coming soon.</p>
+      <header className="page-header">
+        <div>
+          <h1>Users</h1>
+          <p className="muted">
+            {me.role === 'admin'
+              ? 'Find, create and manage every account.'
+              : 'Find, create and manage accounts with the role “user”.'}
+          </p>
+        </div>
+        {can(me, 'users.create') && (
+          <button type="button" className="button button-primary" onClick={() => setCreating(true)}>
+            Create user
+          </button>
+        )}
+      </header>
+
+      <div aria-live="polite">{message && <Notice tone="success">{message}</Notice>}</div>
+
+      <div className="toolbar" role="search">
+        <div className="field">
+          <label htmlFor="user-search">Search</label>
+          <input
+            id="user-search"
+            type="search"
+            placeholder="Name or email"
+            value={searchInput}
+            onChange={(event) => setSearchInput(event.currentTarget.value)}
+          />
+        </div>
+        <div className="field">
+          <label htmlFor="user-role">Role</label>
+          <select
+            id="user-role"
+            value={role}
+            onChange={(event) => {
+              setRole(event.currentTarget.value as Role | '');
+              firstPage();
+            }}
+          >
+            <option value="">All roles</option>
+            {ROLES.map((r) => (
+              <option key={r} value={r}>
+                {capitalise(r)}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div className="field">
+          <label htmlFor="user-sort">Sort by</label>
+          <select
+            id="user-sort"
+            value={sort}
+            onChange={(event) => {
+              setSort(event.currentTarget.value as SortKey);
+              firstPage();
+            }}
+          >
+            {Object.entries(SORTS).map(([value, label]) => (
+              <option key={value} value={value}>
+                {label}
+              </option>
+            ))}
+          </select>
+        </div>
+      </div>
+
+      <div className="table-wrap">
+        {list.error ? (
+          <div className="card-body">
+            <LoadError error={list.error} retry={list.reload} />
+          </div>
+        ) : !page ? (
+          <div className="card-body">
+            <Loading label="Loading users…" />
+          </div>
+        ) : page.items.length === 0 ? (
+          <Empty title={filtered ? 'No users match' : 'No users yet'}>
+            {filtered ? 'Try another search or role.' : 'Create the first one with “Create user”.'}
+          </Empty>
+        ) : (
+          <table aria-busy={list.loading || undefined}>
+            <caption className="visually-hidden">Users, page {cursors.length}</caption>
+            <thead>
+              <tr>
+                <th scope="col">User</th>
+                <th scope="col">Role</th>
+                <th scope="col">Status</th>
+                <th scope="col">Created</th>
+                <th scope="col">Last sign-in</th>
+                <th scope="col">
+                  <span className="visually-hidden">Actions</span>
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {page.items.map((user) => (
+                <UserRow
+                  key={user.id}
+                  me={me}
+                  user={user}
+                  onChanged={(note) => {
+                    setMessage(note);
+                    list.reload();
+                  }}
+                  onDelete={() => setDeleting(user)}
+                />
+              ))}
+            </tbody>
+          </table>
+        )}
+        {page && (cursors.length > 1 || page.nextCursor) && (
+          <nav className="pager" aria-label="Pages">
+            <button
+              type="button"
+              className="button button-secondary button-small"
+              disabled={cursors.length === 1 || list.loading}
+              onClick={() => setCursors((c) => c.slice(0, -1))}
+            >
+              Previous
+            </button>
+            <span className="muted small">Page {cursors.length}</span>
+            <button
+              type="button"
+              className="button button-secondary button-small"
+              disabled={!page.nextCursor || list.loading}
+              onClick={() => page.nextCursor && setCursors((c) => [...c, page.nextCursor ?? undefined])}
+            >
+              Next
+            </button>
+          </nav>
+        )}
+      </div>
+
+      {creating && (
+        <CreateUserDialog
+          me={me}
+          onClose={() => setCreating(false)}
+          onCreated={(note) => {
+            setCreating(false);
+            setMessage(note);
+            list.reload();
+          }}
+        />
+      )}
+      {deleting && (
+        <DeleteUserDialog
+          user={deleting}
+          onClose={() => setDeleting(undefined)}
+          onDeleted={(note) => {
+            setDeleting(undefined);
+            setMessage(note);
+            list.reload();
+          }}
+        />
+      )}
     </main>
   );
+}
+
+function UserRow({
+  me,
+  user,
+  onChanged,
+  onDelete,
+}: {
+  me: User;
+  user: User;
+  onChanged: (message: string) => void;
+  onDelete: () => void;
+}) {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string>();
+  const isMe = user.id === me.id;
+
+  const update = async (changes: { role?: Role; disabled?: boolean }, done: string) => {
+    setBusy(true);
+    setError(undefined);
+    try {
+      // Refused with CONFLICT if someone else changed the account since this page loaded it.
+      await api.users.update.mutate({ id: user.id, expectedUpdatedAt: user.updatedAt, ...changes });
+      onChanged(done);
+    } catch (failure) {
+      setError(
+        errorCode(failure) === 'CONFLICT'
+          ? 'This account changed meanwhile. Reload the list and try again.'
+          : errorMessage(failure),
+      );
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const who = user.name || user.email;
+  return (
+    <tr>
+      <td className="cell-user" data-label="User">
+        <div>
+          <div className="name">
+            {user.name}
+            {isMe && <span className="badge badge-current">You</span>}
+          </div>
+          <div className="email">{user.email}</div>
+        </div>
+      </td>
+      <td data-label="Role">
+        {can(me, 'users.setRole', user) ? (
+          <select
+            aria-label={`Role of ${who}`}
+            value={user.role}
+            disabled={busy}
+            onChange={(event) => {
+              const next = event.currentTarget.value as Role;
+              void update({ role: next }, `${who} is now ${article(next)} ${next}.`);
+            }}
+          >
+            {ROLES.map((r) => (
+              <option key={r} value={r}>
+                {capitalise(r)}
+              </option>
+            ))}
+          </select>
+        ) : (
+          <span className={`badge badge-${user.role}`}>{user.role}</span>
+        )}
+      </td>
+      <td data-label="Status">
+        <div>
+          <span className={`badge ${user.disabled ? 'badge-disabled' : 'badge-active'}`}>
+            {user.disabled ? 'Disabled' : 'Active'}
+          </span>
+          {!user.emailVerified && <span className="status-note">Email unverified</span>}
+        </div>
+      </td>
+      <td data-label="Created">
+        <When iso={user.createdAt} />
+      </td>
+      <td data-label="Last sign-in">
+        <When iso={user.lastLoginAt} empty="Never" />
+      </td>
+      <td data-label="Actions">
+        <div className="cell-actions">
+          {can(me, 'users.disable', user) && (
+            <button
+              type="button"
+              className="button button-secondary button-small"
+              disabled={busy}
+              aria-label={`${user.disabled ? 'Enable' : 'Disable'} ${who}`}
+              onClick={() =>
+                void update(
+                  { disabled: !user.disabled },
+                  user.disabled ? `${who} can sign in again.` : `${who} is disabled and has been signed out.`,
+                )
+              }
+            >
+              {user.disabled ? 'Enable' : 'Disable'}
+            </button>
+          )}
+          {can(me, 'audit.list') && (
+            <Link
+              className="button button-secondary button-small"
+              href={`/admin/audit?targetId=${encodeURIComponent(user.id)}`}
+              aria-label={`Activity of ${who}`}
+            >
+              Activity
+            </Link>
+          )}
+          {can(me, 'users.delete', user) && (
+            <button
+              type="button"
+              className="button button-danger-outline button-small"
+              disabled={busy}
+              aria-label={`Delete ${who}`}
+              onClick={onDelete}
+            >
+              Delete
+            </button>
+          )}
+        </div>
+        {error && (
+          <p className="field-error" role="alert">
+            {error}
+          </p>
+        )}
+      </td>
+    </tr>
+  );
+}
+
+/** A modal <dialog>: the browser traps focus, Escape closes it, focus returns on close. */
+function Dialog({ title, onClose, children }: { title: string; onClose: () => void; children: ReactNode }) {
+  const ref = useRef<HTMLDialogElement>(null);
+  useEffect(() => {
+    const dialog = ref.current;
+    if (dialog && !dialog.open) dialog.showModal();
+    return () => dialog?.close();
+  }, []);
+  return (
+    <dialog
+      ref={ref}
+      aria-labelledby="dialog-title"
+      onCancel={(event) => {
+        event.preventDefault();
+        onClose();
+      }}
+    >
+      <h2 id="dialog-title">{title}</h2>
+      {children}
+    </dialog>
+  );
+}
+
+function CreateUserDialog({
+  me,
+  onClose,
+  onCreated,
+}: {
+  me: User;
+  onClose: () => void;
+  onCreated: (message: string) => void;
+}) {
+  const form = useForm(['name', 'email', 'password', 'role']);
+  const [invite, setInvite] = useState(true);
+  const roles = creatableRoles(me);
+
+  const onSubmit = form.submit(async (data) => {
+    const role = (text(data, 'role') || 'user') as Role;
+    const created = await api.users.create
+      .mutate({
+        name: text(data, 'name'),
+        email: text(data, 'email'),
+        role,
+        ...(invite ? {} : { password: text(data, 'password') }),
+      })
+      .catch((error: unknown) => {
+        if (errorCode(error) === 'CONFLICT')
+          throw new FormProblem({ fields: { email: 'An account with this email already exists.' } });
+        throw error;
+      });
+    onCreated(
+      invite
+        ? `Invitation sent to ${created.email}. The link lets them choose a password.`
+        : `${created.name} can now sign in with the password you set.`,
+    );
+  });
+
+  return (
+    <Dialog title="Create user" onClose={onClose}>
+      <form ref={form.ref} onSubmit={onSubmit} noValidate className="stack">
+        <FormAlert message={form.errors.form} />
+        <Field
+          label="Name"
+          name="name"
+          autoComplete="off"
+          required
+          autoFocus
+          error={form.errors.fields.name}
+        />
+        <Field
+          label="Email"
+          name="email"
+          type="email"
+          autoComplete="off"
+          required
+          error={form.errors.fields.email}
+        />
+        {roles.length > 1 ? (
+          <div className="field">
+            <label htmlFor="create-role">Role</label>
+            <select id="create-role" name="role" defaultValue="user">
+              {roles.map((r) => (
+                <option key={r} value={r}>
+                  {capitalise(r)}
+                </option>
+              ))}
+            </select>
+            {form.errors.fields.role && <p className="field-error">{form.errors.fields.role}</p>}
+          </div>
+        ) : (
+          <input type="hidden" name="role" value="user" />
+        )}
+        <fieldset>
+          <legend>How will they get in?</legend>
+          <label className="choice">
+            <input type="radio" name="access" checked={invite} onChange={() => setInvite(true)} />
+            Email them an invitation to choose a password
+          </label>
+          <label className="choice">
+            <input type="radio" name="access" checked={!invite} onChange={() => setInvite(false)} />
+            Set a password now
+          </label>
+        </fieldset>
+        {!invite && (
+          <Field
+            label="Password"
+            name="password"
+            type="password"
+            autoComplete="new-password"
+            required
+            error={form.errors.fields.password}
+            hint="At least 15 characters. Share it safely; they can change it from their profile."
+          />
+        )}
+        <div className="actions">
+          <Submit pending={form.pending} pendingLabel="Creating…">
+            {invite ? 'Create and invite' : 'Create user'}
+          </Submit>
+          <button type="button" className="button button-secondary" onClick={onClose}>
+            Cancel
+          </button>
+        </div>
+      </form>
+    </Dialog>
+  );
+}
+
+function DeleteUserDialog({
+  user,
+  onClose,
+  onDeleted,
+}: {
+  user: User;
+  onClose: () => void;
+  onDeleted: (message: string) => void;
+}) {
+  const form = useForm([]);
+  const onSubmit = form.submit(async () => {
+    await api.users.delete.mutate({ id: user.id });
+    onDeleted(`${user.name} (${user.email}) has been deleted.`);
+  });
+  return (
+    <Dialog title="Delete user?" onClose={onClose}>
+      <form ref={form.ref} onSubmit={onSubmit} className="stack">
+        <FormAlert message={form.errors.form} />
+        <p>
+          <strong>{user.name}</strong> ({user.email}) will be signed out everywhere and their account removed.
+          This cannot be undone.
+        </p>
+        <div className="actions">
+          <Submit pending={form.pending} tone="danger" pendingLabel="Deleting…">
+            Delete user
+          </Submit>
+          <button type="button" className="button button-secondary" onClick={onClose} autoFocus>
+            Cancel
+          </button>
+        </div>
+      </form>
+    </Dialog>
+  );
+}
+
+function capitalise(word: string): string {
+  return word.charAt(0).toUpperCase() + word.slice(1);
+}
+
+function article(word: string): string {
+  return /^[aeiou]/i.test(word) ? 'an' : 'a';
 }
