@@ -1,0 +1,70 @@
+import { availableParallelism } from 'node:os';
+import { z } from 'zod';
+import { parseConfig } from '../src/config.js';
+
+const seconds = (fallback: number) => z.coerce.number().positive().max(3600).default(fallback);
+const count = (fallback: number, max: number) => z.coerce.number().int().min(1).max(max).default(fallback);
+const flag = (fallback: boolean) =>
+  z
+    .enum(['true', 'false', '1', '0'])
+    .optional()
+    .transform((v) => (v === undefined ? fallback : v === 'true' || v === '1'));
+
+export const scenarioNames = ['argon2', 'ceiling', 'me', 'login'] as const;
+export type ScenarioName = (typeof scenarioNames)[number];
+
+/** Every BENCH_* variable, with its default. Nothing else in bench/ reads process.env. */
+const benchEnv = z.object({
+  BENCH_DURATION: seconds(10),
+  BENCH_WARMUP: seconds(3),
+  BENCH_CONNECTIONS: count(10, 1000),
+  BENCH_ARGON2_SECONDS: seconds(5),
+  BENCH_ROUNDS: count(1, 100),
+  BENCH_LOGIN_USERS: count(10, 1000),
+  BENCH_ONLY: z
+    .string()
+    .default(scenarioNames.join(','))
+    .transform((v) => v.split(',').map((s) => s.trim()))
+    .pipe(z.array(z.enum(scenarioNames)).min(1)),
+  BENCH_BUILD: flag(true),
+  BENCH_CPU_PROF: flag(false),
+  BENCH_POSTGRES_URL: z.string().url().default('postgres://postgres@127.0.0.1:5432/postgres'),
+});
+
+export type BenchConfig = ReturnType<typeof parseBenchConfig>;
+
+/**
+ * The bench settings. The argon2 cost comes from the server's own config parser (same
+ * ARGON2_* variables, same defaults), so the bench can never measure a different cost
+ * from the one the server runs with.
+ */
+export function parseBenchConfig(env: Record<string, string | undefined> = process.env) {
+  const present = Object.fromEntries(
+    Object.entries(env).filter(
+      (entry): entry is [string, string] => entry[1] !== undefined && entry[1] !== '',
+    ),
+  );
+  const parsed = benchEnv.safeParse(present);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new Error(`Invalid bench configuration:\n${lines.join('\n')}`);
+  }
+  const e = parsed.data;
+  const argon2Env = Object.fromEntries(Object.entries(present).filter(([k]) => k.startsWith('ARGON2_')));
+  return {
+    durationSeconds: e.BENCH_DURATION,
+    warmupSeconds: e.BENCH_WARMUP,
+    connections: e.BENCH_CONNECTIONS,
+    argon2Seconds: e.BENCH_ARGON2_SECONDS,
+    rounds: e.BENCH_ROUNDS,
+    loginUsers: e.BENCH_LOGIN_USERS,
+    scenarios: new Set<ScenarioName>(e.BENCH_ONLY),
+    build: e.BENCH_BUILD,
+    cpuProfile: e.BENCH_CPU_PROF,
+    postgresUrl: e.BENCH_POSTGRES_URL,
+    /** ARGON2_* exactly as given, handed on to the server. */
+    argon2Env,
+    argon2: parseConfig(argon2Env).argon2,
+    cores: availableParallelism(),
+  };
+}

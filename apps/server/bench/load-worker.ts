@@ -1,0 +1,41 @@
+// Child process entry of load.ts: runs one autocannon load and prints a LoadResult as JSON.
+import autocannon from 'autocannon';
+import type { LoadResult, LoadSpec } from './load.js';
+
+const spec = JSON.parse(process.argv[2] ?? '') as LoadSpec;
+const { bodies } = spec;
+let next = 0;
+
+const result = await autocannon({
+  url: spec.url,
+  method: spec.method,
+  headers: spec.headers ?? {},
+  connections: spec.connections,
+  duration: spec.durationSeconds,
+  requests: [
+    {
+      setupRequest: (request) =>
+        bodies?.length ? { ...request, body: bodies[next++ % bodies.length] } : request,
+    },
+  ],
+});
+
+const statusCodes = Object.fromEntries(
+  Object.entries(result.statusCodeStats ?? {}).map(([code, stats]) => [code, stats.count ?? 0]),
+);
+const summary: LoadResult = {
+  requestsPerSecond: result['2xx'] / result.duration,
+  latencyMs: {
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    average: result.latency.average,
+    max: result.latency.max,
+  },
+  ok: result['2xx'],
+  non2xx: result.non2xx,
+  statusCodes,
+  errors: result.errors,
+  timeouts: result.timeouts,
+  durationSeconds: result.duration,
+};
+process.stdout.write(JSON.stringify(summary));

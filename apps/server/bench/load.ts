@@ -1,0 +1,40 @@
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+
+/** One load run, as the worker receives it on its command line. */
+export interface LoadSpec {
+  url: string;
+  method: 'GET' | 'POST';
+  headers?: Record<string, string>;
+  /** Request bodies, handed out round-robin (one user per connection, say). */
+  bodies?: string[];
+  connections: number;
+  durationSeconds: number;
+}
+
+/** What a run measured; rates and latencies count 2xx answers only. */
+export interface LoadResult {
+  requestsPerSecond: number;
+  latencyMs: { p50: number; p99: number; average: number; max: number };
+  ok: number;
+  non2xx: number;
+  statusCodes: Record<string, number>;
+  errors: number;
+  timeouts: number;
+  durationSeconds: number;
+}
+
+const worker = fileURLToPath(new URL('./load-worker.ts', import.meta.url));
+const run = promisify(execFile);
+
+/**
+ * Runs autocannon in a child process: on a 2-core machine the load generator must not share
+ * an event loop (or a libuv pool) with anything it measures.
+ */
+export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
+  const { stdout } = await run(process.execPath, ['--import', 'tsx', worker, JSON.stringify(spec)], {
+    maxBuffer: 1024 * 1024,
+  });
+  return JSON.parse(stdout) as LoadResult;
+}

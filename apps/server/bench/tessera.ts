@@ -1,0 +1,88 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { startNode, type NodeProcess } from './processes.js';
+
+export const serverDir = fileURLToPath(new URL('..', import.meta.url));
+export const builtEntry = fileURLToPath(new URL('../dist/main.js', import.meta.url));
+
+export interface TesseraOptions {
+  port: number;
+  databaseUrl: string;
+  dataDir: string;
+  /** ARGON2_* settings handed on unchanged. */
+  argon2Env: Record<string, string>;
+  /** Folder for a V8 CPU profile of the whole run (written when the server exits). */
+  cpuProfileDir?: string;
+}
+
+/** The built server (`node dist/main.js`), as production runs it, with a clean environment. */
+export async function startTessera(options: TesseraOptions): Promise<NodeProcess> {
+  if (!existsSync(builtEntry))
+    throw new Error(
+      `${builtEntry} is missing: build first (pnpm turbo run build --filter=@tessera/server...)`,
+    );
+  const profile = options.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`] : [];
+  if (options.cpuProfileDir) mkdirSync(options.cpuProfileDir, { recursive: true });
+  return startNode({
+    label: 'tessera',
+    args: [...profile, builtEntry],
+    cwd: serverDir,
+    env: {
+      PATH: process.env.PATH ?? '',
+      NODE_ENV: 'production',
+      // One log line per request would cost more than the requests themselves.
+      LOG_LEVEL: 'warn',
+      HOST: '127.0.0.1',
+      PORT: String(options.port),
+      PUBLIC_URL: `http://127.0.0.1:${options.port}`,
+      DATA_DIR: options.dataDir,
+      DATABASE_URL: options.databaseUrl,
+      ...options.argon2Env,
+    },
+    port: options.port,
+    readyPath: '/readyz',
+  });
+}
+
+export interface Account {
+  id: string;
+  email: string;
+  password: string;
+  accessToken: string;
+}
+
+/** Calls one tRPC mutation as plain JSON (no transformer) and returns its data. */
+async function mutate<T>(url: string, path: string, input: unknown): Promise<T> {
+  const response = await fetch(`${url}/trpc/${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(input),
+  });
+  const body = (await response.json()) as { result?: { data: T }; error?: unknown };
+  if (!response.ok || !body.result)
+    throw new Error(`${path} answered ${response.status}: ${JSON.stringify(body)}`);
+  return body.result.data;
+}
+
+interface AuthResult {
+  user: { id: string };
+  accessToken: string;
+}
+
+/** Registers an account through the API, the way a user signs up. */
+export async function register(url: string, name: string, email: string, password: string): Promise<Account> {
+  const result = await mutate<AuthResult>(url, 'auth.register', { name, email, password });
+  return { id: result.user.id, email, password, accessToken: result.accessToken };
+}
+
+/** Signs in again for a fresh access token. */
+export async function login(url: string, email: string, password: string): Promise<string> {
+  return (await mutate<AuthResult>(url, 'auth.login', { email, password })).accessToken;
+}
+
+/** GET with a bearer token; the JSON body, or an error naming the status. */
+export async function getJson(url: string, token: string): Promise<unknown> {
+  const response = await fetch(url, { headers: { authorization: `Bearer ${token}` } });
+  if (!response.ok) throw new Error(`GET ${url} answered ${response.status}: ${await response.text()}`);
+  return response.json();
+}
