@@ -47,7 +47,7 @@ export function App() {
   if (state.status === 'loading') return <FullPageLoading />;
   if (state.status === 'unreachable') return <Unreachable />;
   if (state.status === 'signed-out') {
-    const next = path === '/' ? '' : `?next=${encodeURIComponent(path)}`;
+    const next = path === '/' ? '' : `?next=${encodeURIComponent(path + window.location.search)}`;
     return <Redirect to={`/sign-in${next}`} />;
   }
 

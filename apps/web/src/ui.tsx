@@ -1,6 +1,13 @@
-import type { ReactNode } from 'react';
+import { useEffect, type ReactNode } from 'react';
 import { errorMessage } from './errors.js';
 import { Link } from './router.js';
+
+/** Names the browser tab (and history entry) after the page. */
+export function useDocumentTitle(title: string): void {
+  useEffect(() => {
+    document.title = `${title} · Tessera`;
+  }, [title]);
+}
 
 /** The centred card of the signed-out pages. */
 export function AuthCard({
@@ -12,6 +19,7 @@ export function AuthCard({
   intro?: ReactNode;
   children: ReactNode;
 }) {
+  useDocumentTitle(title);
   return (
     <main className="auth-page" id="main">
       <div className="auth-card">

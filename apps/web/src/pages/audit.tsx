@@ -6,7 +6,7 @@ import { can } from '../permissions.js';
 import { Link, navigate, useLocation } from '../router.js';
 import { api } from '../session.js';
 import { useQuery } from '../use-query.js';
-import { Empty, LoadError, Loading, When } from '../ui.js';
+import { Empty, LoadError, Loading, When, useDocumentTitle } from '../ui.js';
 
 type AuditInput = Extract<RouterInputs['audit']['list'], object>;
 type AuditEvent = RouterOutputs['audit']['list']['items'][number];
@@ -36,6 +36,7 @@ const ACTIONS = [
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function AuditPage() {
+  useDocumentTitle('Audit log');
   const { user: me } = useAuth();
   const { query } = useLocation();
   const actorId = uuidParam(query.get('actorId'));

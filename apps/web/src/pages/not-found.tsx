@@ -1,6 +1,8 @@
 import { Link } from '../router.js';
+import { useDocumentTitle } from '../ui.js';
 
 export function NotFoundPage() {
+  useDocumentTitle('Page not found');
   return (
     <main className="page" id="main">
       <header className="page-header">

@@ -7,12 +7,13 @@ import { navigate, useLocation } from '../router.js';
 import { api, session } from '../session.js';
 import { useQuery } from '../use-query.js';
 import { describeUserAgent } from '../user-agent.js';
-import { Empty, LoadError, Loading, Notice, Submit, When } from '../ui.js';
+import { Empty, LoadError, Loading, Notice, Submit, When, useDocumentTitle } from '../ui.js';
 import { PasswordHint } from './sign-up.js';
 
 type DeviceSession = RouterOutputs['auth']['sessions'][number];
 
 export function ProfilePage() {
+  useDocumentTitle('Your profile');
   const { state } = useLocation();
   return (
     <main className="page page-narrow" id="main">

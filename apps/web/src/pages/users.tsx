@@ -7,7 +7,7 @@ import { can, creatableRoles } from '../permissions.js';
 import { Link } from '../router.js';
 import { api } from '../session.js';
 import { useQuery } from '../use-query.js';
-import { Empty, LoadError, Loading, Notice, Submit, When } from '../ui.js';
+import { Empty, LoadError, Loading, Notice, Submit, When, useDocumentTitle } from '../ui.js';
 
 type ListInput = Extract<RouterInputs['users']['list'], object>;
 type Role = User['role'];
@@ -26,6 +26,7 @@ const ROLES: Role[] = ['admin', 'manager', 'user'];
 const PAGE_SIZE = 20;
 
 export function UsersPage() {
+  useDocumentTitle('Users');
   const { user: me } = useAuth();
   const [searchInput, setSearchInput] = useState('');
   const [search, setSearch] = useState('');
