@@ -59,7 +59,8 @@ async function signUp(page: Page, email: string, password: string) {
   await page.getByRole('button', { name: 'Create account' }).click();
 }
 
-describe('web app: account pages in Chromium', () => {
+// A browser flow takes seconds per step on a busy 2-core machine: give each test room.
+describe('web app: account pages in Chromium', { timeout: 120_000 }, () => {
   it('signs up, signs out, resets a forgotten password by the emailed link and signs in with it', async () => {
     const { page } = browser;
     const email = uniqueEmail('web');

@@ -1,5 +1,5 @@
 import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   assertE2eReady,
   foreignRequests,
@@ -29,8 +29,12 @@ beforeAll(async () => {
   });
 });
 
+// Browsers live for one test: each test's people start with empty storage.
+afterEach(async () => {
+  for (const browser of browsers.splice(0)) await browser.close();
+});
+
 afterAll(async () => {
-  for (const browser of browsers) await browser.close();
   await server?.close();
   await mail?.close();
 });
@@ -63,7 +67,8 @@ async function adminClient() {
 
 const rows = (page: Page) => page.locator('tbody tr');
 
-describe('web app: admin console in Chromium', () => {
+// A browser flow takes seconds per step on a busy 2-core machine: give each test room.
+describe('web app: admin console in Chromium', { timeout: 120_000 }, () => {
   it('admin finds a user, changes their role, disables them, and their open page is signed out', async () => {
     const target = await register('Linus Target');
     for (const name of ['Ada Decoy', 'Brian Decoy', 'Cleo Decoy']) await register(name);
