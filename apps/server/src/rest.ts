@@ -1,5 +1,127 @@
-import type { Deps } from '@tessera/api';
-import type { FastifyInstance } from 'fastify';
+import { readFileSync } from 'node:fs';
+import { appRouter, type Context, type Deps } from '@tessera/api';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import {
+  fastifyTRPCOpenApiPlugin,
+  type CreateOpenApiFastifyPluginOptions,
+  type OpenApiRouter,
+} from 'trpc-to-openapi';
+// A cycle (app.ts imports this file), harmless because requestInfo is only called per
+// request; moving requestInfo to a module of its own would remove it.
+import { requestInfo } from './app.js';
+import { DOCS_PATH, registerDocs } from './rest/docs.js';
+import { registerRestErrorHandler } from './rest/errors.js';
+import { buildOpenApiDocument, REST_BASE } from './rest/openapi-document.js';
+import { successStatus } from './rest/procedure-extras.js';
 
-/** REST twins of the procedures under /api, /openapi.json and /docs (issue 7 fills this in). */
-export async function registerRest(_app: FastifyInstance, _deps: Deps): Promise<void> {}
+export const OPENAPI_PATH = '/openapi.json';
+
+/**
+ * `appRouter` as trpc-to-openapi types routers: our `Meta` is an interface, so it lacks the
+ * index signature the library's `Record<string, unknown>` meta asks for (it is a subset).
+ */
+const restRouter = appRouter as unknown as OpenApiRouter;
+
+/** The version /openapi.json announces: the server package's (one level up from src/ and dist/). */
+const API_VERSION = (
+  JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
+).version;
+
+/**
+ * REST twins of the procedures under /api, their OpenAPI 3.1 document at /openapi.json and
+ * an API reference at /docs — all generated from `appRouter`, so a new procedure with REST
+ * metadata shows up in all three without a change here.
+ */
+export async function registerRest(app: FastifyInstance, deps: Deps): Promise<void> {
+  const document = buildOpenApiDocument(restRouter, { title: 'Tessera API', version: API_VERSION });
+  const documentJson = JSON.stringify(document);
+  warnAboutProceduresWithoutRest(app);
+
+  app.get(OPENAPI_PATH, async (_request, reply) =>
+    reply.header('Cache-Control', 'no-cache').type('application/json; charset=utf-8').send(documentJson),
+  );
+
+  // Its own scope: the tRPC plugin swaps the JSON parser in its scope, and the error
+  // handler and hooks below must only touch REST answers.
+  await app.register(
+    async (scope) => {
+      registerRestErrorHandler(scope);
+      rememberUrls(scope);
+      acceptEmptyBodies(scope);
+      scope.setNotFoundHandler((_request, reply) =>
+        reply.code(404).send({ code: 'NOT_FOUND', message: 'No such REST operation; see /openapi.json' }),
+      );
+      await scope.register(fastifyTRPCOpenApiPlugin, {
+        router: restRouter,
+        // The same context as tRPC's: the adapter hands us Fastify's own request and reply.
+        createContext: ({ req, res }: { req: FastifyRequest; res: FastifyReply }): Context => {
+          restoreUrl(req);
+          return { deps, request: requestInfo(req, res) };
+        },
+        responseMeta: ({ paths, errors }) =>
+          errors.length === 0 && paths?.[0] ? { status: successStatus(paths[0]) } : {},
+        onError({ error, path, req }) {
+          restoreUrl(req as FastifyRequest);
+          if (error.code === 'INTERNAL_SERVER_ERROR')
+            app.log.error({ err: error.cause ?? error, path }, 'REST procedure failed');
+        },
+      } satisfies CreateOpenApiFastifyPluginOptions<OpenApiRouter>);
+    },
+    { prefix: REST_BASE },
+  );
+
+  await registerDocs(app, OPENAPI_PATH);
+}
+
+/**
+ * The adapter strips `/api` by rewriting `request.raw.url`, which is what Fastify's
+ * `request.url` reads: hooks that run later (security headers, rate-limit counting, the
+ * access log) would see `/auth/login`. It has parsed the URL by the time it builds the
+ * context or reports an error — one of which precedes every answer — so put it back there.
+ */
+function restoreUrl(req: FastifyRequest): void {
+  const url = originalUrls.get(req);
+  if (url !== undefined) req.raw.url = url;
+}
+
+/** Each REST request's URL as it arrived (Fastify's `originalUrl` is computed lazily, too late). */
+const originalUrls = new WeakMap<FastifyRequest, string>();
+
+function rememberUrls(scope: FastifyInstance): void {
+  scope.addHook('onRequest', async (request) => {
+    originalUrls.set(request, request.raw.url ?? request.url);
+  });
+}
+
+/**
+ * A POST with no body at all (`curl -X POST …/auth/email/verify-request`) counts as `{}`,
+ * and so does an empty JSON body: otherwise the caller gets a 415 or 400 for sending
+ * nothing to an operation that needs nothing. Malformed JSON is still a 400.
+ */
+function acceptEmptyBodies(scope: FastifyInstance): void {
+  const parseJson = scope.getDefaultJsonParser('error', 'error');
+  scope.removeContentTypeParser('application/json');
+  scope.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    if (body === '') return done(null, {});
+    return parseJson(request, body as string, done);
+  });
+  scope.addHook('preHandler', async (request) => {
+    const takesBody = request.method === 'POST' || request.method === 'PATCH' || request.method === 'PUT';
+    if (takesBody && request.body === undefined && request.headers['content-type'] === undefined) {
+      request.headers = { 'content-type': 'application/json' };
+      request.body = {};
+    }
+  });
+}
+
+function warnAboutProceduresWithoutRest(app: FastifyInstance): void {
+  const procedures = restRouter._def.procedures as Record<string, { _def: { meta?: { openapi?: unknown } } }>;
+  const missing = Object.entries(procedures)
+    .filter(([, procedure]) => !procedure._def.meta?.openapi)
+    .map(([path]) => path);
+  if (missing.length)
+    app.log.warn(
+      { procedures: missing },
+      `procedures without REST metadata: missing from ${REST_BASE}, ${OPENAPI_PATH} and ${DOCS_PATH}`,
+    );
+}

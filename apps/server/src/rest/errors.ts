@@ -1,0 +1,142 @@
+import type { FastifyError, FastifyInstance } from 'fastify';
+import { z } from 'zod';
+
+/** The tRPC error codes a REST answer can carry, by HTTP status (tRPC's own mapping). */
+export const CODE_BY_STATUS: Readonly<Record<number, string>> = {
+  400: 'BAD_REQUEST',
+  401: 'UNAUTHORIZED',
+  403: 'FORBIDDEN',
+  404: 'NOT_FOUND',
+  405: 'METHOD_NOT_SUPPORTED',
+  409: 'CONFLICT',
+  413: 'PAYLOAD_TOO_LARGE',
+  415: 'UNSUPPORTED_MEDIA_TYPE',
+  429: 'TOO_MANY_REQUESTS',
+  500: 'INTERNAL_SERVER_ERROR',
+  503: 'SERVICE_UNAVAILABLE',
+};
+
+const INTERNAL = 'Internal server error';
+
+/**
+ * Every REST error body. `code` is the tRPC code (the same one the typed client reports);
+ * a 400 adds `fieldErrors` (as tRPC's `data.fieldErrors`) and, for schema failures, zod's
+ * `issues`.
+ */
+export const restError = z
+  .object({
+    code: z.string().meta({ description: 'The tRPC error code', example: 'BAD_REQUEST' }),
+    message: z
+      .string()
+      .meta({ description: 'What went wrong, for people', example: 'email: Enter a valid email address' }),
+    fieldErrors: z
+      .record(z.string(), z.array(z.string()))
+      .optional()
+      .meta({
+        description:
+          'Messages per input field (400 only), for both schema failures and rules checked later, e.g. the password policy',
+        example: { email: ['Enter a valid email address'] },
+      }),
+    issues: z
+      .array(
+        z.object({
+          code: z.string().optional(),
+          message: z.string(),
+          path: z.array(z.union([z.string(), z.number()])).optional(),
+        }),
+      )
+      .optional()
+      .meta({ description: 'The zod issues behind a schema failure (400 only)' }),
+  })
+  .meta({ id: 'Error', description: 'An error answer' });
+export type RestError = z.infer<typeof restError>;
+
+/**
+ * Reshapes whatever produced an error body (trpc-to-openapi's tRPC error shape, or our own
+ * Fastify error handler) into `RestError`. Idempotent, and it keeps only the fields we
+ * document, so nothing else (a path, a stack, driver text) can ride along.
+ */
+export function toRestError(status: number, body: unknown): RestError {
+  const source = isRecord(body) ? body : {};
+  const code =
+    typeof source.code === 'string' ? source.code : (CODE_BY_STATUS[status] ?? 'INTERNAL_SERVER_ERROR');
+  const issues = Array.isArray(source.issues) ? source.issues.filter(isRecord).map(toIssue) : undefined;
+  const data = isRecord(source.data) ? source.data : {};
+  const fieldErrors = cleanFieldErrors(source.fieldErrors ?? data.fieldErrors);
+
+  let message = typeof source.message === 'string' ? source.message : 'Request failed';
+  // A 500's message could carry SQL or driver text whatever produced it: never pass it on.
+  if (status === 500) message = INTERNAL;
+  // trpc-to-openapi says "Input validation failed"; tRPC names the first problem. Match tRPC.
+  else if (issues?.[0]) message = issueMessage(issues[0]);
+
+  return {
+    code,
+    message,
+    ...(fieldErrors ? { fieldErrors } : {}),
+    ...(issues?.length ? { issues } : {}),
+  };
+}
+
+/**
+ * Errors Fastify raises before a procedure runs (malformed JSON, body too large, unknown
+ * media type), and anything unexpected, answered in the same shape as procedure errors.
+ */
+export function registerRestErrorHandler(scope: FastifyInstance): void {
+  scope.setErrorHandler((error: FastifyError, request, reply) => {
+    const status =
+      error.statusCode && error.statusCode >= 400 && error.statusCode < 600 ? error.statusCode : 500;
+    if (status >= 500) request.log.error({ err: error }, 'REST request failed');
+    const code = CODE_BY_STATUS[status];
+    const message =
+      status === 400 && /JSON/i.test(error.message) ? 'The request body is not valid JSON' : error.message;
+    return reply
+      .code(status)
+      .send({ code: code ?? 'INTERNAL_SERVER_ERROR', message: status >= 500 ? INTERNAL : message });
+  });
+
+  // Reshape every error body on its way out, including the ones trpc-to-openapi writes itself.
+  scope.addHook('onSend', async (_request, reply, payload) => {
+    if (reply.statusCode < 400 || typeof payload !== 'string') return payload;
+    let body: unknown;
+    try {
+      body = JSON.parse(payload);
+    } catch {
+      body = undefined;
+    }
+    reply.header('content-type', 'application/json; charset=utf-8');
+    return JSON.stringify(toRestError(reply.statusCode, body));
+  });
+}
+
+type Issue = NonNullable<RestError['issues']>[number];
+
+function toIssue(issue: Record<string, unknown>): Issue {
+  const path = Array.isArray(issue.path)
+    ? issue.path.filter((p): p is string | number => typeof p === 'string' || typeof p === 'number')
+    : undefined;
+  return {
+    ...(typeof issue.code === 'string' ? { code: issue.code } : {}),
+    message: typeof issue.message === 'string' ? issue.message : 'Invalid value',
+    ...(path ? { path } : {}),
+  };
+}
+
+function issueMessage(issue: Issue): string {
+  const path = issue.path?.join('.');
+  return path ? `${path}: ${issue.message}` : issue.message;
+}
+
+function cleanFieldErrors(value: unknown): Record<string, string[]> | undefined {
+  if (!isRecord(value)) return undefined;
+  const entries = Object.entries(value).flatMap(([field, messages]) =>
+    Array.isArray(messages)
+      ? [[field, messages.filter((m): m is string => typeof m === 'string')] as const]
+      : [],
+  );
+  return entries.length ? Object.fromEntries(entries) : undefined;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

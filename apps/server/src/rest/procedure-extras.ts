@@ -1,0 +1,53 @@
+/**
+ * REST details that procedure metadata cannot carry (`Meta` in packages/api has no field
+ * for them): a 201 for procedures that create something, error statuses the contract names
+ * beyond the generic ones, and request examples for the reference page. Keyed by procedure
+ * path; a key whose procedure does not exist is ignored.
+ */
+export interface ProcedureExtras {
+  /** HTTP status of a success; 200 unless said. */
+  status?: 201;
+  /** Error statuses this procedure answers on top of the generic ones (see openapi-document.ts). */
+  errors?: number[];
+  /** A request that works, shown in /docs. */
+  example?: Record<string, unknown>;
+}
+
+const PASSWORD = 'correct horse battery staple';
+const EMAIL = 'ada@example.com';
+const TOKEN = 'Yw8c2bJ0sXq3rZ1mD5uT7kPa9eLfHn4GvQ6iWjN2oSx';
+
+export const PROCEDURE_EXTRAS: Readonly<Record<string, ProcedureExtras>> = {
+  'auth.register': {
+    status: 201,
+    errors: [409],
+    example: { name: 'Ada Lovelace', email: EMAIL, password: PASSWORD },
+  },
+  'auth.login': { errors: [401], example: { email: EMAIL, password: PASSWORD } },
+  'auth.refresh': { errors: [401], example: { refreshToken: TOKEN } },
+  'auth.logout': { example: { refreshToken: TOKEN } },
+  'auth.requestPasswordReset': { example: { email: EMAIL } },
+  'auth.resetPassword': { example: { token: TOKEN, password: 'a brand new passphrase for tessera' } },
+  'auth.changePassword': {
+    errors: [429],
+    example: { currentPassword: PASSWORD, newPassword: 'a brand new passphrase for tessera' },
+  },
+  'auth.verifyEmail': { example: { token: TOKEN } },
+  'users.updateMe': { errors: [409], example: { name: 'Ada King' } },
+  // 409: the last enabled admin cannot delete themselves.
+  'users.deleteMe': { errors: [409, 429], example: { password: PASSWORD } },
+  'auth.requestEmailVerification': { errors: [429] },
+  'users.create': {
+    status: 201,
+    errors: [409],
+    example: { name: 'Charles Babbage', email: 'charles@example.com', role: 'user' },
+  },
+  // 409: a taken email, a stale `expectedUpdatedAt`, or demoting/disabling the last admin.
+  'users.update': { errors: [409], example: { role: 'manager' } },
+  'users.delete': { errors: [409] },
+};
+
+/** The success status of a procedure's REST twin. */
+export function successStatus(procedurePath: string): 200 | 201 {
+  return PROCEDURE_EXTRAS[procedurePath]?.status ?? 200;
+}
