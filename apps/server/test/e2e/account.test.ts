@@ -8,19 +8,20 @@ import {
   type BrowserUser,
 } from '../helpers/browser.js';
 import { startTestServer, STRONG_PASSWORD, uniqueEmail, type TestServer } from '../helpers/server.js';
-import { linkIn, startMailCatcher, type MailCatcher } from './mail-catcher.js';
+import { startMailSink, type MailSink } from '../helpers/mail-sink.js';
+import { linkIn, nthMail } from './mail.js';
 
 // Emailed links carry this origin; the test opens their path and fragment on the test server.
 const PUBLIC_URL = 'http://tessera.test';
 const NEW_PASSWORD = 'a brand new passphrase for tessera';
 
 let server: TestServer;
-let mail: MailCatcher;
+let mail: MailSink;
 let browser: BrowserUser;
 
 beforeAll(async () => {
   assertE2eReady();
-  mail = await startMailCatcher();
+  mail = await startMailSink();
   server = await startTestServer({ SMTP_URL: mail.url, PUBLIC_URL });
 });
 
@@ -32,7 +33,7 @@ afterEach(() => browser?.close());
 
 afterAll(async () => {
   await server?.close();
-  await mail?.close();
+  await mail?.stop();
 });
 
 /** The path and fragment of an emailed link, on the server under test. */
@@ -179,7 +180,7 @@ describe('web app: account pages in Chromium', { timeout: 120_000 }, () => {
     await page.getByText('Your email address is not verified yet.').waitFor();
     await page.getByRole('button', { name: 'Send verification link' }).click();
     await page.getByText('We have sent you a link: check your inbox.').waitFor();
-    const verifyMail = await mail.waitFor(email, /confirm your email/i, { nth: 1 });
+    const verifyMail = await nthMail(mail, email, /confirm your email/i, 1);
     const link = linkIn(verifyMail, `${PUBLIC_URL}/verify-email#token=`);
     expect(link).not.toBe(first);
     await page.goto(onServer(link));

@@ -8,19 +8,20 @@ import {
   type BrowserUser,
 } from '../helpers/browser.js';
 import { startTestServer, STRONG_PASSWORD, uniqueEmail, type TestServer } from '../helpers/server.js';
-import { linkIn, startMailCatcher, type MailCatcher } from './mail-catcher.js';
+import { startMailSink, type MailSink } from '../helpers/mail-sink.js';
+import { linkIn } from './mail.js';
 
 const PUBLIC_URL = 'http://tessera.test';
 const ADMIN_EMAIL = 'owner@example.com';
 const ADMIN_PASSWORD = 'keys to the whole kingdom, kept safe';
 
 let server: TestServer;
-let mail: MailCatcher;
+let mail: MailSink;
 const browsers: BrowserUser[] = [];
 
 beforeAll(async () => {
   assertE2eReady();
-  mail = await startMailCatcher();
+  mail = await startMailSink();
   server = await startTestServer({
     SMTP_URL: mail.url,
     PUBLIC_URL,
@@ -36,7 +37,7 @@ afterEach(async () => {
 
 afterAll(async () => {
   await server?.close();
-  await mail?.close();
+  await mail?.stop();
 });
 
 async function browser(options?: Parameters<typeof openBrowser>[0]): Promise<BrowserUser> {
