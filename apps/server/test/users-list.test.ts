@@ -13,7 +13,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, STRONG_PASSWORD, uniqueEmail, type TestServer } from './helpers/server.js';
 
-type ListInput = NonNullable<RouterInputs['users']['list']>;
+type ListInput = Exclude<RouterInputs['users']['list'], void | undefined>;
 
 let server: TestServer;
 let manager: TesseraClient;
@@ -66,10 +66,7 @@ async function rejection(promise: Promise<unknown>) {
 }
 
 /** Every id of a listing, following nextCursor to the end. */
-async function walk(
-  input: Omit<ListInput, 'cursor'>,
-  between?: (page: number, idsSoFar: string[]) => Promise<void>,
-) {
+async function walk(input: ListInput, between?: (page: number, idsSoFar: string[]) => Promise<void>) {
   const ids: string[] = [];
   let cursor: string | undefined;
   for (let page = 0; ; page++) {
