@@ -48,6 +48,7 @@ export async function registerRest(app: FastifyInstance, deps: Deps): Promise<vo
       registerRestErrorHandler(scope);
       rememberUrls(scope);
       acceptEmptyBodies(scope);
+      awaitAdapterReplies(scope);
       scope.setNotFoundHandler((_request, reply) =>
         reply.code(404).send({ code: 'NOT_FOUND', message: 'No such REST operation; see /openapi.json' }),
       );
@@ -90,6 +91,22 @@ const originalUrls = new WeakMap<FastifyRequest, string>();
 function rememberUrls(scope: FastifyInstance): void {
   scope.addHook('onRequest', async (request) => {
     originalUrls.set(request, request.raw.url ?? request.url);
+  });
+}
+
+/**
+ * The adapter's handler calls `reply.send()` and resolves with `undefined` without waiting
+ * for it. When an `onSend` hook yields (the equal-timing floor on sign-ins does), Fastify
+ * sees the handler done, no reply sent yet, and answers with an empty body. Returning the
+ * reply from the handler is Fastify's way of saying "the answer is on its way".
+ */
+function awaitAdapterReplies(scope: FastifyInstance): void {
+  scope.addHook('onRoute', (route) => {
+    const handler = route.handler;
+    route.handler = async function (this: FastifyInstance, request, reply) {
+      await handler.call(this, request, reply);
+      return reply;
+    };
   });
 }
 

@@ -133,6 +133,28 @@ describe('REST: sign-up and sign-in', () => {
     }
   });
 
+  it('throttles repeated wrong passwords with 429 and a Retry-After header', async () => {
+    const { email } = await register();
+    let throttled: Answer | undefined;
+    // LOGIN_MAX_ATTEMPTS is 10 by default: the 11th try at the latest is refused unchecked.
+    for (let attempt = 1; attempt <= 11 && !throttled; attempt += 1) {
+      const answer = await api('POST', '/auth/login', {
+        json: { email, password: `wrong guess number ${attempt}` },
+      });
+      if (answer.status === 429) throttled = answer;
+      else expectError(answer, 401, 'UNAUTHORIZED');
+    }
+    expect(throttled).toBeDefined();
+    expectError(throttled!, 429, 'TOO_MANY_REQUESTS');
+    expect(Number(throttled!.headers.get('retry-after'))).toBeGreaterThan(0);
+    // Even the right password waits: the throttle does not tell guesses apart.
+    expectError(
+      await api('POST', '/auth/login', { json: { email, password: STRONG_PASSWORD } }),
+      429,
+      'TOO_MANY_REQUESTS',
+    );
+  });
+
   it('refuses missing, malformed, foreign-scheme and tampered tokens with 401', async () => {
     const { accessToken } = await register();
     const [header, payload, signature] = accessToken.split('.') as [string, string, string];

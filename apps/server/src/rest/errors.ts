@@ -67,6 +67,8 @@ export function toRestError(status: number, body: unknown): RestError {
   let message = typeof source.message === 'string' ? source.message : 'Request failed';
   // A 500's message could carry SQL or driver text whatever produced it: never pass it on.
   if (status === 500) message = INTERNAL;
+  // Fastify and the adapter word this one differently (the adapter drops a quote): one text.
+  else if (status === 415) message = 'Send the body as JSON (Content-Type: application/json)';
   // trpc-to-openapi says "Input validation failed"; tRPC names the first problem. Match tRPC.
   else if (issues?.[0]) message = issueMessage(issues[0]);
 
