@@ -1,4 +1,5 @@
 import { request as httpRequest } from 'node:http';
+import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startMailSink, tokenFromLink, type MailSink } from './helpers/mail-sink.js';
 import { startTestServer, STRONG_PASSWORD, uniqueEmail, type TestServer } from './helpers/server.js';
@@ -119,6 +120,21 @@ describe('REST: sign-up and sign-in', () => {
     expect(me.status).toBe(200);
     expect(me.body).toMatchObject({ id: user.id, email });
     expect(me.body.lastLoginAt).not.toBeNull();
+  });
+
+  it("gives an access token another service verifies offline with jose's createRemoteJWKSet (README)", async () => {
+    const { accessToken, user } = await register();
+    const jwks = createRemoteJWKSet(new URL('/.well-known/jwks.json', server.url));
+    const { payload } = await jwtVerify(accessToken, jwks, {
+      issuer: PUBLIC_URL,
+      audience: 'tessera',
+      typ: 'at+jwt',
+      algorithms: ['EdDSA'],
+    });
+    expect(payload).toMatchObject({ sub: user.id, role: 'user' });
+    await expect(
+      jwtVerify(accessToken, jwks, { issuer: 'https://elsewhere.example', audience: 'tessera' }),
+    ).rejects.toThrow();
   });
 
   it('answers a wrong password and an unknown email with the same 401', async () => {
