@@ -21,6 +21,7 @@ import { startOutboxWorker, type OutboxWorker } from './mail/outbox-worker.js';
 import { createMailTransport } from './mail/transport.js';
 import { registerMetrics } from './metrics.js';
 import { createPasswordHasher } from './password-hasher.js';
+import { requestInfo } from './request-info.js';
 import { registerRest } from './rest.js';
 import { registerSecurity } from './security.js';
 import { memoryThrottle, redisThrottle } from './throttle.js';
@@ -137,17 +138,6 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   if (webDist && existsSync(webDist)) await registerWeb(app, webDist);
 
   return app;
-}
-
-/** What procedures learn about the HTTP request, for tRPC and REST alike. */
-export function requestInfo(req: FastifyRequest, res: FastifyReply): Context['request'] {
-  return {
-    setHeader: (name, value) => void res.header(name, value),
-    // req.ip honours X-Forwarded-For only when TRUST_PROXY says so.
-    ip: req.ip ?? null,
-    userAgent: req.headers['user-agent']?.slice(0, 512) ?? null,
-    authorization: req.headers.authorization,
-  };
 }
 
 /** The web app's production build, next to this app in the monorepo. */

@@ -5,9 +5,10 @@ import { databaseUnavailable, FieldRuleError, notSignedIn } from './errors.js';
 
 /**
  * Procedure metadata: the REST twin of each procedure (read by trpc-to-openapi). Declared
- * here rather than imported so the client's bundled types never depend on the generator.
+ * here rather than imported so the client's bundled types never depend on the generator; a
+ * type alias (not an interface) so it fits the generator's `Record<string, unknown>` meta.
  */
-export interface Meta {
+export type Meta = {
   openapi?: {
     method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
     path: `/${string}`;
@@ -18,7 +19,7 @@ export interface Meta {
     successDescription?: string;
     errorResponses?: number[] | Record<number, string>;
   };
-}
+};
 
 const t = initTRPC
   .context<Context>()
