@@ -1,9 +1,7 @@
 import fastifyRateLimit, { normalizeIP } from '@fastify/rate-limit';
-import { appRouter } from '@tessera/api';
-import { TRPC_ERROR_CODES_BY_KEY } from '@trpc/server/rpc';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Redis } from 'ioredis';
-import { normalizePath } from 'trpc-to-openapi';
+import { procedureCalls, replyWithError, type ProcedureCalls } from './rate-limit-calls.js';
 import { memoryCounterStore, redisCounterStore, type CounterStore } from './rate-limit-store.js';
 
 /** At most `max` per client address in each window of `windowSeconds`. */
@@ -68,9 +66,6 @@ const BUCKET_BY_PROCEDURE: Readonly<Record<string, Bucket>> = {
   'users.deleteMe': 'passwordChecks',
 };
 
-const TRPC_PREFIX = '/trpc/';
-const REST_PREFIX = '/api';
-
 interface Reservation {
   key: string;
   /** True when the request carried more calls than this one (a tRPC batch). */
@@ -104,13 +99,14 @@ export async function registerRateLimits(
     });
   }
 
-  const restPaths = restProcedurePaths();
-
   app.addHook('onRequest', async (request, reply) => {
-    const target = limitedCalls(request, restPaths);
+    // Every limited procedure is a mutation: tRPC refuses a GET for one, REST twins are POST.
+    if (request.method !== 'POST') return;
+    const target = procedureCalls(request);
     if (!target) return;
 
-    for (const procedure of target.limited) {
+    for (const procedure of target.calls) {
+      if (!Object.hasOwn(BUCKET_BY_PROCEDURE, procedure)) continue;
       const bucket = BUCKET_BY_PROCEDURE[procedure]!;
       const limiter = limiters[bucket];
       if (!limiter) continue;
@@ -161,81 +157,6 @@ function addressKey(bucket: Bucket, request: FastifyRequest): string {
   return `${bucket}:${normalizeIP(request.ip || 'unknown')}`;
 }
 
-interface LimitedRequest {
-  transport: 'trpc' | 'rest';
-  /** Every procedure the request calls (tRPC batches call several). */
-  calls: string[];
-  /** The calls that count against a limit. */
-  limited: string[];
-  batch: boolean;
-}
-
-/** The rate-limited calls of a request, or undefined when it makes none. */
-function limitedCalls(request: FastifyRequest, restPaths: Map<string, string>): LimitedRequest | undefined {
-  // Every limited procedure is a mutation: tRPC refuses a GET for one, REST twins are POST.
-  if (request.method !== 'POST') return undefined;
-  const url = request.url;
-  if (url.startsWith(TRPC_PREFIX)) {
-    const query = url.indexOf('?');
-    const batch = query >= 0 && new URLSearchParams(url.slice(query + 1)).get('batch') === '1';
-    const path = trpcPath(request);
-    if (path === undefined) return undefined;
-    // Without ?batch=1 tRPC looks the whole path up as one name (a comma makes it unknown).
-    const calls = batch ? path.split(',') : [path];
-    const limited = calls.filter((call) => Object.hasOwn(BUCKET_BY_PROCEDURE, call));
-    if (!limited.length) return undefined;
-    return { transport: 'trpc', calls, limited, batch };
-  }
-  if (url.startsWith(`${REST_PREFIX}/`)) {
-    const procedure = restPaths.get(restRouteKey(url.slice(REST_PREFIX.length)));
-    if (!procedure) return undefined;
-    return { transport: 'rest', calls: [procedure], limited: [procedure], batch: false };
-  }
-  return undefined;
-}
-
-/** The `:path` parameter exactly as the tRPC adapter reads it (already percent-decoded). */
-function trpcPath(request: FastifyRequest): string | undefined {
-  const params = request.params as { path?: unknown } | undefined;
-  if (typeof params?.path === 'string') return params.path;
-  const pathname = request.url.slice(TRPC_PREFIX.length).split('?')[0] ?? '';
-  try {
-    return decodeURIComponent(pathname);
-  } catch {
-    return undefined;
-  }
-}
-
-/**
- * The key trpc-to-openapi would match a REST path by: it resolves `.` and `..` segments
- * (WHATWG URL), drops one leading and trailing slash, and compares case-insensitively. We
- * normalise the same way, so `/api/AUTH/login/` or `/api/x/../auth/login` count too.
- */
-function restRouteKey(path: string): string {
-  let pathname: string;
-  try {
-    pathname = new URL(`http://127.0.0.1${path.startsWith('/') ? path : `/${path}`}`).pathname;
-  } catch {
-    return '';
-  }
-  return normalizePath(pathname).toLowerCase();
-}
-
-/** REST path (as `restRouteKey` gives it) → procedure, from the routers' own metadata. */
-function restProcedurePaths(): Map<string, string> {
-  const paths = new Map<string, string>();
-  const procedures = appRouter._def.procedures as unknown as Record<
-    string,
-    { _def: { meta?: { openapi?: { method: string; path: string } } } }
-  >;
-  for (const [name, procedure] of Object.entries(procedures)) {
-    const openapi = procedure._def.meta?.openapi;
-    if (!Object.hasOwn(BUCKET_BY_PROCEDURE, name) || !openapi || openapi.method !== 'POST') continue;
-    paths.set(normalizePath(openapi.path).toLowerCase(), name);
-  }
-  return paths;
-}
-
 const MESSAGES: Record<Bucket, string> = {
   signIn: 'Too many failed sign-ins from your network',
   register: 'Too many sign-ups from your network',
@@ -245,33 +166,10 @@ const MESSAGES: Record<Bucket, string> = {
   passwordChecks: 'Too many password checks from your network',
 };
 
-function tooMany(reply: FastifyReply, target: LimitedRequest, bucket: Bucket, retryAfterSeconds: number) {
+function tooMany(reply: FastifyReply, target: ProcedureCalls, bucket: Bucket, retryAfterSeconds: number) {
   const seconds = Math.max(1, retryAfterSeconds);
   const minutes = Math.ceil(seconds / 60);
   const message = `${MESSAGES[bucket]}. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`;
   reply.header('Retry-After', String(seconds));
-  return sendError(reply, target, 429, 'TOO_MANY_REQUESTS', message);
-}
-
-/**
- * Answers in the shape the caller's transport uses: tRPC's error envelope (one per call
- * for a batch, so the client can match them up) or the REST `{ code, message }` body.
- */
-function sendError(
-  reply: FastifyReply,
-  target: LimitedRequest,
-  status: number,
-  code: 'TOO_MANY_REQUESTS',
-  message: string,
-) {
-  reply.code(status).header('Cache-Control', 'no-store');
-  if (target.transport === 'rest') return reply.send({ code, message });
-  const envelope = (path: string) => ({
-    error: {
-      message,
-      code: TRPC_ERROR_CODES_BY_KEY[code],
-      data: { code, httpStatus: status, path, zodError: null, fieldErrors: null },
-    },
-  });
-  return reply.send(target.batch ? target.calls.map(envelope) : envelope(target.calls[0] ?? ''));
+  return replyWithError(reply, target, 429, 'TOO_MANY_REQUESTS', message);
 }

@@ -1,8 +1,10 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import fastifyCors from '@fastify/cors';
 import fastifyHelmet from '@fastify/helmet';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Redis } from 'ioredis';
 import { ConfigError, type Config } from './config.js';
+import { procedureCalls, replyWithError, type ProcedureCalls } from './rate-limit-calls.js';
 import { DEFAULT_RATE_LIMITS, registerRateLimits, type RateLimitSettings } from './rate-limit.js';
 
 export { DEFAULT_RATE_LIMITS, type RateLimitSettings } from './rate-limit.js';
@@ -84,6 +86,8 @@ export async function registerSecurity(
   });
 
   await registerRateLimits(app, config.rateLimits ?? UNCONFIGURED_RATE_LIMITS, resources.redis);
+  registerEqualTiming(app);
+  registerDepthLimit(app);
 
   app.addHook('onSend', async (request, reply) => {
     reply.header('X-Content-Type-Options', 'nosniff');
@@ -94,6 +98,96 @@ export async function registerSecurity(
       reply.header('Content-Security-Policy', API_CSP);
     }
   });
+}
+
+/**
+ * The least time, from the first byte of the request, before a failed sign-in or any
+ * password-reset request is answered. Both do different work for known and unknown
+ * emails (a reset request queues a mail in a transaction only for a known one; a failed
+ * sign-in also counts the failure on a known account), and that difference would show in
+ * response times. Padded to a floor above their normal duration, both take the same time;
+ * it also slows guessing a little, and costs a waiting socket, not a thread.
+ */
+export const ENUMERATION_FLOOR_MS = 200;
+
+function registerEqualTiming(app: FastifyInstance): void {
+  const started = new WeakMap<FastifyRequest, { at: number; target: ProcedureCalls }>();
+  app.addHook('onRequest', async (request) => {
+    const target = procedureCalls(request);
+    if (target?.calls.some((call) => call === 'auth.login' || call === 'auth.requestPasswordReset'))
+      started.set(request, { at: performance.now(), target });
+  });
+  app.addHook('onSend', async (request, reply, payload) => {
+    const start = started.get(request);
+    if (!start || !needsFloor(start.target, reply.statusCode)) return payload;
+    started.delete(request);
+    const wait = start.at + ENUMERATION_FLOOR_MS - performance.now();
+    if (wait > 0) await sleep(wait);
+    return payload;
+  });
+}
+
+/**
+ * A successful sign-in may be fast (it proves the account exists by succeeding); so may a
+ * refusal by a rate limit or a 5xx, which are the same whoever the email belongs to.
+ */
+function needsFloor({ calls, batch }: ProcedureCalls, status: number): boolean {
+  if (status === 429 || status >= 500) return false;
+  if (calls.includes('auth.requestPasswordReset')) return true;
+  return batch || status !== 200;
+}
+
+/**
+ * How deeply a request's JSON may nest. No input of ours goes past three levels; a body
+ * nested thousands deep parses fine but overflows the stack of whatever walks it next
+ * (the REST adapter re-serialises bodies), which would be a 500 instead of a 400.
+ */
+export const MAX_JSON_DEPTH = 32;
+
+function registerDepthLimit(app: FastifyInstance): void {
+  app.addHook('preValidation', async (request, reply) => {
+    // tRPC bodies arrive as text (its own parser), REST bodies as parsed JSON; a tRPC query
+    // carries its input in the query string.
+    const query = request.query as { input?: unknown } | undefined;
+    const input = request.method === 'GET' ? query?.input : request.body;
+    if (input === undefined || input === null || !nestedDeeperThan(input, MAX_JSON_DEPTH)) return;
+    return replyWithError(
+      reply,
+      procedureCalls(request),
+      400,
+      'BAD_REQUEST',
+      `The input is nested more than ${MAX_JSON_DEPTH} levels deep`,
+    );
+  });
+}
+
+/** Whether JSON text, or a parsed value, nests arrays and objects deeper than `limit`; never recursive. */
+export function nestedDeeperThan(value: unknown, limit: number): boolean {
+  if (typeof value === 'string') {
+    let depth = 0;
+    let inString = false;
+    for (let i = 0; i < value.length; i++) {
+      const c = value.charCodeAt(i);
+      if (inString) {
+        if (c === 0x5c)
+          i++; // backslash: skip the escaped character
+        else if (c === 0x22) inString = false;
+      } else if (c === 0x22) inString = true;
+      else if (c === 0x5b || c === 0x7b) {
+        if (++depth > limit) return true;
+      } else if (c === 0x5d || c === 0x7d) depth--;
+    }
+    return false;
+  }
+  const stack: [unknown, number][] = [[value, 1]];
+  while (stack.length) {
+    const [node, depth] = stack.pop()!;
+    if (typeof node !== 'object' || node === null) continue;
+    if (depth > limit) return true;
+    for (const child of Object.values(node))
+      if (typeof child === 'object' && child !== null) stack.push([child, depth + 1]);
+  }
+  return false;
 }
 
 function isApiPath(url: string): boolean {
