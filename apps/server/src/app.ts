@@ -16,7 +16,8 @@ import { sql } from 'kysely';
 import { createAccessTokens } from './access-tokens.js';
 import type { Config } from './config.js';
 import { ensureFirstAdmin } from './first-admin.js';
-import { deriveMailKey, loadSigningKeys } from './keys.js';
+import { deriveMailKey, deriveRefreshTokenKey, loadSigningKeys } from './keys.js';
+import { refreshTokenDeriver } from './refresh-tokens.js';
 import { startOutboxWorker, type OutboxWorker } from './mail/outbox-worker.js';
 import { createMailTransport } from './mail/transport.js';
 import { registerMetrics } from './metrics.js';
@@ -81,6 +82,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     }),
     clock: { now: () => new Date(now()) },
     throttle: redis ? redisThrottle(redis) : memoryThrottle(now),
+    refreshTokens: refreshTokenDeriver(deriveRefreshTokenKey(keys)),
     settings: config.auth,
     isUnavailable: isDatabaseUnavailable,
   };

@@ -76,3 +76,12 @@ export function deriveMailKey(keys: SigningKeys): Uint8Array {
   const secret = keys.privateKey.export({ format: 'der', type: 'pkcs8' });
   return new Uint8Array(hkdfSync('sha256', secret, 'tessera', 'outbox mail encryption', 32));
 }
+
+/**
+ * The key behind each refresh token's successor (HMAC-SHA256), derived from the signing key
+ * like the mail key, so every node computes the same successor.
+ */
+export function deriveRefreshTokenKey(keys: SigningKeys): Uint8Array {
+  const secret = keys.privateKey.export({ format: 'der', type: 'pkcs8' });
+  return new Uint8Array(hkdfSync('sha256', secret, 'tessera', 'refresh token successor', 32));
+}

@@ -1,3 +1,4 @@
+import { appRouter } from '@tessera/api';
 import type { Database } from '@tessera/db';
 import type { FastifyInstance } from 'fastify';
 import { sql, type Kysely } from 'kysely';
@@ -18,9 +19,10 @@ interface Series {
  */
 export function registerMetrics(app: FastifyInstance, db: Kysely<Database>): void {
   const series = new Map<string, Series>();
+  const procedures = new Set(Object.keys(appRouter._def.procedures));
 
   app.addHook('onResponse', async (request, reply) => {
-    const route = routeLabel(request.routeOptions.url, request.url);
+    const route = routeLabel(request.routeOptions.url, request.url, procedures);
     const key = `method="${request.method}",route="${route}",status="${reply.statusCode}"`;
     let s = series.get(key);
     if (!s) {
@@ -73,11 +75,14 @@ export function registerMetrics(app: FastifyInstance, db: Kysely<Database>): voi
   });
 }
 
-/** A bounded label: the route pattern, or for tRPC the procedure path (names only). */
-function routeLabel(pattern: string | undefined, url: string): string {
+/**
+ * A bounded label: the route pattern, or for tRPC the procedure name when it is one of ours
+ * (anything else, batches included, is `/trpc/*`, so junk URLs cannot grow the series).
+ */
+function routeLabel(pattern: string | undefined, url: string, procedures: ReadonlySet<string>): string {
   if (url.startsWith('/trpc/')) {
-    const procedures = url.slice('/trpc/'.length).split('?')[0] ?? '';
-    return /^[A-Za-z.,]{1,200}$/.test(procedures) ? `/trpc/${procedures}` : '/trpc/*';
+    const path = url.slice('/trpc/'.length).split('?')[0] ?? '';
+    return procedures.has(path) ? `/trpc/${path}` : '/trpc/*';
   }
   return pattern ?? 'unmatched';
 }

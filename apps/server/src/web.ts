@@ -34,6 +34,18 @@ const PAGE_HEADERS: Record<string, string> = {
   'Cache-Control': 'no-cache',
 };
 
+/** The web app's page routes (apps/web/src/app.tsx); the emailed links land on two of them. */
+const PAGE_ROUTES = [
+  '/sign-in',
+  '/sign-up',
+  '/forgot-password',
+  '/reset-password',
+  '/verify-email',
+  '/profile',
+  '/admin/users',
+  '/admin/audit',
+];
+
 /**
  * Serves the built web app at `/`. Page routes (e.g. /reset-password) fall back to
  * index.html so the client-side router takes over.
@@ -49,12 +61,15 @@ export async function registerWeb(app: FastifyInstance, dist: string): Promise<v
     index: false,
     setHeaders: staticHeaders,
   });
-  app.get('/', (_request, reply) => sendPage(reply));
+  // The app's own routes answer with the page whatever the client accepts: an emailed link
+  // fetched by a mail scanner or a script lands on the same page a browser does.
+  for (const path of ['/', ...PAGE_ROUTES]) app.get(path, (_request, reply) => sendPage(reply));
   app.setNotFoundHandler((request, reply) => {
     const isPage =
       (request.method === 'GET' || request.method === 'HEAD') &&
       !request.url.startsWith('/api/') &&
       !request.url.startsWith('/trpc');
+    // Other paths get the page only in a browser (its not-found view); APIs get JSON.
     if (isPage && request.headers.accept?.includes('text/html')) return sendPage(reply);
     return reply.code(404).send({ code: 'NOT_FOUND', message: 'Not found' });
   });

@@ -92,6 +92,17 @@ describe('auth.register', () => {
 });
 
 describe('auth.login', () => {
+  it('answers malformed sign-in input like any failed sign-in', async () => {
+    for (const input of [
+      { email: 'not-an-email', password: STRONG_PASSWORD },
+      { email: uniqueEmail(), password: '' },
+    ]) {
+      const error = await rejection(server.client().auth.login.mutate(input));
+      expect(errorCode(error)).toBe('UNAUTHORIZED');
+      expect((error as Error).message).toBe('Invalid email or password');
+    }
+  });
+
   it('signs in with the right password', async () => {
     const email = uniqueEmail();
     await register(email);
@@ -238,6 +249,22 @@ describe('auth.refresh', () => {
     ]);
     expect((await server.client(a.accessToken).users.me.query()).id).toBe(first.user.id);
     expect((await server.client(b.accessToken).users.me.query()).id).toBe(first.user.id);
+    // Both tabs hold the same successor, so whichever stores it last keeps a working token.
+    expect(b.refreshToken).toBe(a.refreshToken);
+    const later = await server.client().auth.refresh.mutate({ refreshToken: a.refreshToken });
+    expect((await server.client(later.accessToken).users.me.query()).id).toBe(first.user.id);
+  });
+
+  it('answers a token presented again within the grace period with the same successor', async () => {
+    const first = await register();
+    const a = await server.client().auth.refresh.mutate({ refreshToken: first.refreshToken });
+    server.advance(5_000);
+    try {
+      const b = await server.client().auth.refresh.mutate({ refreshToken: first.refreshToken });
+      expect(b.refreshToken).toBe(a.refreshToken);
+    } finally {
+      server.advance(-5_000);
+    }
   });
 
   it('revokes the session when a rotated token is replayed after the grace period', async () => {

@@ -55,15 +55,29 @@ export function fromPGlite(pglite: PGlite, ownsPGlite: boolean): DatabaseHandle 
   };
 }
 
+/** Node socket errors that mean the server cannot be reached. */
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'ENOTFOUND',
+  'EHOSTUNREACH',
+  'EPIPE',
+]);
+
+/**
+ * SQLSTATEs that mean "no usable connection right now": connection exceptions (08), operator
+ * intervention such as shutdown (57P), insufficient resources (53), database not accepting
+ * connections (55000), gone (3D000) or refusing our credentials (28P01).
+ */
+const UNAVAILABLE_SQLSTATE = /^(08|57P|53)|^(55000|3D000|28P01|28000)$/;
+
 /** Errors that mean "the database is not reachable right now" (they become 503, not 500). */
 export function isDatabaseUnavailable(error: unknown): boolean {
   for (let e = error; e instanceof Error; e = e.cause) {
     const code = (e as { code?: unknown }).code;
-    if (
-      typeof code === 'string' &&
-      ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', '57P01', '57P03', '53300'].includes(code)
-    )
-      return true;
+    if (typeof code === 'string' && (NETWORK_CODES.has(code) || UNAVAILABLE_SQLSTATE.test(code))) return true;
+    // pg reports these without a code.
     if (
       /Connection terminated|timeout exceeded when trying to connect|Cannot use a pool after calling end/i.test(
         e.message,

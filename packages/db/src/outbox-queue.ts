@@ -42,8 +42,10 @@ export async function claimDueMail(db: Kysely<Database>, options: ClaimOptions):
       next_attempt_at: sql`now() + make_interval(secs => ${options.leaseSeconds})`,
     })
     .where('id', 'in', due)
-    .returning(['id', 'recipient', 'subject', 'body', 'body_encrypted', 'attempts'])
+    .returning(['id', 'recipient', 'subject', 'body', 'body_encrypted', 'attempts', 'created_at'])
     .execute();
+  // UPDATE … RETURNING has no order: send oldest first, so a superseding mail arrives last.
+  rows.sort((a, b) => a.created_at.getTime() - b.created_at.getTime());
   return rows.map((row) => ({
     id: row.id,
     recipient: row.recipient,

@@ -54,6 +54,14 @@ export interface Throttle {
   reset(key: string): Promise<void>;
 }
 
+/**
+ * The refresh token that follows a presented one in a session: always the same for the same
+ * token, unguessable without the server's key (an HMAC), so it need never be stored.
+ */
+export interface RefreshTokenDeriver {
+  successor(sessionId: string, presentedHash: string): string;
+}
+
 export interface Clock {
   now(): Date;
 }
@@ -81,6 +89,7 @@ export interface Deps {
   accessTokens: AccessTokens;
   clock: Clock;
   throttle: Throttle;
+  refreshTokens: RefreshTokenDeriver;
   settings: AuthSettings;
   /** True for errors that mean the database cannot be reached (they become 503). */
   isUnavailable(error: unknown): boolean;

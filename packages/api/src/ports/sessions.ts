@@ -31,12 +31,12 @@ export interface SessionStore {
    * Compare-and-set: returns false when another request rotated first.
    */
   rotate(id: string, fromHash: string, toHash: string, at: Date): Promise<boolean>;
-  /** Replaces the current hash while `previousHash` stays the previous one (the grace path). */
-  reissue(id: string, previousHash: string, toHash: string, at: Date): Promise<boolean>;
   revoke(id: string, at: Date): Promise<void>;
+  /** Revokes `id` if it is a live session of `userId`; false when it is not (someone else's). */
+  revokeOwn(id: string, userId: string, at: Date): Promise<boolean>;
   /** A user's live sessions, most recently used first. */
   listLive(userId: string, at: Date): Promise<SessionRecord[]>;
-  revokeAllForUser(userId: string, at: Date, exceptSessionId?: string): Promise<void>;
+  revokeAllForUser(userId: string, at: Date): Promise<void>;
   /** The live (not revoked, not expired) session with its user, for a signed-in request. */
   findLive(id: string, at: Date): Promise<{ session: SessionRecord; user: UserRecord } | undefined>;
 }

@@ -44,7 +44,7 @@ export const authRouter = {
     .meta({ openapi: { method: 'POST', path: '/auth/refresh', tags, summary: 'Rotate a refresh token' } })
     .input(refreshInput)
     .output(authResult)
-    .mutation(({ ctx, input }) => auth.refresh(ctx.deps, input.refreshToken)),
+    .mutation(({ ctx, input }) => auth.refresh(ctx.deps, ctx.request, input.refreshToken)),
 
   logout: publicProcedure
     .meta({

@@ -5,10 +5,13 @@ import { user } from './users.js';
 export const registerInput = z.object({ name, email, password });
 export type RegisterInput = z.infer<typeof registerInput>;
 
+/**
+ * Sign-in takes any bounded strings: a malformed email or an empty password is just another
+ * failed sign-in (UNAUTHORIZED, the same message), not a validation error that tells apart.
+ */
 export const loginInput = z.object({
-  email,
-  // Sign-in accepts any stored password; the policy applies when one is set.
-  password,
+  email: z.string().trim().toLowerCase().max(1024),
+  password: z.string().max(1024),
 });
 export type LoginInput = z.infer<typeof loginInput>;
 

@@ -22,10 +22,15 @@ export const name = safeText('Name', 100)
 
 /**
  * A password as it travels: any characters, never trimmed or truncated. Length and content
- * rules depend on configuration, so the password policy enforces them (see password-policy.ts);
- * the 256-character cap here bounds the work argon2 is asked to do.
+ * rules depend on configuration, so the password policy enforces them in characters (code
+ * points; see password-policy.ts). This cap, in UTF-16 units, only bounds the work argon2 is
+ * asked to do: 256 characters of any script or emoji fit within it.
  */
-export const password = safeText('Password', 256).pipe(z.string().min(1, 'Password is required'));
+export const password = z
+  .string()
+  .min(1, 'Password is required')
+  .max(1024, 'Password must be at most 256 characters')
+  .refine((s) => !s.includes('\u0000'), 'Password must not contain NUL characters');
 
 export const uuid = z.uuid('Must be a valid UUID');
 

@@ -41,7 +41,9 @@ export async function register(deps: Deps, request: RequestInfo, input: Register
         ip: request.ip,
         userAgent: request.userAgent,
       });
-      return startSession(deps, stores, user, request);
+      // Registering signs in, so it counts as the first sign-in.
+      const signedIn = await stores.users.recordLoginSuccess(user.id, deps.clock.now());
+      return startSession(deps, stores, signedIn, request);
     });
   } catch (error) {
     if (error instanceof EmailTakenError) throw emailTaken();
@@ -104,46 +106,57 @@ async function reserveLoginAttempt(deps: Deps, request: RequestInfo, email: stri
 }
 
 /**
- * Rotates a refresh token. A token rotated less than the grace period ago is still honoured
- * (two tabs refreshing at once); one rotated longer ago is a replay: the session is revoked.
+ * Rotates a refresh token. The successor of a token is derived from it (see
+ * RefreshTokenDeriver), so two tabs presenting the same token at once both receive the same
+ * new one. A token rotated less than the grace period ago is still honoured that way; one
+ * rotated longer ago is a replay: the session is revoked.
  */
-export async function refresh(deps: Deps, presented: string, attempt = 1): Promise<AuthResult> {
+export async function refresh(deps: Deps, request: RequestInfo, presented: string): Promise<AuthResult> {
   const presentedHash = hashToken(presented);
   const now = deps.clock.now();
-  const session = await deps.stores.sessions.findByTokenHash(presentedHash);
+  let session = await deps.stores.sessions.findByTokenHash(presentedHash);
   if (!session || session.revokedAt || session.expiresAt <= now) throw invalidRefreshToken();
 
-  const next = newOpaqueToken();
-  const nextHash = hashToken(next);
-  let rotated: boolean;
+  const successor = deps.refreshTokens.successor(session.id, presentedHash);
+  const successorHash = hashToken(successor);
   if (session.refreshTokenHash === presentedHash) {
-    rotated = await deps.stores.sessions.rotate(session.id, presentedHash, nextHash, now);
+    if (!(await deps.stores.sessions.rotate(session.id, presentedHash, successorHash, now))) {
+      // Another request rotated this token a moment ago: it took the same successor.
+      session = await deps.stores.sessions.findByTokenHash(presentedHash);
+      if (!session || session.refreshTokenHash !== successorHash) throw invalidRefreshToken();
+    }
   } else {
     const rotatedAgoMs = now.getTime() - (session.rotatedAt?.getTime() ?? 0);
-    if (rotatedAgoMs > deps.settings.refreshReuseGraceSeconds * 1000) {
-      await deps.transact(async (stores) => {
-        await stores.sessions.revoke(session.id, now);
-        await stores.audit.record({
-          actorId: null,
-          action: 'auth.refresh.reuse',
-          targetId: session.userId,
-          ip: null,
-          userAgent: null,
-          metadata: { sessionId: session.id },
-        });
-      });
+    const withinGrace = rotatedAgoMs <= deps.settings.refreshReuseGraceSeconds * 1000;
+    if (!withinGrace || session.refreshTokenHash !== successorHash) {
+      await revokeReplayedSession(deps, request, session.id, session.userId, now);
       throw invalidRefreshToken();
     }
-    rotated = await deps.stores.sessions.reissue(session.id, presentedHash, nextHash, now);
-  }
-  if (!rotated) {
-    // Another request rotated this very token a moment ago: retry through the grace path.
-    if (attempt >= 3) throw invalidRefreshToken();
-    return refresh(deps, presented, attempt + 1);
   }
   const live = await deps.stores.sessions.findLive(session.id, now);
   if (!live || live.user.disabledAt) throw invalidRefreshToken();
-  return authResult(deps, live.user, session.id, next);
+  return authResult(deps, live.user, session.id, successor);
+}
+
+/** A rotated refresh token came back after the grace period: someone holds a stolen copy. */
+async function revokeReplayedSession(
+  deps: Deps,
+  request: RequestInfo,
+  sessionId: string,
+  userId: string,
+  now: Date,
+): Promise<void> {
+  await deps.transact(async (stores) => {
+    await stores.sessions.revoke(sessionId, now);
+    await stores.audit.record({
+      actorId: null,
+      action: 'auth.refresh.reuse',
+      targetId: userId,
+      ip: request.ip,
+      userAgent: request.userAgent,
+      metadata: { sessionId },
+    });
+  });
 }
 
 /** Ends the session a refresh token belongs to. Unknown tokens are fine: the answer is the same. */

@@ -63,10 +63,8 @@ export async function revokeSession(
   id: string,
 ): Promise<void> {
   const now = deps.clock.now();
-  const own = (await deps.stores.sessions.listLive(actor.user.id, now)).some((s) => s.id === id);
-  if (!own) throw notFound('No such session');
   await deps.transact(async (stores) => {
-    await stores.sessions.revoke(id, now);
+    if (!(await stores.sessions.revokeOwn(id, actor.user.id, now))) throw notFound('No such session');
     await stores.audit.record({
       actorId: actor.user.id,
       action: 'auth.session.revoke',

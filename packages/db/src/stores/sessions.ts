@@ -71,17 +71,6 @@ export function sessionStore(db: Kysely<Database>): SessionStore {
       return result.numUpdatedRows === 1n;
     },
 
-    async reissue(id, previousHash, toHash, at) {
-      const result = await db
-        .updateTable('sessions')
-        .set({ refresh_token_hash: toHash, last_used_at: at })
-        .where('id', '=', id)
-        .where('previous_token_hash', '=', previousHash)
-        .where('revoked_at', 'is', null)
-        .executeTakeFirst();
-      return result.numUpdatedRows === 1n;
-    },
-
     async revoke(id, at) {
       await db
         .updateTable('sessions')
@@ -104,14 +93,25 @@ export function sessionStore(db: Kysely<Database>): SessionStore {
       return rows.map(toSessionRecord);
     },
 
-    async revokeAllForUser(userId, at, exceptSessionId) {
-      let query = db
+    async revokeAllForUser(userId, at) {
+      await db
         .updateTable('sessions')
         .set({ revoked_at: at })
         .where('user_id', '=', userId)
-        .where('revoked_at', 'is', null);
-      if (exceptSessionId) query = query.where('id', '!=', exceptSessionId);
-      await query.execute();
+        .where('revoked_at', 'is', null)
+        .execute();
+    },
+
+    async revokeOwn(id, userId, at) {
+      const result = await db
+        .updateTable('sessions')
+        .set({ revoked_at: at })
+        .where('id', '=', id)
+        .where('user_id', '=', userId)
+        .where('revoked_at', 'is', null)
+        .where('expires_at', '>', at)
+        .executeTakeFirst();
+      return result.numUpdatedRows === 1n;
     },
 
     async findLive(id, at) {
