@@ -1,3 +1,5 @@
+import { createPrivateKey, createPublicKey } from 'node:crypto';
+import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 
@@ -23,6 +25,28 @@ const url = (protocols: RegExp) =>
     .refine((v) => protocols.test(new URL(v).protocol), 'has an unsupported protocol')
     .optional();
 
+/** A PEM that node:crypto reads as an Ed25519 key of the given kind. */
+const pem = (kind: 'private' | 'public') =>
+  z.string().refine(
+    (value) => {
+      try {
+        const key = kind === 'private' ? createPrivateKey(value) : createPublicKey(value);
+        return key.asymmetricKeyType === 'ed25519';
+      } catch {
+        return false;
+      }
+    },
+    `must be an Ed25519 ${kind} key in PEM form${kind === 'private' ? ' (PKCS8)' : ''}`,
+  );
+
+function isAddressOrCidr(value: string): boolean {
+  const [address, bits, ...rest] = value.split('/');
+  if (rest.length || !address || isIP(address) === 0) return false;
+  if (bits === undefined) return true;
+  const max = isIP(address) === 4 ? 32 : 128;
+  return /^\d+$/.test(bits) && Number(bits) <= max;
+}
+
 /** Every environment variable Tessera reads, with its default. Nothing else reads process.env. */
 const envSchema = z.object({
   PORT: int(3000, 0, 65535),
@@ -33,14 +57,21 @@ const envSchema = z.object({
   DATABASE_POOL_MAX: int(10, 1, 200),
   SMTP_URL: url(/^smtps?:$/),
   MAIL_FROM: z.string().min(3).default('Tessera <no-reply@localhost>'),
-  JWT_PRIVATE_KEY: z.string().optional(),
-  JWT_PREVIOUS_PUBLIC_KEY: z.string().optional(),
+  JWT_PRIVATE_KEY: pem('private').optional(),
+  JWT_PREVIOUS_PUBLIC_KEY: pem('public').optional(),
   JWT_ISSUER: z.string().optional(),
   JWT_AUDIENCE: z.string().min(1).default('tessera'),
   REDIS_URL: url(/^rediss?:$/),
   ADMIN_EMAIL: z.string().trim().toLowerCase().pipe(z.email()).optional(),
   ADMIN_PASSWORD: z.string().optional(),
-  TRUST_PROXY: z.string().default('false'),
+  TRUST_PROXY: z
+    .string()
+    .default('false')
+    .refine(
+      (v) =>
+        ['true', 'false', '1', '0'].includes(v) || v.split(',').every((part) => isAddressOrCidr(part.trim())),
+      'must be true, false, or a comma-separated list of IP addresses/CIDRs',
+    ),
   CORS_ORIGINS: z.string().default(''),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   MIGRATE_ON_START: bool(true),

@@ -1,18 +1,9 @@
 import closeWithGrace from 'close-with-grace';
-import { ConfigError, parseConfig } from './config.js';
+import { parseConfig } from './config.js';
 
 /** Starts Tessera: the only place that reads the environment and listens. */
 async function main() {
-  let config;
-  try {
-    config = parseConfig();
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      console.error(error.message);
-      process.exit(1);
-    }
-    throw error;
-  }
+  const config = parseConfig();
   // Loaded after the config is known good, so a bad setting is reported at once.
   const { buildApp } = await import('./app.js');
   const app = await buildApp(config);
@@ -25,4 +16,11 @@ async function main() {
   app.log.info(`Tessera is ready at ${config.publicUrl}`);
 }
 
-await main();
+try {
+  await main();
+} catch (error) {
+  // A bad setting, a taken port, a weak ADMIN_PASSWORD: say what is wrong, not where in our code.
+  console.error(`Tessera could not start. ${error instanceof Error ? error.message : String(error)}`);
+  if (/^(debug|trace)$/.test(process.env.LOG_LEVEL ?? '')) console.error(error);
+  process.exit(1);
+}

@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { generateKeyPairSync } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, parseConfig } from '../src/config.js';
@@ -82,4 +83,22 @@ describe('configuration', () => {
     expect(result.stderr).toMatch(/ACCESS_TOKEN_TTL_SECONDS/);
     expect(result.stderr).not.toMatch(/at .*\.ts:\d+/);
   }, 120_000);
+});
+
+describe('settings checked before anything starts', () => {
+  it.each([
+    ['JWT_PRIVATE_KEY', 'garbage'],
+    ['JWT_PREVIOUS_PUBLIC_KEY', '-----BEGIN PUBLIC KEY-----\nnope\n-----END PUBLIC KEY-----'],
+    ['TRUST_PROXY', 'yes'],
+    ['TRUST_PROXY', '10.0.0.0/99'],
+  ])('refuses %s=%j naming the variable', (name, value) => {
+    expect(() => parseConfig({ [name]: value })).toThrow(new RegExp(name));
+  });
+
+  it('accepts proxy lists and Ed25519 PEMs', () => {
+    const { privateKey } = generateKeyPairSync('ed25519');
+    const pem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+    const config = parseConfig({ TRUST_PROXY: '127.0.0.1, 10.0.0.0/8, ::1', JWT_PRIVATE_KEY: pem });
+    expect(config.trustProxy).toEqual(['127.0.0.1', '10.0.0.0/8', '::1']);
+  });
 });
