@@ -292,3 +292,26 @@ describe('invites', () => {
     expect(fieldErrors(again)?.token?.[0]).toMatch(/already been used/);
   });
 });
+
+describe('guessing the current password with a stolen access token', () => {
+  it('counts wrong current passwords against the sign-in limit', async () => {
+    const { email, accessToken } = await registered();
+    const codes: (string | undefined)[] = [];
+    for (let i = 0; i < 12; i++) {
+      const error = await rejection(
+        server
+          .client(accessToken)
+          .auth.changePassword.mutate({
+            currentPassword: `guess number ${i} is wrong`,
+            newPassword: NEW_PASSWORD,
+          }),
+      );
+      codes.push(errorCode(error));
+    }
+    expect(codes.slice(0, 10)).toEqual(Array(10).fill('BAD_REQUEST'));
+    expect(codes.slice(10)).toEqual(['TOO_MANY_REQUESTS', 'TOO_MANY_REQUESTS']);
+    expect(
+      errorCode(await rejection(server.client().auth.login.mutate({ email, password: STRONG_PASSWORD }))),
+    ).toBe('TOO_MANY_REQUESTS');
+  });
+});

@@ -24,9 +24,48 @@ export function passwordProblem(password: string, rules: PasswordRules, email?: 
   if (length < rules.minLength) return `Password must be at least ${rules.minLength} characters`;
   if (length > PASSWORD_MAX_LENGTH) return `Password must be at most ${PASSWORD_MAX_LENGTH} characters`;
   const lower = password.toLowerCase();
-  if (commonPasswords.has(lower)) return 'This password is too common; choose another';
+  if (commonPasswords.has(lower) || isPredictable(lower))
+    return 'This password is too common; choose another';
   const localPart = email?.split('@')[0]?.toLowerCase();
   if (localPart && localPart.length >= 3 && lower.includes(localPart))
     return 'Password must not contain your email address';
   return undefined;
+}
+
+/** Rows of common keyboards and the digits, in both directions, for "qwertyuiop…"-style runs. */
+const RUNS = [
+  '1234567890',
+  'qwertyuiopasdfghjklzxcvbnm',
+  'abcdefghijklmnopqrstuvwxyz',
+  'qwertzuiop',
+  'azertyuiop',
+];
+const RUNS_BOTH_WAYS = [...RUNS, ...RUNS.map((r) => [...r].reverse().join(''))];
+
+/**
+ * Long but guessable: the 15-character minimum rules out almost the whole breach list, so
+ * the shapes attackers try first are refused too — one short unit repeated ("aaaa…",
+ * "iloveyouiloveyou"), keyboard or counting runs ("123456789012345"), and a common word
+ * padded with such runs or digits ("Password1234567890").
+ */
+function isPredictable(lower: string): boolean {
+  const parts = lower.split(/(\d+)/).filter(Boolean);
+  return parts.every(
+    (part) => isRepeat(part) || isRun(part) || commonPasswords.has(part) || /^\d{1,4}$/.test(part),
+  );
+}
+
+function isRepeat(s: string): boolean {
+  return /^(.{1,8}?)\1+$/su.test(s);
+}
+
+/** A stretch of one keyboard row or counting sequence, possibly wrapping ("…7890123…"). */
+function isRun(s: string): boolean {
+  if (s.length < 3) return false;
+  return RUNS_BOTH_WAYS.some((run) => {
+    const start = run.indexOf(s[0]!);
+    if (start < 0) return false;
+    for (let i = 0; i < s.length; i++) if (run[(start + i) % run.length] !== s[i]) return false;
+    return true;
+  });
 }

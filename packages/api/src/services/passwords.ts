@@ -1,5 +1,5 @@
 import type { Actor, RequestInfo } from '../context.js';
-import { fieldError, unusableLink } from '../errors.js';
+import { fieldError, tooManyAttempts, unusableLink } from '../errors.js';
 import { passwordChangedMail } from '../mail/templates.js';
 import type { Deps, OneTimePurpose, Stores, UserRecord } from '../ports/index.js';
 import type { AuthResult } from '../schemas/auth.js';
@@ -77,9 +77,7 @@ export async function changePassword(
   input: { currentPassword: string; newPassword: string },
 ): Promise<AuthResult> {
   const { user } = actor;
-  const currentOk =
-    user.passwordHash !== null && (await deps.hasher.verify(user.passwordHash, input.currentPassword));
-  if (!currentOk) throw fieldError('currentPassword', 'Current password is incorrect');
+  await assertCurrentPassword(deps, actor, input.currentPassword, 'currentPassword');
   assertPasswordAllowed(deps, 'newPassword', input.newPassword, user.email);
   if (input.newPassword === input.currentPassword)
     throw fieldError('newPassword', 'New password must differ from the current one');
@@ -112,6 +110,26 @@ async function afterPasswordChange(
     ip: request.ip,
     userAgent: request.userAgent,
   });
+}
+
+/**
+ * Checks the signed-in user's password (change password, delete account). Wrong guesses
+ * count against the same per-account limit as sign-ins, so a stolen access token cannot
+ * be used to guess the password without limit.
+ */
+export async function assertCurrentPassword(
+  deps: Deps,
+  actor: Actor,
+  password: string,
+  field: string,
+): Promise<void> {
+  const { user } = actor;
+  const ok = user.passwordHash !== null && (await deps.hasher.verify(user.passwordHash, password));
+  if (ok) return;
+  const { loginMaxAttempts, loginWindowSeconds } = deps.settings;
+  const { count, resetInSeconds } = await deps.throttle.hit(loginThrottleKey(user.email), loginWindowSeconds);
+  if (count > loginMaxAttempts) throw tooManyAttempts(resetInSeconds);
+  throw fieldError(field, 'Current password is incorrect');
 }
 
 function isRefusal<T>(value: T | 'unknown' | 'used' | 'expired'): value is 'unknown' | 'used' | 'expired' {
