@@ -134,10 +134,11 @@ describe('/openapi.json', () => {
     }
   });
 
-  it('describes every error answer with the one Error schema (code, message, fieldErrors, issues)', () => {
-    expect(document.components.schemas.Error?.required?.sort()).toEqual(['code', 'message']);
+  it('describes every error answer with the one Error schema (code, message, fieldErrors, issues, data)', () => {
+    expect(document.components.schemas.Error?.required?.sort()).toEqual(['code', 'data', 'message']);
     expect(Object.keys(document.components.schemas.Error?.properties ?? {}).sort()).toEqual([
       'code',
+      'data',
       'fieldErrors',
       'issues',
       'message',

@@ -69,9 +69,13 @@ function expectError(answer: Answer, status: number, code: string) {
   expect(answer.status, answer.text).toBe(status);
   expect(answer.headers.get('content-type')).toMatch(/^application\/json/);
   expect(answer.headers.get('cache-control')).toBe('no-store');
-  expect(answer.body).toMatchObject({ code, message: expect.any(String) });
+  expect(answer.body).toMatchObject({
+    code,
+    message: expect.any(String),
+    data: { code, httpStatus: status },
+  });
   expect(
-    Object.keys(answer.body).every((k) => ['code', 'message', 'fieldErrors', 'issues'].includes(k)),
+    Object.keys(answer.body).every((k) => ['code', 'message', 'fieldErrors', 'issues', 'data'].includes(k)),
   ).toBe(true);
   expect(answer.text).not.toMatch(/\bat .*\.(ts|js):\d+|node_modules|select |insert |stack/i);
 }
@@ -244,7 +248,11 @@ describe('REST: bad requests', () => {
   it('answers a 5 MB body with 413 before reading it', async () => {
     const answer = await rawPost('/api/auth/login', 'x'.repeat(5 * 1024 * 1024));
     expect(answer.status).toBe(413);
-    expect(JSON.parse(answer.text)).toEqual({ code: 'PAYLOAD_TOO_LARGE', message: expect.any(String) });
+    expect(JSON.parse(answer.text)).toEqual({
+      data: { code: 'PAYLOAD_TOO_LARGE', httpStatus: 413 },
+      code: 'PAYLOAD_TOO_LARGE',
+      message: expect.any(String),
+    });
   });
 
   it('answers a body that is not JSON with 415', async () => {
@@ -289,7 +297,11 @@ describe('REST: bad requests', () => {
       };
       const failed = await api('GET', '/users/me', { token: accessToken });
       expectError(failed, 500, 'INTERNAL_SERVER_ERROR');
-      expect(failed.body).toEqual({ code: 'INTERNAL_SERVER_ERROR', message: 'Internal server error' });
+      expect(failed.body).toEqual({
+        data: { code: 'INTERNAL_SERVER_ERROR', httpStatus: 500 },
+        code: 'INTERNAL_SERVER_ERROR',
+        message: 'Internal server error',
+      });
 
       sessions.findLive = async () => {
         throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });

@@ -47,6 +47,15 @@ export const restError = z
       )
       .optional()
       .meta({ description: 'The zod issues behind a schema failure (400 only)' }),
+    data: z
+      .object({
+        code: z.string(),
+        httpStatus: z.number().int(),
+        fieldErrors: z.record(z.string(), z.array(z.string())).optional(),
+      })
+      .meta({
+        description: 'The same details where the tRPC answer keeps them (`data.code`, `data.fieldErrors`)',
+      }),
   })
   .meta({ id: 'Error', description: 'An error answer' });
 export type RestError = z.infer<typeof restError>;
@@ -77,6 +86,8 @@ export function toRestError(status: number, body: unknown): RestError {
     message,
     ...(fieldErrors ? { fieldErrors } : {}),
     ...(issues?.length ? { issues } : {}),
+    // DESIGN.md puts the field errors "in `data`", as tRPC does; REST clients find them both ways.
+    data: { code, httpStatus: status, ...(fieldErrors ? { fieldErrors } : {}) },
   };
 }
 
