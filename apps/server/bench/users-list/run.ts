@@ -23,11 +23,10 @@ import { createPasswordHasher } from '../../src/password-hasher.js';
 import { freePort } from '../processes.js';
 import { login, startTessera } from '../tessera.js';
 import { parseUsersBenchConfig } from './config.js';
-import { seedUsersDatabase } from './seed.js';
+import { ensureDatabase, seedUsers } from './seed.js';
 
 const repoRoot = fileURLToPath(new URL('../../../..', import.meta.url));
 const resultsFile = fileURLToPath(new URL('./results/latest.json', import.meta.url));
-const DATABASE_NAME = 'tessera_bench_users';
 const ADMIN = {
   email: 'bench.admin@example.com',
   name: 'Bench Admin',
@@ -48,7 +47,8 @@ interface ListInput {
 
 interface Scenario {
   name: string;
-  input: ListInput;
+  /** users.list input; none for the users.me baseline. */
+  input?: ListInput;
 }
 
 interface Timing {
@@ -60,7 +60,7 @@ interface Timing {
 
 interface Result {
   scenario: string;
-  input: ListInput;
+  input?: ListInput;
   rows: number;
   sequential: Timing;
   concurrent: Timing & { requestsPerSecond: number };
@@ -77,19 +77,28 @@ async function main() {
     });
   }
 
-  const seeded = await seedUsersDatabase({
-    serverUrl: config.postgresUrl,
-    name: DATABASE_NAME,
-    users: config.users,
-    reseed: config.reseed,
-    log,
-  });
+  // One database per size, so a quick small run never throws away the million-row seed.
+  const databaseName = `tessera_bench_users_${config.users}`;
+  const target = await ensureDatabase(config.postgresUrl, databaseName, config.reseed);
   const cleanups: (() => Promise<unknown> | unknown)[] = [];
-  if (config.drop) cleanups.push(() => seeded.drop());
-  else log(`keeping database ${DATABASE_NAME} for the next run (BENCH_USERS_DROP=true drops it)`);
+  if (config.drop) cleanups.push(() => target.drop());
+  else log(`keeping database ${databaseName} for the next run (BENCH_USERS_DROP=true drops it)`);
 
   try {
-    const database = await openDatabase({ url: seeded.url, dataDir: 'memory://', poolMax: 2 });
+    // The built server migrates the database itself, so the schema is the one it runs with.
+    const dataDir = mkdtempSync(join(tmpdir(), 'tessera-bench-users-'));
+    cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
+    const server = await startTessera({
+      port: await freePort(),
+      databaseUrl: target.url,
+      dataDir,
+      argon2Env: {},
+    });
+    cleanups.push(() => server.stop());
+    log(`built Tessera pid ${server.pid} at ${server.url}`);
+
+    const seeded = await seedUsers({ url: target.url, users: config.users, log });
+    const database = await openDatabase({ url: target.url, dataDir: 'memory://', poolMax: 2 });
     cleanups.push(() => database.close());
     // The admin who lists, made the way `tessera create-admin --promote` makes one.
     const serverConfig = parseConfig({});
@@ -103,17 +112,6 @@ async function main() {
       },
       { ...ADMIN, promote: true },
     );
-
-    const dataDir = mkdtempSync(join(tmpdir(), 'tessera-bench-users-'));
-    cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
-    const server = await startTessera({
-      port: await freePort(),
-      databaseUrl: seeded.url,
-      dataDir,
-      argon2Env: {},
-    });
-    cleanups.push(() => server.stop());
-    log(`built Tessera pid ${server.pid} at ${server.url}`);
     const token = () => login(server.url, ADMIN.email, ADMIN.password);
 
     log(`following cursors ${config.deepRows.toLocaleString('en')} rows deep, 100 a page`);
@@ -123,6 +121,8 @@ async function main() {
     );
 
     const scenarios: Scenario[] = [
+      // The same server path without a list query: what every signed-in request costs here.
+      { name: 'baseline: users.me (no list)' },
       { name: 'first page, newest first (default)', input: {} },
       { name: 'first page, sorted by name', input: { sort: 'name', order: 'asc' } },
       {
@@ -142,14 +142,16 @@ async function main() {
     const results: Result[] = [];
     for (const scenario of scenarios) {
       const bearer = await token();
-      const rows = (await list(server.url, bearer, scenario.input)).items.length;
+      const input = scenario.input;
+      const call = input ? () => list(server.url, bearer, input) : () => me(server.url, bearer);
+      const rows = input ? (await list(server.url, bearer, input)).items.length : 1;
       const warmup = Math.max(5, Math.floor(config.samples / 10));
-      await sequential(server.url, bearer, scenario.input, warmup);
-      const seq = await sequential(server.url, bearer, scenario.input, config.samples);
-      const conc = await concurrent(server.url, bearer, scenario.input, config.samples, config.concurrency);
+      await sequential(call, warmup);
+      const seq = await sequential(call, config.samples);
+      const conc = await concurrent(call, config.samples, config.concurrency);
       results.push({
         scenario: scenario.name,
-        input: scenario.input,
+        ...(input ? { input } : {}),
         rows,
         sequential: summarize(seq),
         concurrent: { ...summarize(conc.latencies), requestsPerSecond: conc.requestsPerSecond },
@@ -208,23 +210,26 @@ async function walkTo(url: string, token: string, rows: number) {
   return { cursor: cursor!, pages, ms: performance.now() - started };
 }
 
-async function sequential(url: string, token: string, input: ListInput, samples: number): Promise<number[]> {
+/** users.me: the baseline of a signed-in request (token, session and user checks, no list). */
+async function me(url: string, token: string) {
+  const response = await fetch(`${url}/trpc/users.me`, { headers: { authorization: `Bearer ${token}` } });
+  if (!response.ok) throw new Error(`users.me answered ${response.status}: ${await response.text()}`);
+  return response.json();
+}
+
+type Call = () => Promise<unknown>;
+
+async function sequential(call: Call, samples: number): Promise<number[]> {
   const latencies: number[] = [];
   for (let i = 0; i < samples; i++) {
     const started = performance.now();
-    await list(url, token, input);
+    await call();
     latencies.push(performance.now() - started);
   }
   return latencies;
 }
 
-async function concurrent(
-  url: string,
-  token: string,
-  input: ListInput,
-  samples: number,
-  concurrency: number,
-) {
+async function concurrent(call: Call, samples: number, concurrency: number) {
   const latencies: number[] = [];
   let issued = 0;
   const started = performance.now();
@@ -233,7 +238,7 @@ async function concurrent(
       while (issued < samples) {
         issued++;
         const t = performance.now();
-        await list(url, token, input);
+        await call();
         latencies.push(performance.now() - t);
       }
     }),
@@ -256,6 +261,7 @@ function summarize(latencies: number[]): Timing {
 async function explainAll(db: Kysely<Database>, scenarios: Scenario[]) {
   const plans: Record<string, string[]> = {};
   for (const scenario of scenarios) {
+    if (!scenario.input) continue;
     const query = await storeQuery(toStoreQuery(scenario.input));
     const result = await db.executeQuery<{ 'QUERY PLAN': string }>(
       CompiledQuery.raw(`explain (analyze, costs off, buffers off) ${query.sql}`, [...query.parameters]),

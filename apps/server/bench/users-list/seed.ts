@@ -1,15 +1,11 @@
-import { migrateToLatest, openDatabase } from '@tessera/db';
 import pg from 'pg';
 
-export interface SeededDatabase {
-  name: string;
-  url: string;
+export interface SeedResult {
   users: number;
-  /** Seconds spent seeding, or undefined when an existing database was reused. */
+  /** Seconds spent seeding, or undefined when the users were already there. */
   seedSeconds?: number;
   /** Seconds spent rebuilding the users indexes after the bulk insert. */
   indexSeconds?: number;
-  drop(): Promise<void>;
 }
 
 const FIRST_NAMES =
@@ -21,52 +17,43 @@ const LAST_NAMES =
     ' ',
   );
 
-/**
- * A PostgreSQL database named `name` holding `users` seeded accounts. One that already holds
- * at least that many is reused (seeding a million rows takes a minute or two) unless `reseed`.
- * Seeding is one INSERT … SELECT over generate_series: the users table's secondary indexes
- * are dropped first and rebuilt from their own definitions afterwards, which is several
- * times faster than maintaining two trigram GIN indexes row by row.
- */
-export async function seedUsersDatabase(options: {
-  serverUrl: string;
-  name: string;
-  users: number;
-  reseed: boolean;
-  log: (message: string) => void;
-}): Promise<SeededDatabase> {
-  const { serverUrl, name, users, log } = options;
+/** The benchmark's database on the PostgreSQL server of `serverUrl`, created if missing (or if `fresh`). */
+export async function ensureDatabase(serverUrl: string, name: string, fresh: boolean) {
   const url = new URL(serverUrl);
   url.pathname = `/${name}`;
   const drop = async () => {
     await admin(serverUrl, `drop database if exists ${name} with (force)`);
   };
-
   const exists = await admin(serverUrl, 'select 1 from pg_database where datname = $1', [name]);
-  if (exists.rowCount && options.reseed) await drop();
-  if (!exists.rowCount || options.reseed) await admin(serverUrl, `create database ${name}`);
+  if (exists.rowCount && fresh) await drop();
+  if (!exists.rowCount || fresh) await admin(serverUrl, `create database ${name}`);
+  return { name, url: url.toString(), drop };
+}
 
-  // The schema comes from the app's own migrations, never from a copy here.
-  const handle = await openDatabase({ url: url.toString(), dataDir: 'memory://' });
-  try {
-    await migrateToLatest(handle.db);
-  } finally {
-    await handle.close();
-  }
-
-  const client = new pg.Client({ connectionString: url.toString() });
+/**
+ * Makes the (migrated) database at `url` hold at least `users` accounts. One that already
+ * does is reused (seeding a million rows takes a minute or two). Seeding is one INSERT …
+ * SELECT over generate_series: the users table's secondary indexes are dropped first and
+ * rebuilt from their own definitions afterwards, several times faster than maintaining two
+ * trigram GIN indexes row by row.
+ */
+export async function seedUsers(options: {
+  url: string;
+  users: number;
+  log: (message: string) => void;
+}): Promise<SeedResult> {
+  const { url, users, log } = options;
+  const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
     const { rows } = await client.query<{ n: string }>('select count(*) as n from users');
     const present = Number(rows[0]!.n);
     if (present >= users) {
-      log(
-        `reusing database ${name} with ${present.toLocaleString('en')} users (BENCH_USERS_RESEED=true rebuilds it)`,
-      );
-      return { name, url: url.toString(), users: present, drop };
+      log(`reusing ${present.toLocaleString('en')} seeded users (BENCH_USERS_RESEED=true seeds afresh)`);
+      return { users: present };
     }
 
-    log(`seeding ${users.toLocaleString('en')} users into ${name}`);
+    log(`seeding ${users.toLocaleString('en')} users`);
     const started = performance.now();
     await client.query('begin');
     await client.query(`set local maintenance_work_mem = '512MB'`);
@@ -106,12 +93,9 @@ export async function seedUsersDatabase(options: {
     await client.query('analyze users');
     const done = performance.now();
     return {
-      name,
-      url: url.toString(),
       users,
       seedSeconds: (done - started) / 1000,
       indexSeconds: (done - inserted) / 1000,
-      drop,
     };
   } catch (error) {
     await client.query('rollback').catch(() => {});
