@@ -132,7 +132,12 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     }
   });
   app.get('/.well-known/jwks.json', async (_request, reply) => {
-    reply.header('Cache-Control', 'public, max-age=300');
+    // Public keys, for any service or page to verify tokens: readable from every origin.
+    reply.headers({
+      'Cache-Control': 'public, max-age=300',
+      'Access-Control-Allow-Origin': '*',
+      'Cross-Origin-Resource-Policy': 'cross-origin',
+    });
     return keys.jwks;
   });
 

@@ -22,6 +22,7 @@ describe('operational endpoints', () => {
   it('publishes the Ed25519 public key as a JWKS, cacheable', async () => {
     const response = await fetch(`${server.url}/.well-known/jwks.json`);
     expect(response.headers.get('cache-control')).toMatch(/max-age/);
+    expect(response.headers.get('access-control-allow-origin')).toBe('*');
     const { keys } = (await response.json()) as { keys: Record<string, string>[] };
     expect(keys).toHaveLength(1);
     expect(keys[0]).toMatchObject({ kty: 'OKP', crv: 'Ed25519', alg: 'EdDSA', use: 'sig' });
