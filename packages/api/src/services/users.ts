@@ -146,11 +146,11 @@ export async function updateUser(
       const target = await stores.users.findByIdForUpdate(id);
       if (!target) throw noSuchUser();
       const me = await currentActor(stores, actor);
-      if (expectedUpdatedAt !== undefined && Date.parse(expectedUpdatedAt) !== target.updatedAt.getTime())
-        throw staleUpdate();
       const plan = planChanges(target, fields);
       authorize(me, 'users.update', target);
       authorizeChanges(me, target, plan);
+      if (expectedUpdatedAt !== undefined && Date.parse(expectedUpdatedAt) !== target.updatedAt.getTime())
+        throw staleUpdate();
       if (removesAdmin(target, plan))
         assertNotLastAdmin(admins, target.id, plan.disabled ? 'disable' : 'demote');
       return toUser(await applyChanges(deps, stores, request, me, target, plan));
