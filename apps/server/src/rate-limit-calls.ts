@@ -20,6 +20,16 @@ export interface ProcedureCalls {
  * /api (the only REST operations anything here needs to recognise); undefined otherwise.
  */
 export function procedureCalls(request: FastifyRequest): ProcedureCalls | undefined {
+  // Asked by several hooks of one request; the answer cannot change in between.
+  if (known.has(request)) return known.get(request);
+  const calls = findCalls(request);
+  known.set(request, calls);
+  return calls;
+}
+
+const known = new WeakMap<FastifyRequest, ProcedureCalls | undefined>();
+
+function findCalls(request: FastifyRequest): ProcedureCalls | undefined {
   const url = request.url;
   if (url.startsWith(TRPC_PREFIX)) {
     const query = url.indexOf('?');

@@ -43,15 +43,6 @@ export const DEFAULT_RATE_LIMITS: RateLimitSettings = {
 
 type Bucket = keyof RateLimitSettings;
 
-const BUCKETS: Readonly<Record<Bucket, true>> = {
-  signIn: true,
-  register: true,
-  mail: true,
-  tokens: true,
-  refresh: true,
-  passwordChecks: true,
-};
-
 /** Which limit each procedure counts against; procedures not listed are not limited here. */
 const BUCKET_BY_PROCEDURE: Readonly<Record<string, Bucket>> = {
   'auth.login': 'signIn',
@@ -89,8 +80,7 @@ export async function registerRateLimits(
   await app.register(fastifyRateLimit, { global: false, store: Store });
 
   const limiters: Partial<Record<Bucket, ReturnType<FastifyInstance['createRateLimit']>>> = {};
-  for (const bucket of Object.keys(BUCKETS) as Bucket[]) {
-    const limit = settings[bucket];
+  for (const [bucket, limit] of Object.entries(settings) as [Bucket, Limit | undefined][]) {
     if (!limit) continue;
     limiters[bucket] = app.createRateLimit({
       max: limit.max,

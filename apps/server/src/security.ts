@@ -15,7 +15,10 @@ export interface SecurityResources {
 }
 
 /** The settings this module reads. */
-export type SecurityConfig = Pick<Config, 'publicUrl' | 'corsOrigins'> & { rateLimits?: RateLimitSettings };
+export type SecurityConfig = Pick<Config, 'publicUrl' | 'corsOrigins'> & {
+  /** A limit left out is not applied. */
+  rateLimits?: Partial<RateLimitSettings>;
+};
 
 /**
  * A page policy for anything that does not set its own: only this origin, no inline script,
@@ -42,12 +45,15 @@ const API_CSP = "default-src 'none'; frame-ancestors 'none'";
 const HSTS_MAX_AGE_SECONDS = 365 * 24 * 60 * 60;
 
 /**
- * Until config.ts reads the RATE_LIMIT_* settings, only the failed-sign-in limit is on: it is
- * the one that leaves honest traffic alone (successes give their slot back), while sign-up
- * or refresh limits at production values would trip the test suites and the benchmark,
+ * Until config.ts reads the RATE_LIMIT_* settings, only the limits on password guessing are
+ * on: failed sign-ins (honest traffic gives its slots back) and current-password checks. Sign-up,
+ * mail or refresh limits at production values would trip the test suites and the benchmark,
  * which drive everything from one address.
  */
-const UNCONFIGURED_RATE_LIMITS: Partial<RateLimitSettings> = { signIn: DEFAULT_RATE_LIMITS.signIn };
+const UNCONFIGURED_RATE_LIMITS: Partial<RateLimitSettings> = {
+  signIn: DEFAULT_RATE_LIMITS.signIn,
+  passwordChecks: DEFAULT_RATE_LIMITS.passwordChecks,
+};
 
 /** How long a browser may cache a CORS preflight answer. */
 const CORS_MAX_AGE_SECONDS = 600;

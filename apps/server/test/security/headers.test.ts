@@ -55,7 +55,10 @@ function expectBaseline(response: RawResponse, what: string) {
   expect(response.headers.get('x-powered-by'), what).toBeNull();
   expect(response.headers.get('content-security-policy'), what).toMatch(/frame-ancestors 'none'/);
   expect(response.headers.get('strict-transport-security'), what).toBe('max-age=31536000; includeSubDomains');
-  expect(response.headers.get('access-control-allow-origin'), what).toBeNull();
+  // Never `*` together with credentials; `*` alone is only for the public keys.
+  expect(response.headers.get('access-control-allow-credentials'), what).toBeNull();
+  if (what !== '/.well-known/jwks.json')
+    expect(response.headers.get('access-control-allow-origin'), what).toBeNull();
 }
 
 async function signUp() {

@@ -238,7 +238,7 @@ describe('which address counts', () => {
   });
 });
 
-describe('other public procedures are limited per address', () => {
+describe('other procedures are limited per address', () => {
   it('counts sign-ups on tRPC, batches, REST and REST path variants against one budget', async () => {
     const address = freshAddress();
     const headers = { 'x-forwarded-for': address };
@@ -317,6 +317,36 @@ describe('other public procedures are limited per address', () => {
       // Another address is unaffected.
       expect(outcomes(await Promise.allSettled([call(freshAddress())]))[0]).not.toBe('TOO_MANY_REQUESTS');
     }
+  });
+});
+
+describe('current-password checks', () => {
+  it('are limited per address across accounts, on top of the per-account sign-in limit', async () => {
+    // Several accounts, so the per-account limit (LOGIN_MAX_ATTEMPTS) does not stop it first.
+    const accounts = [await account(), await account(), await account()];
+    const address = freshAddress();
+    const { max } = DEFAULT_RATE_LIMITS.passwordChecks;
+    const guess = (i: number) => {
+      const { accessToken } = accounts[i % accounts.length]!;
+      const client = server.client({ token: accessToken, address });
+      return i % 2 === 0
+        ? client.auth.changePassword.mutate({
+            currentPassword: `guess ${i} guess guess`,
+            newPassword: NEW_PASSWORD,
+          })
+        : client.users.deleteMe.mutate({ password: `guess ${i} guess guess` });
+    };
+    const codes: string[] = [];
+    for (let i = 0; i < max + 2; i++) codes.push(outcomes(await Promise.allSettled([guess(i)]))[0]!);
+    expect(codes.slice(0, max)).toEqual(Array(max).fill('BAD_REQUEST'));
+    expect(codes.slice(max)).toEqual(['TOO_MANY_REQUESTS', 'TOO_MANY_REQUESTS']);
+    // Another address is not affected.
+    const elsewhere = await rejection(
+      server
+        .client({ token: accounts[0]!.accessToken, address: freshAddress() })
+        .users.deleteMe.mutate({ password: 'one more wrong guess' }),
+    );
+    expect(errorCode(elsewhere)).toBe('BAD_REQUEST');
   });
 });
 
