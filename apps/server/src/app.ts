@@ -87,7 +87,8 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     isUnavailable: isDatabaseUnavailable,
   };
   app.decorate('deps', deps);
-  if (config.admin) await ensureFirstAdmin(deps, config.admin);
+  if (config.admin && (await ensureFirstAdmin(deps, config.admin)) === 'created')
+    app.log.info({ email: config.admin.email }, 'created the first admin from ADMIN_EMAIL');
 
   const transport = createMailTransport(config.mail, app.log);
   const outbox = startOutboxWorker({ db: database.db, transport, mailKey, log: app.log, ...config.mail });

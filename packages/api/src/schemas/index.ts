@@ -1,3 +1,4 @@
 export * from './common.js';
 export * from './users.js';
 export * from './auth.js';
+export * from './audit.js';

@@ -129,7 +129,7 @@ export async function assertCurrentPassword(
   const { loginMaxAttempts, loginWindowSeconds } = deps.settings;
   const { count, resetInSeconds } = await deps.throttle.hit(loginThrottleKey(user.email), loginWindowSeconds);
   if (count > loginMaxAttempts) throw tooManyAttempts(resetInSeconds);
-  throw fieldError(field, 'Current password is incorrect');
+  throw fieldError(field, 'The password is not correct');
 }
 
 function isRefusal<T>(value: T | 'unknown' | 'used' | 'expired'): value is 'unknown' | 'used' | 'expired' {

@@ -27,6 +27,7 @@ import {
 } from '../schemas/users.js';
 import { assertPasswordAllowed } from './auth.js';
 import { queueEmailVerification, queueInvite } from './mail-flows.js';
+import { assertCurrentPassword } from './passwords.js';
 import { toUser } from './user-view.js';
 
 const userCursor = cursorCodec(
@@ -210,8 +211,9 @@ export async function deleteMe(
   input: DeleteMeInput,
 ): Promise<void> {
   authorize(actor.user, 'users.deleteMe');
-  const hash = actor.user.passwordHash;
-  if (!hash || !(await deps.hasher.verify(hash, input.password))) {
+  try {
+    await assertCurrentPassword(deps, actor, input.password, 'password');
+  } catch (error) {
     await deps.transact(async (stores) => {
       await stores.users.recordLoginFailure(actor.user.id);
       await stores.audit.record({
@@ -220,7 +222,7 @@ export async function deleteMe(
         targetId: actor.user.id,
       });
     });
-    throw fieldError('password', 'The password is not correct');
+    throw error;
   }
   await deps.transact(async (stores) => {
     const admins = await stores.users.lockActiveAdmins();
