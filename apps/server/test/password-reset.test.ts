@@ -299,12 +299,10 @@ describe('guessing the current password with a stolen access token', () => {
     const codes: (string | undefined)[] = [];
     for (let i = 0; i < 12; i++) {
       const error = await rejection(
-        server
-          .client(accessToken)
-          .auth.changePassword.mutate({
-            currentPassword: `guess number ${i} is wrong`,
-            newPassword: NEW_PASSWORD,
-          }),
+        server.client(accessToken).auth.changePassword.mutate({
+          currentPassword: `guess number ${i} is wrong`,
+          newPassword: NEW_PASSWORD,
+        }),
       );
       codes.push(errorCode(error));
     }
