@@ -5,6 +5,7 @@ import type { LoadResult, LoadSpec } from './load.js';
 const spec = JSON.parse(process.argv[2] ?? '') as LoadSpec;
 const { bodies } = spec;
 let next = 0;
+const cpuBefore = process.cpuUsage();
 
 const result = await autocannon({
   url: spec.url,
@@ -20,6 +21,7 @@ const result = await autocannon({
   ],
 });
 
+const cpu = process.cpuUsage(cpuBefore);
 const statusCodes = Object.fromEntries(
   Object.entries(result.statusCodeStats ?? {}).map(([code, stats]) => [code, stats.count ?? 0]),
 );
@@ -37,5 +39,6 @@ const summary: LoadResult = {
   errors: result.errors,
   timeouts: result.timeouts,
   durationSeconds: result.duration,
+  loadGeneratorCpuSeconds: (cpu.user + cpu.system) / 1e6,
 };
 process.stdout.write(JSON.stringify(summary));

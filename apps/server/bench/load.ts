@@ -23,6 +23,8 @@ export interface LoadResult {
   errors: number;
   timeouts: number;
   durationSeconds: number;
+  /** CPU the load generator itself used (user + system), to tell its share from the server's. */
+  loadGeneratorCpuSeconds: number;
 }
 
 const worker = fileURLToPath(new URL('./load-worker.ts', import.meta.url));

@@ -5,6 +5,8 @@ export interface BenchDatabase {
   name: string;
   /** DATABASE_URL for the servers under test. */
   url: string;
+  /** Server processes serving this database right now (to account their CPU time). */
+  backendPids(): Promise<number[]>;
   drop(): Promise<void>;
 }
 
@@ -17,16 +19,28 @@ export async function createBenchDatabase(serverUrl: string): Promise<BenchDatab
   return {
     name,
     url: url.toString(),
+    backendPids: async () =>
+      (
+        await adminQuery<{ pid: number }>(serverUrl, 'select pid from pg_stat_activity where datname = $1', [
+          name,
+        ])
+      ).map((r) => r.pid),
     // `with (force)` ends connections a crashed child may have left behind.
-    drop: () => adminQuery(serverUrl, `drop database if exists ${name} with (force)`),
+    drop: async () => {
+      await adminQuery(serverUrl, `drop database if exists ${name} with (force)`);
+    },
   };
 }
 
-async function adminQuery(url: string, text: string): Promise<void> {
+async function adminQuery<R extends pg.QueryResultRow = pg.QueryResultRow>(
+  url: string,
+  text: string,
+  values: unknown[] = [],
+): Promise<R[]> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
-    await client.query(text);
+    return (await client.query<R>(text, values)).rows;
   } finally {
     await client.end();
   }

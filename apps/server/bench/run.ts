@@ -8,12 +8,13 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { measureArgon2Rate } from './argon2-rate.js';
 import { parseBenchConfig, type BenchConfig } from './config.js';
+import { cpuByPid, cpuSeconds, cpuSince } from './cpu.js';
 import { runLoad, type LoadResult, type LoadSpec } from './load.js';
 import { createBenchDatabase } from './postgres.js';
 import { freePort, startNode, type NodeProcess } from './processes.js';
 import { formatTable, ratios, writeResults, type BenchResults, type Measurement } from './report.js';
 import { summarizeProfile } from './profile.js';
-import { sampleRss } from './rss.js';
+import { readRss, sampleRss } from './rss.js';
 import { getJson, login, register, serverDir, startTessera, type Account } from './tessera.js';
 
 const repoRoot = fileURLToPath(new URL('../../..', import.meta.url));
@@ -60,6 +61,8 @@ async function main() {
 
   const accounts = await registerAccounts(tessera.url, config.loginUsers);
   const first = accounts[0]!;
+  const idleRssBytes = readRss(tessera.pid);
+  const databasePids = () => database.backendPids();
   let argon2: BenchResults['argon2'];
 
   if (config.scenarios.has('argon2')) {
@@ -84,31 +87,46 @@ async function main() {
     if (ceiling) {
       await expectUser(`${ceiling.url}/me`, token, first.id, (body) => body);
       runs.ceiling.push(
-        await measure(config, 'ceiling: Fastify + jose + pg', ceiling.pid, {
-          url: `${ceiling.url}/me`,
-          method: 'GET',
-          headers: bearer,
-        }),
+        await measure(
+          config,
+          'ceiling: Fastify + jose + pg',
+          { pid: ceiling.pid, databasePids },
+          {
+            url: `${ceiling.url}/me`,
+            method: 'GET',
+            headers: bearer,
+          },
+        ),
       );
     }
     if (config.scenarios.has('me')) {
       await expectUser(`${tessera.url}/trpc/users.me`, token, first.id, (body) => body.result?.data);
       runs.me.push(
-        await measure(config, 'users.me (Tessera, signed in)', tessera.pid, {
-          url: `${tessera.url}/trpc/users.me`,
-          method: 'GET',
-          headers: bearer,
-        }),
+        await measure(
+          config,
+          'users.me (Tessera, signed in)',
+          { pid: tessera.pid, databasePids },
+          {
+            url: `${tessera.url}/trpc/users.me`,
+            method: 'GET',
+            headers: bearer,
+          },
+        ),
       );
     }
     if (config.scenarios.has('login')) {
       runs.login.push(
-        await measure(config, `auth.login (Tessera, ${accounts.length} users)`, tessera.pid, {
-          url: `${tessera.url}/trpc/auth.login`,
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          bodies: accounts.map((a) => JSON.stringify({ email: a.email, password: a.password })),
-        }),
+        await measure(
+          config,
+          `auth.login (Tessera, ${accounts.length} users)`,
+          { pid: tessera.pid, databasePids },
+          {
+            url: `${tessera.url}/trpc/auth.login`,
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            bodies: accounts.map((a) => JSON.stringify({ email: a.email, password: a.password })),
+          },
+        ),
       );
     }
   }
@@ -141,6 +159,7 @@ async function main() {
       rounds: config.rounds,
       argon2: config.argon2,
     },
+    server: { idleRssBytes },
     scenarios,
     ...(argon2 ? { argon2 } : {}),
   };
@@ -220,14 +239,17 @@ function medianRound(rounds: Measurement[]): Measurement | undefined {
 async function measure(
   config: BenchConfig,
   label: string,
-  pid: number,
+  server: { pid: number; databasePids: () => Promise<number[]> },
   spec: Omit<LoadSpec, 'connections' | 'durationSeconds'>,
 ): Promise<Measurement> {
   const connections = config.connections;
   log(`${label}: warm-up ${config.warmupSeconds} s`);
   await runLoad({ ...spec, connections, durationSeconds: config.warmupSeconds });
   log(`${label}: measuring ${config.durationSeconds} s`);
-  const rss = sampleRss(pid);
+  // After the warm-up the pool's connections are open: these backends serve the measured run.
+  const databaseCpu = cpuByPid(await server.databasePids());
+  const serverCpu = cpuSeconds(server.pid);
+  const rss = sampleRss(server.pid);
   let maxRssBytes = 0;
   let load: LoadResult;
   try {
@@ -237,7 +259,17 @@ async function measure(
   }
   if (load.non2xx || load.errors)
     log(`${label}: ${load.non2xx} non-2xx (${JSON.stringify(load.statusCodes)}), ${load.errors} errors`);
-  return { label, load, maxRssBytes };
+  const perRequest = (seconds: number) => (load.ok ? (seconds * 1000) / load.ok : 0);
+  return {
+    label,
+    load,
+    maxRssBytes,
+    cpuMsPerRequest: {
+      server: perRequest(cpuSeconds(server.pid) - serverCpu),
+      database: perRequest(cpuSince(databaseCpu, await server.databasePids())),
+      loadGenerator: perRequest(load.loadGeneratorCpuSeconds),
+    },
+  };
 }
 
 function gitCommit(): string {
