@@ -104,7 +104,8 @@ export async function registerRateLimits(
       try {
         result = await limiter(request);
       } catch (error) {
-        // The counter store is down: fail open (the per-account throttle still stands) and say so.
+        // The counter store is down: fail open, so a Redis outage does not take sign-in and
+        // sign-up down with it, and say so loudly.
         request.log.error({ err: error }, 'rate-limit store unavailable; request not counted');
         continue;
       }
@@ -114,8 +115,8 @@ export async function registerRateLimits(
     }
   });
 
-  // A sign-in slot is given back unless the attempt failed on its credentials (401): a
-  // success, a bad input, or a refusal by the per-account throttle checked no password.
+  // A sign-in slot is given back unless the attempt failed (401): a success, a refusal by a
+  // limit (429) or a server error checked no password against this address's budget.
   // Calls in a multi-call batch keep their slot, since one status cannot speak for each.
   app.addHook('onResponse', async (request, reply) => {
     const reserved = reservations.get(request);
