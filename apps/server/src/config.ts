@@ -2,6 +2,8 @@ import { createPrivateKey, createPublicKey } from 'node:crypto';
 import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import { DEFAULT_RATE_LIMITS, type RateLimitSettings } from './rate-limit.js';
+import { allowedOrigins } from './security.js';
 
 const bool = (fallback: boolean) =>
   z
@@ -72,7 +74,16 @@ const envSchema = z.object({
         ['true', 'false', '1', '0'].includes(v) || v.split(',').every((part) => isAddressOrCidr(part.trim())),
       'must be true, false, or a comma-separated list of IP addresses/CIDRs',
     ),
-  CORS_ORIGINS: z.string().default(''),
+  CORS_ORIGINS: z
+    .string()
+    .default('')
+    .superRefine((value, ctx) => {
+      try {
+        allowedOrigins(splitList(value));
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', message: error instanceof Error ? error.message : String(error) });
+      }
+    }),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   MIGRATE_ON_START: bool(true),
   ACCESS_TOKEN_TTL_SECONDS: int(900, 1, 86_400),
@@ -83,6 +94,12 @@ const envSchema = z.object({
   INVITE_TOKEN_TTL_SECONDS: int(7 * 86_400, 1, 30 * 86_400),
   LOGIN_MAX_ATTEMPTS: int(10, 1, 1000),
   LOGIN_WINDOW_SECONDS: int(900, 1, 86_400),
+  RATE_LIMIT_SIGN_IN: int(DEFAULT_RATE_LIMITS.signIn.max, 1, 1_000_000),
+  RATE_LIMIT_REGISTER: int(DEFAULT_RATE_LIMITS.register.max, 1, 1_000_000),
+  RATE_LIMIT_MAIL: int(DEFAULT_RATE_LIMITS.mail.max, 1, 1_000_000),
+  RATE_LIMIT_TOKENS: int(DEFAULT_RATE_LIMITS.tokens.max, 1, 1_000_000),
+  RATE_LIMIT_REFRESH: int(DEFAULT_RATE_LIMITS.refresh.max, 1, 1_000_000),
+  RATE_LIMIT_PASSWORD_CHECKS: int(DEFAULT_RATE_LIMITS.passwordChecks.max, 1, 1_000_000),
   MAIL_MAX_ATTEMPTS: int(10, 1, 100),
   MAIL_RETRY_BASE_MS: int(5_000, 10, 3_600_000),
   MAIL_POLL_INTERVAL_MS: int(1_000, 10, 60_000),
@@ -159,12 +176,26 @@ export function parseConfig(env: Record<string, string | undefined> = process.en
     admin:
       e.ADMIN_EMAIL && e.ADMIN_PASSWORD ? { email: e.ADMIN_EMAIL, password: e.ADMIN_PASSWORD } : undefined,
     trustProxy: parseTrustProxy(e.TRUST_PROXY),
-    corsOrigins: e.CORS_ORIGINS.split(',')
-      .map((s) => s.trim())
-      .filter(Boolean),
+    corsOrigins: splitList(e.CORS_ORIGINS),
+    /** Per-address limits (see rate-limit.ts); a limit left out of a test config is not applied. */
+    rateLimits: {
+      signIn: { ...DEFAULT_RATE_LIMITS.signIn, max: e.RATE_LIMIT_SIGN_IN },
+      register: { ...DEFAULT_RATE_LIMITS.register, max: e.RATE_LIMIT_REGISTER },
+      mail: { ...DEFAULT_RATE_LIMITS.mail, max: e.RATE_LIMIT_MAIL },
+      tokens: { ...DEFAULT_RATE_LIMITS.tokens, max: e.RATE_LIMIT_TOKENS },
+      refresh: { ...DEFAULT_RATE_LIMITS.refresh, max: e.RATE_LIMIT_REFRESH },
+      passwordChecks: { ...DEFAULT_RATE_LIMITS.passwordChecks, max: e.RATE_LIMIT_PASSWORD_CHECKS },
+    } as Partial<RateLimitSettings>,
     logLevel: e.LOG_LEVEL,
     webDist: e.WEB_DIST,
   };
+}
+
+function splitList(value: string): string[] {
+  return value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 }
 
 /** Fastify's `trustProxy`: false, true, or a list of addresses/CIDRs. */

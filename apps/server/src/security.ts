@@ -5,7 +5,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Redis } from 'ioredis';
 import { ConfigError, type Config } from './config.js';
 import { procedureCalls, replyWithError, type ProcedureCalls } from './rate-limit-calls.js';
-import { DEFAULT_RATE_LIMITS, registerRateLimits, type RateLimitSettings } from './rate-limit.js';
+import { registerRateLimits, type RateLimitSettings } from './rate-limit.js';
 
 export { DEFAULT_RATE_LIMITS, type RateLimitSettings } from './rate-limit.js';
 
@@ -44,17 +44,6 @@ const API_CSP = "default-src 'none'; frame-ancestors 'none'";
 /** One year, as ASVS 5.0 (3.4.1) asks; `preload` is left to whoever owns the parent domain. */
 const HSTS_MAX_AGE_SECONDS = 365 * 24 * 60 * 60;
 
-/**
- * Until config.ts reads the RATE_LIMIT_* settings, only the limits on password guessing are
- * on: failed sign-ins (honest traffic gives its slots back) and current-password checks. Sign-up,
- * mail or refresh limits at production values would trip the test suites and the benchmark,
- * which drive everything from one address.
- */
-const UNCONFIGURED_RATE_LIMITS: Partial<RateLimitSettings> = {
-  signIn: DEFAULT_RATE_LIMITS.signIn,
-  passwordChecks: DEFAULT_RATE_LIMITS.passwordChecks,
-};
-
 /** How long a browser may cache a CORS preflight answer. */
 const CORS_MAX_AGE_SECONDS = 600;
 
@@ -91,7 +80,7 @@ export async function registerSecurity(
     maxAge: CORS_MAX_AGE_SECONDS,
   });
 
-  await registerRateLimits(app, config.rateLimits ?? UNCONFIGURED_RATE_LIMITS, resources.redis);
+  await registerRateLimits(app, config.rateLimits ?? {}, resources.redis);
   registerEqualTiming(app);
   registerDepthLimit(app);
 

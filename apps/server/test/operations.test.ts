@@ -103,3 +103,18 @@ describe('settings checked before anything starts', () => {
     expect(config.trustProxy).toEqual(['127.0.0.1', '10.0.0.0/8', '::1']);
   });
 });
+
+describe('per-address limits', () => {
+  it('are on by default, and each can be set', () => {
+    expect(parseConfig({}).rateLimits).toMatchObject({
+      signIn: { max: 50 },
+      register: { max: 10 },
+      mail: { max: 10 },
+      tokens: { max: 30 },
+      refresh: { max: 300 },
+      passwordChecks: { max: 20 },
+    });
+    expect(parseConfig({ RATE_LIMIT_REGISTER: '3' }).rateLimits.register?.max).toBe(3);
+    expect(() => parseConfig({ CORS_ORIGINS: '*' })).toThrow(/CORS_ORIGINS/);
+  });
+});

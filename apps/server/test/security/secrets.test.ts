@@ -175,6 +175,13 @@ describe('secrets', () => {
     await server.app.outbox.drain();
   });
 
+  it('keeps query strings out of the logs', async () => {
+    const password = secret('password in a URL', 'url-borne-passphrase-123');
+    await raw(`${server.url}/api/auth/login?email=a@b.co&password=${password}`);
+    expect(server.logs.some((line) => line.includes('/api/auth/login'))).toBe(true);
+    expect(leaks(server.logs.join('\n'))).toEqual([]);
+  });
+
   it('never reach the logs, even at LOG_LEVEL=trace', () => {
     const log = server.logs.join('\n');
     // The log really recorded these flows (else this test could not fail).
