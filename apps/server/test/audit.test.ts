@@ -11,7 +11,13 @@ import {
   sql,
 } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, STRONG_PASSWORD, uniqueEmail, type TestServer } from './helpers/server.js';
+import {
+  startTestServer,
+  STRONG_PASSWORD,
+  uniqueEmail,
+  type TestServer,
+  rejection,
+} from './helpers/server.js';
 
 const USER_AGENT = 'AuditTest/1.0 (contract tests)';
 
@@ -20,15 +26,6 @@ beforeAll(async () => {
   server = await startTestServer();
 });
 afterAll(() => server?.close());
-
-async function rejection(promise: Promise<unknown>) {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected the call to fail');
-}
 
 /** Every secret handed out in this file, to prove none of them reaches the audit log. */
 const secrets = new Set<string>([STRONG_PASSWORD]);

@@ -8,7 +8,13 @@ import {
   type JSONWebKeySet,
 } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, STRONG_PASSWORD, uniqueEmail, type TestServer } from './helpers/server.js';
+import {
+  startTestServer,
+  STRONG_PASSWORD,
+  uniqueEmail,
+  type TestServer,
+  rejection,
+} from './helpers/server.js';
 
 let server: TestServer;
 beforeAll(async () => {
@@ -18,15 +24,6 @@ afterAll(() => server?.close());
 
 async function register(email = uniqueEmail()) {
   return server.client().auth.register.mutate({ name: 'Ada Lovelace', email, password: STRONG_PASSWORD });
-}
-
-async function rejection(promise: Promise<unknown>) {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected the call to fail');
 }
 
 describe('auth.register', () => {

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../src/app.js';
 import { parseConfig } from '../src/config.js';
 import { createTestDatabase } from './helpers/database.js';
-import { STRONG_PASSWORD } from './helpers/server.js';
+import { STRONG_PASSWORD, rejection } from './helpers/server.js';
 
 const SERVER_DIR = resolve(import.meta.dirname, '..');
 const ADMIN_PASSWORD = 'a passphrase typed at the terminal';
@@ -92,15 +92,6 @@ async function withServer<T>(
   } finally {
     await app.close();
   }
-}
-
-async function rejection(promise: Promise<unknown>) {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected the call to fail');
 }
 
 // Each case starts a process (and the server on the same database) on a shared, busy machine.

@@ -8,19 +8,16 @@ import { buildApp } from '../src/app.js';
 import { parseConfig } from '../src/config.js';
 import { AdminSetupError, ensureFirstAdmin } from '../src/first-admin.js';
 import { createTestDatabase, testEngine } from './helpers/database.js';
-import { startTestServer, STRONG_PASSWORD, uniqueEmail, type TestServer } from './helpers/server.js';
+import {
+  startTestServer,
+  STRONG_PASSWORD,
+  uniqueEmail,
+  type TestServer,
+  rejection,
+} from './helpers/server.js';
 
 const ADMIN_EMAIL = 'first.admin@example.com';
 const ADMIN_PASSWORD = 'the very first admin passphrase';
-
-async function rejection(promise: Promise<unknown>) {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected the call to fail');
-}
 
 describe('ADMIN_EMAIL + ADMIN_PASSWORD on start', () => {
   let server: TestServer;

@@ -1,7 +1,13 @@
 import { errorCode, fieldErrors } from '@tessera/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startMailSink, tokenFromLink, type MailSink } from './helpers/mail-sink.js';
-import { startTestServer, STRONG_PASSWORD, uniqueEmail, type TestServer } from './helpers/server.js';
+import {
+  startTestServer,
+  STRONG_PASSWORD,
+  uniqueEmail,
+  type TestServer,
+  rejection,
+} from './helpers/server.js';
 
 const PUBLIC_URL = 'https://id.example.test';
 const NEW_PASSWORD = 'a brand new passphrase for tessera';
@@ -17,15 +23,6 @@ afterAll(async () => {
   await server?.close();
   await sink?.stop();
 });
-
-async function rejection(promise: Promise<unknown>) {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected the call to fail');
-}
 
 async function registered() {
   const email = uniqueEmail('reset');

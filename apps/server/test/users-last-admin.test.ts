@@ -1,7 +1,13 @@
 import type { Role } from '@tessera/api';
 import { errorCode } from '@tessera/client';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startTestServer, STRONG_PASSWORD, uniqueEmail, type TestServer } from './helpers/server.js';
+import {
+  startTestServer,
+  STRONG_PASSWORD,
+  uniqueEmail,
+  type TestServer,
+  rejection,
+} from './helpers/server.js';
 
 // Its own server: these tests need to know exactly how many admins exist.
 let server: TestServer;
@@ -14,15 +20,6 @@ beforeEach(async () => {
   // Start every test with no admin at all; each creates the ones it needs.
   await server.database.db.deleteFrom('users').where('role', '=', 'admin').execute();
 });
-
-async function rejection(promise: Promise<unknown>) {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected the call to fail');
-}
 
 async function account(role: Role = 'user') {
   const email = uniqueEmail(role);

@@ -11,7 +11,13 @@ import {
   sql,
 } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, STRONG_PASSWORD, uniqueEmail, type TestServer } from './helpers/server.js';
+import {
+  startTestServer,
+  STRONG_PASSWORD,
+  uniqueEmail,
+  type TestServer,
+  rejection,
+} from './helpers/server.js';
 
 type ListInput = Exclude<RouterInputs['users']['list'], void | undefined>;
 
@@ -55,15 +61,6 @@ beforeAll(async () => {
   await server.database.db.insertInto('users').values(rows).execute();
 });
 afterAll(() => server?.close());
-
-async function rejection(promise: Promise<unknown>) {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected the call to fail');
-}
 
 /** Every id of a listing, following nextCursor to the end. */
 async function walk(input: ListInput, between?: (page: number, idsSoFar: string[]) => Promise<void>) {

@@ -2,7 +2,13 @@ import type { Role } from '@tessera/api';
 import { errorCode, fieldErrors } from '@tessera/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startMailSink, tokenFromLink, type MailSink } from './helpers/mail-sink.js';
-import { startTestServer, STRONG_PASSWORD, uniqueEmail, type TestServer } from './helpers/server.js';
+import {
+  startTestServer,
+  STRONG_PASSWORD,
+  uniqueEmail,
+  type TestServer,
+  rejection,
+} from './helpers/server.js';
 
 const PUBLIC_URL = 'https://id.example.test';
 const MISSING_ID = '5b0c4a43-7d3e-4f4a-9a51-3b7d2f0c9e11';
@@ -18,15 +24,6 @@ afterAll(async () => {
   await server?.close();
   await sink?.stop();
 });
-
-async function rejection(promise: Promise<unknown>) {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected the call to fail');
-}
 
 /** A signed-in account of `role`: registered through the API, its role then set in the database. */
 async function account(role: Role = 'user', name = 'Test Person') {

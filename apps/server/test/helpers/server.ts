@@ -95,3 +95,13 @@ export function uniqueEmail(prefix = 'user'): string {
 
 /** A password that passes the default policy. */
 export const STRONG_PASSWORD = 'correct horse battery staple';
+
+/** The error a call fails with; fails the test if the call succeeds. */
+export async function rejection(promise: Promise<unknown>): Promise<unknown> {
+  try {
+    await promise;
+  } catch (error) {
+    return error;
+  }
+  throw new Error('expected the call to fail');
+}

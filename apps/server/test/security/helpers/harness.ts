@@ -155,14 +155,7 @@ export function codeOf(response: RawResponse): string | undefined {
 }
 
 /** Resolves with what the promise rejected with; fails if it did not reject. */
-export async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected the call to fail');
-}
+export { rejection } from '../../helpers/server.js';
 
 /**
  * A request whose path goes out byte for byte: fetch() would resolve `.`/`..` segments
