@@ -15,8 +15,20 @@ const ticksPerSecond = (() => {
  * Unlike a request rate, CPU per request hardly moves when other work shares the machine.
  */
 export function cpuSeconds(pid: number): number {
+  return statCpuSeconds(`/proc/${pid}/stat`);
+}
+
+/**
+ * CPU seconds of a process's main thread alone: for Node.js, the event loop (JavaScript,
+ * parsing, sockets), apart from the libuv pool (argon2, WebCrypto) and V8's helper threads.
+ */
+export function mainThreadCpuSeconds(pid: number): number {
+  return statCpuSeconds(`/proc/${pid}/task/${pid}/stat`);
+}
+
+function statCpuSeconds(file: string): number {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const stat = readFileSync(file, 'utf8');
     // The command name may hold spaces; the fields after its closing parenthesis do not.
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     // utime and stime are fields 14 and 15 of stat(5), i.e. 12 and 13 after the name.

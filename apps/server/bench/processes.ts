@@ -44,8 +44,19 @@ export async function startNode(options: NodeProcessOptions): Promise<NodeProces
     process.stderr.write(`[${options.label}] ${chunk.toString()}`);
   });
   const exited = once(child, 'exit');
+  let stopping = false;
+  child.once('exit', (code, signal) => {
+    // A run that then fails with "fetch failed" is explained by this line.
+    if (!stopping)
+      process.stderr.write(
+        `[${options.label}] exited unexpectedly (${signal ?? `code ${code}`})\n${output}\n`,
+      );
+  });
   const url = `http://127.0.0.1:${options.port}`;
-  const stop = (graceMs = 15_000) => stopChild(child, exited, graceMs);
+  const stop = (graceMs = 15_000) => {
+    stopping = true;
+    return stopChild(child, exited, graceMs);
+  };
 
   try {
     await waitReady(`${url}${options.readyPath}`, child, options.readyTimeoutMs ?? 60_000);

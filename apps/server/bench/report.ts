@@ -8,10 +8,14 @@ export interface Measurement {
   load: LoadResult;
   /** Largest VmRSS of the server under load, in bytes. */
   maxRssBytes: number;
-  /** CPU time (user + system) per 2xx answer: the server process, its database backends, autocannon. */
-  cpuMsPerRequest: { server: number; database: number; loadGenerator: number };
+  /**
+   * CPU time (user + system) per 2xx answer: the server process (and of that, its main
+   * thread, i.e. the event loop), its database backends, autocannon.
+   */
+  cpuMsPerRequest: { server: number; serverMainThread: number; database: number; loadGenerator: number };
   /** With BENCH_ROUNDS > 1: the rate of every round (the figures above are the median round's). */
   roundsRequestsPerSecond?: number[];
+  roundsMaxRssBytes?: number[];
 }
 
 export interface Ratio {
@@ -101,8 +105,17 @@ export function formatTable(results: BenchResults): string {
     `load average (1/5/15 min) at start ${loads(m.loadAverageAtStart)}, at end ${loads(m.loadAverageAtEnd)}` +
       (m.loadAverageAtStart[0]! > m.cores / 2 ? ' (busy machine: figures are low and noisy)' : ''),
     '',
-    row(['scenario', 'req/s', 'p50 ms', 'p99 ms', 'non-2xx', 'errors', 'max RSS MB', 'CPU ms/req srv db ac']),
-    row(['-'.repeat(31), '-----', '------', '------', '-------', '------', '----------', '-'.repeat(20)]),
+    row([
+      'scenario',
+      'req/s',
+      'p50 ms',
+      'p99 ms',
+      'non-2xx',
+      'errors',
+      'max RSS MB',
+      'CPU ms/req: srv (loop) db ac',
+    ]),
+    row(['-'.repeat(31), '-----', '------', '------', '-------', '------', '----------', '-'.repeat(28)]),
   ];
   for (const m of [results.scenarios.me, results.scenarios.ceiling, results.scenarios.login]) {
     if (!m) continue;
@@ -117,17 +130,21 @@ export function formatTable(results: BenchResults): string {
         String(l.non2xx),
         String(l.errors),
         mb(m.maxRssBytes),
-        [cpu.server, cpu.database, cpu.loadGenerator].map((ms) => ms.toFixed(2).padStart(6)).join(''),
+        `${cpu.server.toFixed(2).padStart(6)} (${cpu.serverMainThread.toFixed(2)})` +
+          [cpu.database, cpu.loadGenerator].map((ms) => ms.toFixed(2).padStart(6)).join(''),
       ]),
     );
   }
   lines.push(
-    `  Tessera RSS before load: ${mb(results.server.idleRssBytes)} MB. CPU ms/req: the server process, ` +
-      'its PostgreSQL backends, autocannon.',
+    `  Tessera RSS before load: ${mb(results.server.idleRssBytes)} MB. CPU ms/req: the server process ` +
+      '(its event-loop thread), its PostgreSQL backends, autocannon.',
   );
   for (const m of [results.scenarios.me, results.scenarios.ceiling, results.scenarios.login]) {
     if (m?.roundsRequestsPerSecond)
-      lines.push(`  rounds of ${m.label}: ${m.roundsRequestsPerSecond.map(int).join(' / ')} req/s`);
+      lines.push(
+        `  rounds of ${m.label}: ${m.roundsRequestsPerSecond.map(int).join(' / ')} req/s, ` +
+          `max RSS ${(m.roundsMaxRssBytes ?? []).map(mb).join(' / ')} MB`,
+      );
   }
   if (results.argon2) {
     const a = results.argon2;
@@ -153,7 +170,7 @@ export function formatTable(results: BenchResults): string {
   return lines.join('\n');
 }
 
-function row(cells: string[], widths = [31, 7, 7, 7, 8, 7, 11, 21]): string {
+function row(cells: string[], widths = [31, 7, 7, 7, 8, 7, 11, 29]): string {
   return cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join(' ');
 }
 

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { measureArgon2Rate } from './argon2-rate.js';
 import { parseBenchConfig, type BenchConfig } from './config.js';
-import { cpuByPid, cpuSeconds, cpuSince } from './cpu.js';
+import { cpuByPid, cpuSeconds, cpuSince, mainThreadCpuSeconds } from './cpu.js';
 import { runLoad, type LoadResult, type LoadSpec } from './load.js';
 import { createBenchDatabase } from './postgres.js';
 import { freePort, startNode, type NodeProcess } from './processes.js';
@@ -227,12 +227,16 @@ async function expectUser(
   if (pick(body)?.id !== id) throw new Error(`${url} answered ${JSON.stringify(body)}`);
 }
 
-/** The round with the median request rate, carrying every round's rate along. */
+/** The round with the median request rate, carrying every round's rate and RSS along (RSS that climbs round after round is a leak). */
 function medianRound(rounds: Measurement[]): Measurement | undefined {
   if (rounds.length <= 1) return rounds[0];
   const sorted = [...rounds].sort((a, b) => a.load.requestsPerSecond - b.load.requestsPerSecond);
   const median = sorted[Math.floor((sorted.length - 1) / 2)]!;
-  return { ...median, roundsRequestsPerSecond: rounds.map((r) => r.load.requestsPerSecond) };
+  return {
+    ...median,
+    roundsRequestsPerSecond: rounds.map((r) => r.load.requestsPerSecond),
+    roundsMaxRssBytes: rounds.map((r) => r.maxRssBytes),
+  };
 }
 
 /** A warm-up run, then the measured run with the server's RSS sampled throughout. */
@@ -249,6 +253,7 @@ async function measure(
   // After the warm-up the pool's connections are open: these backends serve the measured run.
   const databaseCpu = cpuByPid(await server.databasePids());
   const serverCpu = cpuSeconds(server.pid);
+  const mainThreadCpu = mainThreadCpuSeconds(server.pid);
   const rss = sampleRss(server.pid);
   let maxRssBytes = 0;
   let load: LoadResult;
@@ -266,6 +271,7 @@ async function measure(
     maxRssBytes,
     cpuMsPerRequest: {
       server: perRequest(cpuSeconds(server.pid) - serverCpu),
+      serverMainThread: perRequest(mainThreadCpuSeconds(server.pid) - mainThreadCpu),
       database: perRequest(cpuSince(databaseCpu, await server.databasePids())),
       loadGenerator: perRequest(load.loadGeneratorCpuSeconds),
     },
@@ -297,7 +303,9 @@ process.once('SIGINT', () => {
 try {
   await main();
 } catch (error) {
-  console.error(error instanceof Error ? error.message : error);
+  // fetch hides the reason (refused, reset) in `cause`.
+  const cause = error instanceof Error && error.cause instanceof Error ? ` (${error.cause.message})` : '';
+  console.error(error instanceof Error ? `${error.message}${cause}` : error);
   process.exitCode = 1;
 } finally {
   await cleanUp();
