@@ -28,6 +28,7 @@ const benchEnv = z.object({
     .pipe(z.array(z.enum(scenarioNames)).min(1)),
   BENCH_BUILD: flag(true),
   BENCH_CPU_PROF: flag(false),
+  BENCH_SERVER_NODE_OPTIONS: z.string().default(''),
   BENCH_POSTGRES_URL: z.string().url().default('postgres://postgres@127.0.0.1:5432/postgres'),
 });
 
@@ -61,6 +62,8 @@ export function parseBenchConfig(env: Record<string, string | undefined> = proce
     scenarios: new Set<ScenarioName>(e.BENCH_ONLY),
     build: e.BENCH_BUILD,
     cpuProfile: e.BENCH_CPU_PROF,
+    /** NODE_OPTIONS for the server under test, e.g. `--max-old-space-size=128` to try a heap cap. */
+    serverNodeOptions: e.BENCH_SERVER_NODE_OPTIONS,
     postgresUrl: e.BENCH_POSTGRES_URL,
     /** ARGON2_* exactly as given, handed on to the server. */
     argon2Env,

@@ -13,6 +13,7 @@ const result = await autocannon({
   headers: spec.headers ?? {},
   connections: spec.connections,
   duration: spec.durationSeconds,
+  ...(spec.amount ? { amount: spec.amount } : {}),
   requests: [
     {
       setupRequest: (request) =>

@@ -11,6 +11,11 @@ export interface LoadSpec {
   bodies?: string[];
   connections: number;
   durationSeconds: number;
+  /**
+   * Stop after this many answers instead of after `durationSeconds`: every request sent is
+   * answered, none is cut off mid-flight when the clock runs out.
+   */
+  amount?: number;
 }
 
 /** What a run measured; rates and latencies count 2xx answers only. */

@@ -13,6 +13,8 @@ export interface TesseraOptions {
   argon2Env: Record<string, string>;
   /** Folder for a V8 CPU profile of the whole run (written when the server exits). */
   cpuProfileDir?: string;
+  /** NODE_OPTIONS for the server process. */
+  nodeOptions?: string;
 }
 
 /** The built server (`node dist/main.js`), as production runs it, with a clean environment. */
@@ -40,6 +42,7 @@ export async function startTessera(options: TesseraOptions): Promise<NodeProcess
       // The bench signs up its users from one address.
       RATE_LIMIT_REGISTER: '1000000',
       ...options.argon2Env,
+      ...(options.nodeOptions ? { NODE_OPTIONS: options.nodeOptions } : {}),
     },
     port: options.port,
     readyPath: '/readyz',
