@@ -55,6 +55,7 @@ async function main() {
     dataDir,
     argon2Env: config.argon2Env,
     ...(profileDir ? { cpuProfileDir: profileDir } : {}),
+    nodeOptions: config.serverNodeOptions,
   });
   cleanups.push(() => tessera.stop());
   log(`Tessera pid ${tessera.pid} at ${tessera.url} on database ${database.name}`);
