@@ -13,20 +13,20 @@ import { fastifyTRPCPlugin, type FastifyTRPCPluginOptions } from '@trpc/server/a
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { Redis } from 'ioredis';
 import { sql } from 'kysely';
-import { createAccessTokens } from './access-tokens.js';
+import { createAccessTokens } from './auth/access-tokens.js';
 import type { Config } from './config.js';
-import { ensureFirstAdmin } from './first-admin.js';
-import { deriveMailKey, deriveRefreshTokenKey, loadSigningKeys } from './keys.js';
-import { refreshTokenDeriver } from './refresh-tokens.js';
+import { ensureFirstAdmin } from './ops/first-admin.js';
+import { deriveMailKey, deriveRefreshTokenKey, loadSigningKeys } from './auth/keys.js';
+import { refreshTokenDeriver } from './auth/refresh-tokens.js';
 import { startOutboxWorker, type OutboxWorker } from './mail/outbox-worker.js';
 import { createMailTransport } from './mail/transport.js';
-import { registerMetrics } from './metrics.js';
-import { createPasswordHasher } from './password-hasher.js';
-import { requestInfo } from './request-info.js';
-import { registerRest } from './rest.js';
-import { registerSecurity } from './security.js';
-import { memoryThrottle, redisThrottle } from './throttle.js';
-import { registerWeb } from './web.js';
+import { registerMetrics } from './ops/metrics.js';
+import { createPasswordHasher } from './auth/password-hasher.js';
+import { requestInfo } from './http/request-info.js';
+import { registerRest } from './http/rest/index.js';
+import { registerSecurity } from './http/security.js';
+import { memoryThrottle, redisThrottle } from './limits/throttle.js';
+import { registerWeb } from './http/web.js';
 
 export interface AppOverrides {
   /** An already open database (tests); otherwise one is opened from the config. */

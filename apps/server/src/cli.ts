@@ -55,7 +55,11 @@ async function main(argv: string[]): Promise<number> {
     { createStores, createTransact, migrateToLatest, migrationsApplied, openDatabase },
     { createAdmin },
     { createPasswordHasher },
-  ] = await Promise.all([import('@tessera/db'), import('./first-admin.js'), import('./password-hasher.js')]);
+  ] = await Promise.all([
+    import('@tessera/db'),
+    import('./ops/first-admin.js'),
+    import('./auth/password-hasher.js'),
+  ]);
   const database = await openDatabase(config.database);
   try {
     if (config.migrateOnStart) await migrateToLatest(database.db);

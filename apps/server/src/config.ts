@@ -2,8 +2,7 @@ import { createPrivateKey, createPublicKey } from 'node:crypto';
 import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import { z } from 'zod';
-import { DEFAULT_RATE_LIMITS, type RateLimitSettings } from './rate-limit.js';
-import { allowedOrigins } from './security.js';
+import { DEFAULT_RATE_LIMITS, type RateLimitSettings } from './limits/rate-limit.js';
 
 const bool = (fallback: boolean) =>
   z
@@ -206,4 +205,36 @@ function parseTrustProxy(value: string): boolean | string[] {
     .split(',')
     .map((s) => s.trim())
     .filter(Boolean);
+}
+
+/**
+ * CORS_ORIGINS as exact origins. A wildcard, `null` (sandboxed frames, file: pages) or an
+ * entry with a path would widen or break the allow-list, so they stop start-up instead.
+ */
+export function allowedOrigins(entries: readonly string[]): Set<string> {
+  const origins = new Set<string>();
+  const problems: string[] = [];
+  for (const entry of entries) {
+    let url: URL | undefined;
+    try {
+      url = new URL(entry);
+    } catch {
+      url = undefined;
+    }
+    const isOrigin =
+      url !== undefined &&
+      (url.protocol === 'https:' || url.protocol === 'http:') &&
+      (url.pathname === '/' || url.pathname === '') &&
+      !url.search &&
+      !url.hash &&
+      !url.username &&
+      !entry.includes('*');
+    if (isOrigin) origins.add(url!.origin);
+    else problems.push(entry);
+  }
+  if (problems.length)
+    throw new ConfigError(
+      `Invalid configuration:\n  CORS_ORIGINS: ${problems.map((p) => JSON.stringify(p)).join(', ')} ${problems.length === 1 ? 'is not an origin' : 'are not origins'} (expected e.g. https://app.example.com; wildcards are not allowed)`,
+    );
+  return origins;
 }

@@ -6,7 +6,7 @@ import { openDatabase } from '@tessera/db';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { buildApp } from '../src/app.js';
 import { parseConfig } from '../src/config.js';
-import { AdminSetupError, ensureFirstAdmin } from '../src/first-admin.js';
+import { AdminSetupError, ensureFirstAdmin } from '../src/ops/first-admin.js';
 import { createTestDatabase, testEngine } from './helpers/database.js';
 import {
   startTestServer,

@@ -18,8 +18,8 @@ import {
   PostgresQueryCompiler,
 } from 'kysely';
 import { parseConfig } from '../../src/config.js';
-import { createAdmin } from '../../src/first-admin.js';
-import { createPasswordHasher } from '../../src/password-hasher.js';
+import { createAdmin } from '../../src/ops/first-admin.js';
+import { createPasswordHasher } from '../../src/auth/password-hasher.js';
 import { freePort } from '../processes.js';
 import { login, startTessera } from '../tessera.js';
 import { parseUsersBenchConfig } from './config.js';

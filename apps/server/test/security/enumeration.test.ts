@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ENUMERATION_FLOOR_MS } from '../../src/security.js';
+import { ENUMERATION_FLOOR_MS } from '../../src/http/security.js';
 import {
   GENEROUS_LIMITS,
   postJson,

@@ -1,7 +1,7 @@
 import { errorCode } from '@tessera/client';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_RATE_LIMITS } from '../../src/security.js';
+import { DEFAULT_RATE_LIMITS } from '../../src/limits/rate-limit.js';
 import {
   freshAddress,
   startServer,

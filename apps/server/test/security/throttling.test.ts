@@ -1,6 +1,6 @@
 import { errorCode } from '@tessera/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_RATE_LIMITS } from '../../src/security.js';
+import { DEFAULT_RATE_LIMITS } from '../../src/limits/rate-limit.js';
 import { startMailSink, tokenFromLink, type MailSink } from '../helpers/mail-sink.js';
 import {
   codeOf,

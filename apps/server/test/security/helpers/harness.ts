@@ -9,7 +9,7 @@ import type { DatabaseHandle } from '@tessera/db';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../../src/app.js';
 import { parseConfig } from '../../../src/config.js';
-import type { RateLimitSettings } from '../../../src/security.js';
+import type { RateLimitSettings } from '../../../src/limits/rate-limit.js';
 import { createTestDatabase } from '../../helpers/database.js';
 
 export { STRONG_PASSWORD, uniqueEmail } from '../../helpers/server.js';

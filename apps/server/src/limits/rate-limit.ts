@@ -1,7 +1,7 @@
 import fastifyRateLimit, { normalizeIP } from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Redis } from 'ioredis';
-import { procedureCalls, replyWithError, type ProcedureCalls } from './rate-limit-calls.js';
+import { procedureCalls, replyWithError, type ProcedureCalls } from '../http/procedure-calls.js';
 import { memoryCounterStore, redisCounterStore, type CounterStore } from './rate-limit-store.js';
 
 /** At most `max` per client address in each window of `windowSeconds`. */

@@ -6,11 +6,11 @@ import {
   type CreateOpenApiFastifyPluginOptions,
   type OpenApiRouter,
 } from 'trpc-to-openapi';
-import { requestInfo } from './request-info.js';
-import { DOCS_PATH, registerDocs } from './rest/docs.js';
-import { registerRestErrorHandler } from './rest/errors.js';
-import { buildOpenApiDocument, REST_BASE } from './rest/openapi-document.js';
-import { successStatus } from './rest/procedure-extras.js';
+import { requestInfo } from '../request-info.js';
+import { DOCS_PATH, registerDocs } from './docs.js';
+import { registerRestErrorHandler } from './errors.js';
+import { buildOpenApiDocument, REST_BASE } from './openapi-document.js';
+import { successStatus } from './procedure-extras.js';
 
 export const OPENAPI_PATH = '/openapi.json';
 
@@ -19,7 +19,7 @@ const restRouter: OpenApiRouter = appRouter;
 
 /** The version /openapi.json announces: the server package's (one level up from src/ and dist/). */
 const API_VERSION = (
-  JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
+  JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }
 ).version;
 
 /**

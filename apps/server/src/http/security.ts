@@ -3,11 +3,9 @@ import fastifyCors from '@fastify/cors';
 import fastifyHelmet from '@fastify/helmet';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Redis } from 'ioredis';
-import { ConfigError, type Config } from './config.js';
-import { procedureCalls, replyWithError, type ProcedureCalls } from './rate-limit-calls.js';
-import { registerRateLimits, type RateLimitSettings } from './rate-limit.js';
-
-export { DEFAULT_RATE_LIMITS, type RateLimitSettings } from './rate-limit.js';
+import { allowedOrigins, type Config } from '../config.js';
+import { procedureCalls, replyWithError, type ProcedureCalls } from './procedure-calls.js';
+import { registerRateLimits, type RateLimitSettings } from '../limits/rate-limit.js';
 
 export interface SecurityResources {
   /** Shared counter store when REDIS_URL is set. */
@@ -187,36 +185,4 @@ export function nestedDeeperThan(value: unknown, limit: number): boolean {
 
 function isApiPath(url: string): boolean {
   return url.startsWith('/trpc') || url.startsWith('/api/');
-}
-
-/**
- * CORS_ORIGINS as exact origins. A wildcard, `null` (sandboxed frames, file: pages) or an
- * entry with a path would widen or break the allow-list, so they stop start-up instead.
- */
-export function allowedOrigins(entries: readonly string[]): Set<string> {
-  const origins = new Set<string>();
-  const problems: string[] = [];
-  for (const entry of entries) {
-    let url: URL | undefined;
-    try {
-      url = new URL(entry);
-    } catch {
-      url = undefined;
-    }
-    const isOrigin =
-      url !== undefined &&
-      (url.protocol === 'https:' || url.protocol === 'http:') &&
-      (url.pathname === '/' || url.pathname === '') &&
-      !url.search &&
-      !url.hash &&
-      !url.username &&
-      !entry.includes('*');
-    if (isOrigin) origins.add(url!.origin);
-    else problems.push(entry);
-  }
-  if (problems.length)
-    throw new ConfigError(
-      `Invalid configuration:\n  CORS_ORIGINS: ${problems.map((p) => JSON.stringify(p)).join(', ')} ${problems.length === 1 ? 'is not an origin' : 'are not origins'} (expected e.g. https://app.example.com; wildcards are not allowed)`,
-    );
-  return origins;
 }
