@@ -249,7 +249,7 @@ describe('REST: bad requests', () => {
     const answer = await rawPost('/api/auth/login', 'x'.repeat(5 * 1024 * 1024));
     expect(answer.status).toBe(413);
     expect(JSON.parse(answer.text)).toEqual({
-      data: { code: 'PAYLOAD_TOO_LARGE', httpStatus: 413 },
+      data: { code: 'PAYLOAD_TOO_LARGE', httpStatus: 413, reason: 'payload_too_large' },
       code: 'PAYLOAD_TOO_LARGE',
       message: expect.any(String),
     });
@@ -298,7 +298,7 @@ describe('REST: bad requests', () => {
       const failed = await api('GET', '/users/me', { token: accessToken });
       expectError(failed, 500, 'INTERNAL_SERVER_ERROR');
       expect(failed.body).toEqual({
-        data: { code: 'INTERNAL_SERVER_ERROR', httpStatus: 500 },
+        data: { code: 'INTERNAL_SERVER_ERROR', httpStatus: 500, reason: 'internal_error' },
         code: 'INTERNAL_SERVER_ERROR',
         message: 'Internal server error',
       });

@@ -12,6 +12,7 @@ export type { Actor, Context, RequestInfo } from './context.js';
 export * from './ports/index.js';
 export * from './schemas/index.js';
 export { can, type Action, type Subject } from './policy.js';
-export { passwordProblem, PASSWORD_MAX_LENGTH } from './password-policy.js';
+export { passwordProblem, PASSWORD_MAX_LENGTH, type PasswordProblem } from './password-policy.js';
 export { hashToken, newOpaqueToken } from './secrets.js';
 export { toUser } from './services/user-view.js';
+export { REASON_BY_CODE, type Reason } from './errors.js';

@@ -15,16 +15,18 @@ describe('passwordProblem', () => {
 
   it('counts characters, not UTF-16 units', () => {
     // 14 emoji are 28 UTF-16 units but only 14 characters.
-    expect(passwordProblem('🔐'.repeat(14), rules)).toMatch(/at least 15/);
+    expect(passwordProblem('🔐'.repeat(14), rules)?.message).toMatch(/at least 15/);
   });
 
   it('refuses short, over-long, common and email-derived passwords with a reason', () => {
-    expect(passwordProblem('x'.repeat(14), rules)).toMatch(/at least 15/);
-    expect(passwordProblem('x'.repeat(257), rules)).toMatch(/at most 256/);
+    expect(passwordProblem('x'.repeat(14), rules)?.message).toMatch(/at least 15/);
+    expect(passwordProblem('x'.repeat(257), rules)?.message).toMatch(/at most 256/);
     expect(passwordProblem('correct horse battery staple '.repeat(9).slice(0, 256), rules)).toBeUndefined();
-    expect(passwordProblem('PasswordPassword', rules)).toMatch(/too common/);
-    expect(passwordProblem('qwerty123456789', rules)).toMatch(/too common/);
-    expect(passwordProblem('hello ada.lovelace 1815', rules, 'Ada.Lovelace@example.com')).toMatch(/email/);
+    expect(passwordProblem('PasswordPassword', rules)?.message).toMatch(/too common/);
+    expect(passwordProblem('qwerty123456789', rules)?.message).toMatch(/too common/);
+    expect(passwordProblem('hello ada.lovelace 1815', rules, 'Ada.Lovelace@example.com')?.message).toMatch(
+      /email/,
+    );
   });
 
   it.each([
@@ -37,7 +39,7 @@ describe('passwordProblem', () => {
     '098765432109876',
     'monkey1234567890',
   ])('refuses the predictable %j', (password) => {
-    expect(passwordProblem(password, rules)).toMatch(/too common/);
+    expect(passwordProblem(password, rules)?.message).toMatch(/too common/);
   });
 
   it.each(['correct horse battery staple', 'Tr0ub4dor&3-extended', 'my cat eats 42 lemons'])(
@@ -46,6 +48,15 @@ describe('passwordProblem', () => {
       expect(passwordProblem(password, rules)).toBeUndefined();
     },
   );
+
+  it('names each refusal with a stable reason', () => {
+    expect(passwordProblem('short', rules)?.reason).toBe('password_too_short');
+    expect(passwordProblem('x'.repeat(257), rules)?.reason).toBe('password_too_long');
+    expect(passwordProblem('Password1234567890', rules)?.reason).toBe('password_too_common');
+    expect(passwordProblem('hello ada.lovelace 1815', rules, 'ada.lovelace@example.com')?.reason).toBe(
+      'password_contains_email',
+    );
+  });
 
   it('follows the configured minimum', () => {
     expect(passwordProblem('twelve chars', { minLength: 12 })).toBeUndefined();

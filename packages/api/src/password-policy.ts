@@ -14,21 +14,39 @@ export interface PasswordRules {
   minLength: number;
 }
 
+/** Why a password is refused: a stable reason (an error's `data.reason`) and words for people. */
+export interface PasswordProblem {
+  reason: 'password_too_short' | 'password_too_long' | 'password_too_common' | 'password_contains_email';
+  message: string;
+}
+
 /**
  * Why `password` may not be used, or undefined when it may (NIST SP 800-63B-4 §3.1.1.2):
  * a length range, no composition rules, nothing from a breach list, not the email's name.
  * Length counts code points, so every character is worth one whatever its encoding.
  */
-export function passwordProblem(password: string, rules: PasswordRules, email?: string): string | undefined {
+export function passwordProblem(
+  password: string,
+  rules: PasswordRules,
+  email?: string,
+): PasswordProblem | undefined {
   const length = [...password].length;
-  if (length < rules.minLength) return `Password must be at least ${rules.minLength} characters`;
-  if (length > PASSWORD_MAX_LENGTH) return `Password must be at most ${PASSWORD_MAX_LENGTH} characters`;
+  if (length < rules.minLength)
+    return {
+      reason: 'password_too_short',
+      message: `Password must be at least ${rules.minLength} characters`,
+    };
+  if (length > PASSWORD_MAX_LENGTH)
+    return {
+      reason: 'password_too_long',
+      message: `Password must be at most ${PASSWORD_MAX_LENGTH} characters`,
+    };
   const lower = password.toLowerCase();
   if (commonPasswords.has(lower) || isPredictable(lower))
-    return 'This password is too common; choose another';
+    return { reason: 'password_too_common', message: 'This password is too common; choose another' };
   const localPart = email?.split('@')[0]?.toLowerCase();
   if (localPart && localPart.length >= 3 && lower.includes(localPart))
-    return 'Password must not contain your email address';
+    return { reason: 'password_contains_email', message: 'Password must not contain your email address' };
   return undefined;
 }
 

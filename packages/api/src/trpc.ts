@@ -1,7 +1,7 @@
 import { initTRPC } from '@trpc/server';
 import { z, ZodError } from 'zod';
 import type { Actor, Context } from './context.js';
-import { databaseUnavailable, FieldRuleError, notSignedIn } from './errors.js';
+import { databaseUnavailable, notSignedIn, reasonOf, ReasonError } from './errors.js';
 
 /**
  * Procedure metadata: the REST twin of each procedure (read by trpc-to-openapi). Declared
@@ -30,7 +30,11 @@ const t = initTRPC
     errorFormatter({ shape, error }) {
       if (error.code === 'INTERNAL_SERVER_ERROR') {
         // The original message may carry SQL or driver text: clients get a fixed one.
-        return { ...shape, message: 'Internal server error', data: { ...shape.data, stack: undefined } };
+        return {
+          ...shape,
+          message: 'Internal server error',
+          data: { ...shape.data, stack: undefined, reason: reasonOf(error) },
+        };
       }
       const zodError = flatFieldErrors(error.cause);
       return {
@@ -39,6 +43,7 @@ const t = initTRPC
         data: {
           ...shape.data,
           stack: undefined,
+          reason: reasonOf(error),
           zodError,
           fieldErrors: zodError?.fieldErrors ?? null,
         },
@@ -54,7 +59,7 @@ export interface FlatFieldErrors {
 
 function flatFieldErrors(cause: unknown): FlatFieldErrors | null {
   if (cause instanceof ZodError) return z.flattenError(cause);
-  if (cause instanceof FieldRuleError)
+  if (cause instanceof ReasonError && cause.field !== undefined)
     return { formErrors: [], fieldErrors: { [cause.field]: [cause.message] } };
   return null;
 }

@@ -10,6 +10,16 @@ export function errorCode(error: unknown): TRPC_ERROR_CODE_KEY | undefined {
   return isTesseraError(error) ? error.data?.code : undefined;
 }
 
+/**
+ * Why a call failed, as the server's stable snake_case code (`'invalid_credentials'`,
+ * `'email_taken'`, `'too_many_attempts'`, …): the same whatever the language of `message`.
+ */
+export function errorReason(error: unknown): string | undefined {
+  if (!isTesseraError(error)) return undefined;
+  const data = error.data as { reason?: unknown } | undefined;
+  return typeof data?.reason === 'string' ? data.reason : undefined;
+}
+
 /** Field errors of a BAD_REQUEST (`{ password: ['Password must be…'] }`), or undefined. */
 export function fieldErrors(error: unknown): Record<string, string[] | undefined> | undefined {
   if (!isTesseraError(error)) return undefined;

@@ -2,7 +2,7 @@ import type { AppRouter, RouterInputs, RouterOutputs } from '@tessera/api';
 
 export type { AppRouter, RouterInputs, RouterOutputs };
 export { createClient, type ClientOptions, type TesseraClient } from './create-client.js';
-export { errorCode, fieldErrors, isTesseraError, type TesseraClientError } from './errors.js';
+export { errorCode, errorReason, fieldErrors, isTesseraError, type TesseraClientError } from './errors.js';
 export {
   createSession,
   memoryStore,

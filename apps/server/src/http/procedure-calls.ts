@@ -1,4 +1,4 @@
-import { appRouter } from '@tessera/api';
+import { appRouter, type Reason } from '@tessera/api';
 import { TRPC_ERROR_CODES_BY_KEY, type TRPC_ERROR_CODE_KEY } from '@trpc/server/rpc';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { normalizePath } from 'trpc-to-openapi';
@@ -99,15 +99,16 @@ export function replyWithError(
   target: ProcedureCalls | undefined,
   status: number,
   code: TRPC_ERROR_CODE_KEY,
+  reason: Reason,
   message: string,
 ): FastifyReply {
   reply.code(status).header('Cache-Control', 'no-store');
-  if (target?.transport !== 'trpc') return reply.send({ code, message });
+  if (target?.transport !== 'trpc') return reply.send({ code, message, data: { reason } });
   const envelope = (path: string) => ({
     error: {
       message,
       code: TRPC_ERROR_CODES_BY_KEY[code],
-      data: { code, httpStatus: status, path, zodError: null, fieldErrors: null },
+      data: { code, httpStatus: status, path, reason, zodError: null, fieldErrors: null },
     },
   });
   return reply.send(target.batch ? target.calls.map(envelope) : envelope(target.calls[0] ?? ''));

@@ -149,6 +149,7 @@ function registerDepthLimit(app: FastifyInstance): void {
       procedureCalls(request),
       400,
       'BAD_REQUEST',
+      'input_too_deep',
       `The input is nested more than ${MAX_JSON_DEPTH} levels deep`,
     );
   });

@@ -162,5 +162,5 @@ function tooMany(reply: FastifyReply, target: ProcedureCalls, bucket: Bucket, re
   const minutes = Math.ceil(seconds / 60);
   const message = `${MESSAGES[bucket]}. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`;
   reply.header('Retry-After', String(seconds));
-  return replyWithError(reply, target, 429, 'TOO_MANY_REQUESTS', message);
+  return replyWithError(reply, target, 429, 'TOO_MANY_REQUESTS', 'rate_limited', message);
 }

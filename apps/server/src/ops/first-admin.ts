@@ -129,5 +129,5 @@ export async function createAdmin(
 
 function assertAdminPassword(deps: AdminPorts, password: string, email: string, field: string): void {
   const problem = passwordProblem(password, { minLength: deps.settings.passwordMinLength }, email);
-  if (problem) throw new AdminSetupError(`${field}: ${problem}`);
+  if (problem) throw new AdminSetupError(`${field}: ${problem.message}`);
 }

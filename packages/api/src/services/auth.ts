@@ -16,7 +16,7 @@ import { authResult, startSession } from './sessions.js';
 /** Refuses a password the policy forbids, naming the reason on the given field. */
 export function assertPasswordAllowed(deps: Deps, field: string, password: string, email?: string) {
   const problem = passwordProblem(password, { minLength: deps.settings.passwordMinLength }, email);
-  if (problem) throw fieldError(field, problem);
+  if (problem) throw fieldError(field, problem.message, problem.reason);
 }
 
 /** Creates an account with role `user` and signs it in. */

@@ -80,7 +80,7 @@ export async function changePassword(
   await assertCurrentPassword(deps, actor, input.currentPassword, 'currentPassword');
   assertPasswordAllowed(deps, 'newPassword', input.newPassword, user.email);
   if (input.newPassword === input.currentPassword)
-    throw fieldError('newPassword', 'New password must differ from the current one');
+    throw fieldError('newPassword', 'New password must differ from the current one', 'password_unchanged');
   const passwordHash = await deps.hasher.hash(input.newPassword);
   return deps.transact(async (stores) => {
     await stores.users.setPasswordHash(user.id, passwordHash);
@@ -129,7 +129,7 @@ export async function assertCurrentPassword(
   const { loginMaxAttempts, loginWindowSeconds } = deps.settings;
   const { count, resetInSeconds } = await deps.throttle.hit(loginThrottleKey(user.email), loginWindowSeconds);
   if (count > loginMaxAttempts) throw tooManyAttempts(resetInSeconds);
-  throw fieldError(field, 'The password is not correct');
+  throw fieldError(field, 'The password is not correct', 'wrong_password');
 }
 
 function isRefusal<T>(value: T | 'unknown' | 'used' | 'expired'): value is 'unknown' | 'used' | 'expired' {

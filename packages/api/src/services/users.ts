@@ -1,7 +1,6 @@
-import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
 import type { Actor, RequestInfo } from '../context.js';
-import { emailTaken, fieldError, notFound, notSignedIn } from '../errors.js';
+import { apiError, emailTaken, fieldError, notFound, notSignedIn } from '../errors.js';
 import { authorize, type Target } from '../policy.js';
 import {
   EmailTakenError,
@@ -49,11 +48,16 @@ export async function listUsers(deps: Deps, actor: Actor, input: ListUsersInput)
   if (input.cursor !== undefined) {
     const cursor = userCursor.decode(input.cursor);
     if (!cursor || (cursor.s === 'createdAt' && !exactTimestamp.safeParse(cursor.v).success))
-      throw fieldError('cursor', 'This cursor is not valid; start again from the first page');
+      throw fieldError(
+        'cursor',
+        'This cursor is not valid; start again from the first page',
+        'invalid_cursor',
+      );
     if (cursor.s !== input.sort || cursor.o !== input.order)
       throw fieldError(
         'cursor',
         `This cursor belongs to a list sorted by ${cursor.s} ${cursor.o}; pass the same sort and order, or start again without a cursor`,
+        'invalid_cursor',
       );
     after = { value: cursor.v, id: cursor.id };
   }
@@ -229,10 +233,11 @@ export async function deleteMe(
     const me = await stores.users.findByIdForUpdate(actor.user.id);
     if (!me) throw notSignedIn();
     if (admins.includes(me.id) && admins.length <= 1)
-      throw new TRPCError({
-        code: 'CONFLICT',
-        message: 'You are the last enabled admin; make another user an admin before deleting your account',
-      });
+      throw apiError(
+        'CONFLICT',
+        'last_admin',
+        'You are the last enabled admin; make another user an admin before deleting your account',
+      );
     await stores.users.delete(me.id);
     await stores.audit.record({
       ...by(me.id, request),
@@ -283,10 +288,11 @@ function removesAdmin(target: UserRecord, plan: Plan): boolean {
 /** `admins` comes from lockActiveAdmins in the same transaction, so the answer cannot go stale. */
 function assertNotLastAdmin(admins: string[], targetId: string, verb: 'delete' | 'disable' | 'demote'): void {
   if (admins.includes(targetId) && admins.length <= 1)
-    throw new TRPCError({
-      code: 'CONFLICT',
-      message: `This is the last enabled admin; make another user an admin before you ${verb} this one`,
-    });
+    throw apiError(
+      'CONFLICT',
+      'last_admin',
+      `This is the last enabled admin; make another user an admin before you ${verb} this one`,
+    );
 }
 
 /** Writes a plan, queues what it implies and records it in the audit log, all in `stores`' transaction. */
@@ -353,13 +359,14 @@ function by(actorId: string, request: RequestInfo) {
   return { actorId, ip: request.ip, userAgent: request.userAgent };
 }
 
-const noSuchUser = () => notFound('No user with this id');
+const noSuchUser = () => notFound('No user with this id', 'user_not_found');
 
 const staleUpdate = () =>
-  new TRPCError({
-    code: 'CONFLICT',
-    message: 'This user was changed after you loaded it (updatedAt differs); reload and try again',
-  });
+  apiError(
+    'CONFLICT',
+    'stale_update',
+    'This user was changed after you loaded it (updatedAt differs); reload and try again',
+  );
 
 async function mapEmailTaken<T>(work: () => Promise<T>): Promise<T> {
   try {

@@ -1,3 +1,5 @@
+import { REASON_BY_CODE } from '@tessera/api';
+import type { TRPC_ERROR_CODE_KEY } from '@trpc/server/rpc';
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { z } from 'zod';
 
@@ -51,10 +53,15 @@ export const restError = z
       .object({
         code: z.string(),
         httpStatus: z.number().int(),
+        reason: z.string().meta({
+          description: 'Why it failed, as a stable snake_case code clients may branch on and translate',
+          example: 'invalid_credentials',
+        }),
         fieldErrors: z.record(z.string(), z.array(z.string())).optional(),
       })
       .meta({
-        description: 'The same details where the tRPC answer keeps them (`data.code`, `data.fieldErrors`)',
+        description:
+          'The same details where the tRPC answer keeps them (`data.code`, `data.reason`, `data.fieldErrors`)',
       }),
   })
   .meta({ id: 'Error', description: 'An error answer' });
@@ -72,6 +79,12 @@ export function toRestError(status: number, body: unknown): RestError {
   const issues = Array.isArray(source.issues) ? source.issues.filter(isRecord).map(toIssue) : undefined;
   const data = isRecord(source.data) ? source.data : {};
   const fieldErrors = cleanFieldErrors(source.fieldErrors ?? data.fieldErrors);
+  const reason =
+    status === 500
+      ? 'internal_error'
+      : typeof data.reason === 'string'
+        ? data.reason
+        : (REASON_BY_CODE[code as TRPC_ERROR_CODE_KEY] ?? 'internal_error');
 
   let message = typeof source.message === 'string' ? source.message : 'Request failed';
   // A 500's message could carry SQL or driver text whatever produced it: never pass it on.
@@ -87,7 +100,7 @@ export function toRestError(status: number, body: unknown): RestError {
     ...(fieldErrors ? { fieldErrors } : {}),
     ...(issues?.length ? { issues } : {}),
     // DESIGN.md puts the field errors "in `data`", as tRPC does; REST clients find them both ways.
-    data: { code, httpStatus: status, ...(fieldErrors ? { fieldErrors } : {}) },
+    data: { code, httpStatus: status, reason, ...(fieldErrors ? { fieldErrors } : {}) },
   };
 }
 
