@@ -1,5 +1,6 @@
 import { TRPCError } from '@trpc/server';
 import type { TRPC_ERROR_CODE_KEY } from '@trpc/server/rpc';
+import { decide, type Action, type Subject, type Target } from './policy.js';
 
 /**
  * Why a request failed, as a stable snake_case code in `data.reason` of every error (tRPC
@@ -74,6 +75,12 @@ export const emailTaken = () =>
 
 export const forbidden = (message = 'You are not allowed to do this', reason: Reason = 'forbidden') =>
   apiError('FORBIDDEN', reason, message);
+
+/** Throws FORBIDDEN, with the policy's reason, unless the action is allowed. */
+export function authorize(actor: Subject, action: Action, target?: Target): void {
+  const decision = decide(actor, action, target);
+  if (!decision.allowed) throw forbidden(decision.reason);
+}
 
 export const notFound = (message = 'Not found', reason: Reason = 'not_found') =>
   apiError('NOT_FOUND', reason, message);

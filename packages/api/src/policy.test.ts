@@ -1,7 +1,17 @@
 import { TRPCError } from '@trpc/server';
 import { describe, expect, it } from 'vitest';
-import { actions, authorize, can, decide, type Action, type Subject, type Target } from './policy.js';
-import { roles, type Role } from './schemas/users.js';
+import { authorize } from './errors.js';
+import {
+  actions,
+  can,
+  creatableRoles,
+  decide,
+  roles,
+  type Action,
+  type Role,
+  type Subject,
+  type Target,
+} from './policy.js';
 
 /**
  * The role table of DESIGN.md written out by hand, one row per actor role. Columns:
@@ -89,5 +99,21 @@ describe('authorize', () => {
   it('refuses an account action with no target for anyone but its owner', () => {
     expect(can({ id: ACTOR_ID, role: 'admin' }, 'users.update')).toBe(false);
     expect(can({ id: ACTOR_ID, role: 'manager' }, 'users.delete')).toBe(false);
+  });
+});
+
+describe('creatableRoles', () => {
+  it('offers admins every role, managers only "user", users none', () => {
+    expect(creatableRoles({ id: ACTOR_ID, role: 'admin' })).toEqual(['admin', 'manager', 'user']);
+    expect(creatableRoles({ id: ACTOR_ID, role: 'manager' })).toEqual(['user']);
+    expect(creatableRoles({ id: ACTOR_ID, role: 'user' })).toEqual([]);
+  });
+});
+
+describe('policy.ts stays pure', () => {
+  it('imports nothing, so @tessera/client can bundle it without the tRPC server or zod', async () => {
+    const { readFile } = await import('node:fs/promises');
+    const source = await readFile(new URL('./policy.ts', import.meta.url), 'utf8');
+    expect(source).not.toMatch(/^\s*import\s/m);
   });
 });

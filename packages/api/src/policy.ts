@@ -1,5 +1,9 @@
-import { forbidden } from './errors.js';
-import type { Role } from './schemas/users.js';
+// Pure on purpose: no imports, so @tessera/client bundles this module and the web app shows
+// exactly the controls the server will allow. The throwing `authorize` lives in errors.ts.
+
+/** Every role, most powerful first. */
+export const roles = ['admin', 'manager', 'user'] as const;
+export type Role = (typeof roles)[number];
 
 /**
  * Everything a caller may ask to do to an account or the audit log. Self-service actions
@@ -94,10 +98,9 @@ export function can(actor: Subject, action: Action, target?: Target): boolean {
   return decide(actor, action, target).allowed;
 }
 
-/** Throws FORBIDDEN, with the policy's reason, unless the action is allowed. */
-export function authorize(actor: Subject, action: Action, target?: Target): void {
-  const decision = decide(actor, action, target);
-  if (!decision.allowed) throw forbidden(decision.reason);
+/** The roles `actor` may give a new account, in the order of `roles`. */
+export function creatableRoles(actor: Subject): Role[] {
+  return roles.filter((role) => can(actor, 'users.create', { role }));
 }
 
 /** Acting on someone else's account: managers on plain users, admins on anyone. */

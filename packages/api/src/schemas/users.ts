@@ -1,9 +1,9 @@
 import { z } from 'zod';
+import { roles } from '../policy.js';
 import { email, isoDateTime, name, password, safeText, uuid } from './common.js';
 
-export const roles = ['admin', 'manager', 'user'] as const;
+export { roles, type Role } from '../policy.js';
 export const role = z.enum(roles);
-export type Role = (typeof roles)[number];
 
 /** A user as every client sees it: never a hash, never a counter. */
 export const user = z.object({

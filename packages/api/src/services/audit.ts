@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import type { Actor } from '../context.js';
-import { fieldError } from '../errors.js';
-import { authorize } from '../policy.js';
+import { authorize, fieldError } from '../errors.js';
 import type { AuditRecord, Deps, Keyset } from '../ports/index.js';
 import type { AuditEventView, AuditPage, ListAuditInput } from '../schemas/audit.js';
 import { cursorCodec, exactTimestamp } from '../schemas/users.js';

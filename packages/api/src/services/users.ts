@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Actor, RequestInfo } from '../context.js';
-import { apiError, emailTaken, fieldError, notFound, notSignedIn } from '../errors.js';
-import { authorize, type Target } from '../policy.js';
+import { apiError, authorize, emailTaken, fieldError, notFound, notSignedIn } from '../errors.js';
+import type { Target } from '../policy.js';
 import {
   EmailTakenError,
   type Deps,

@@ -1,0 +1,25 @@
+/**
+ * Every action the services write to the audit log, for the admin console's filter and the
+ * README. Recording an action not listed here still works; it just can't be picked as a filter.
+ */
+export const auditActions = [
+  'auth.register',
+  'auth.login',
+  'auth.login.failure',
+  'auth.logout',
+  'auth.refresh.reuse',
+  'auth.session.revoke',
+  'auth.password_change',
+  'auth.password_reset.request',
+  'auth.password_reset',
+  'auth.invite.accept',
+  'auth.email_verified',
+  'users.create',
+  'users.update',
+  'users.role.change',
+  'users.disable',
+  'users.enable',
+  'users.delete',
+  'users.deleteMe.failure',
+] as const;
+export type AuditAction = (typeof auditActions)[number];
