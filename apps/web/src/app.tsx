@@ -1,3 +1,4 @@
+import { can } from '@tessera/client';
 import type { ReactNode } from 'react';
 import { useAuth } from './auth.js';
 import { AuditPage } from './pages/audit.js';
@@ -9,7 +10,6 @@ import { SignInPage } from './pages/sign-in.js';
 import { SignUpPage } from './pages/sign-up.js';
 import { UsersPage } from './pages/users.js';
 import { VerifyEmailPage } from './pages/verify-email.js';
-import { can } from './permissions.js';
 import { safeNext } from './paths.js';
 import { Link, Redirect, useLocation } from './router.js';
 import { Loading, LoadError, Logo } from './ui.js';
@@ -63,7 +63,7 @@ function Shell({ children }: { children: ReactNode }) {
   const links = [
     { href: '/profile', label: 'Profile', show: true },
     { href: '/admin/users', label: 'Users', show: can(user, 'users.list') },
-    { href: '/admin/audit', label: 'Audit log', show: can(user, 'audit.list') },
+    { href: '/admin/audit', label: 'Audit log', show: can(user, 'audit.read') },
   ].filter((link) => link.show);
   return (
     <div className="shell">

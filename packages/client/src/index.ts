@@ -14,3 +14,18 @@ export {
   type SignOutReason,
   type User,
 } from './session.js';
+// The server's own role policy and audit vocabulary (pure code, bundled in): show only the
+// controls the server will allow, and filter by the actions it records.
+export {
+  auditActions,
+  can,
+  creatableRoles,
+  decide,
+  roles,
+  type Action,
+  type AuditAction,
+  type Decision,
+  type Role,
+  type Subject,
+  type Target,
+} from '@tessera/api/shared';

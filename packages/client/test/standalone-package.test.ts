@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -48,17 +48,48 @@ describe('the packed @tessera/client', () => {
     );
     writeFileSync(
       join(project, 'good.ts'),
-      `import { createClient, errorCode, type RouterOutputs } from '@tessera/client';
+      `import { can, createClient, errorCode, type RouterOutputs } from '@tessera/client';
 const client = createClient({ url: 'http://localhost:3000' });
 export async function signIn(email: string, password: string) {
   const result = await client.auth.login.mutate({ email, password });
   const role: 'admin' | 'manager' | 'user' = result.user.role;
+  const mayList: boolean = can(result.user, 'users.list');
   const me: RouterOutputs['users']['me'] = await createClient({ url: 'x', token: result.accessToken }).users.me.query();
-  return { role, me, expiresIn: result.expiresIn satisfies number, code: errorCode(new Error()) };
+  return { role, mayList, me, expiresIn: result.expiresIn satisfies number, code: errorCode(new Error()) };
 }
 `,
     );
     execFileSync('npx', ['tsc', '-p', '.'], { cwd: project, stdio: 'pipe' });
+
+    // The role policy runs from the package alone: the server's own rules, not a copy.
+    writeFileSync(
+      join(project, 'policy.mjs'),
+      `import { auditActions, can, creatableRoles } from '@tessera/client';
+const manager = { id: 'm', role: 'manager' };
+console.log(JSON.stringify({
+  setRole: can(manager, 'users.setRole', { id: 'u', role: 'user' }),
+  disable: can(manager, 'users.disable', { id: 'u', role: 'user' }),
+  creatable: creatableRoles(manager),
+  audit: auditActions.includes('users.delete'),
+}));
+`,
+    );
+    const policy: unknown = JSON.parse(
+      execFileSync('node', ['policy.mjs'], { cwd: project, encoding: 'utf8' }),
+    );
+    expect(policy).toEqual({ setRole: false, disable: true, creatable: ['user'], audit: true });
+
+    // What ships is one bundle that needs tRPC's client and nothing of the server: no
+    // @tessera/api, no zod, none of tRPC's server beyond the observable it shares with the client.
+    const installed = join(project, 'node_modules', '@tessera', 'client');
+    expect(readdirSync(join(installed, 'dist')).sort()).toEqual(['index.d.ts', 'index.js', 'index.js.map']);
+    const imports = [
+      ...readFileSync(join(installed, 'dist', 'index.js'), 'utf8').matchAll(/from '([^']+)'/g),
+    ];
+    expect(new Set(imports.map((m) => m[1]))).toEqual(new Set(['@trpc/client', '@trpc/server/observable']));
+    expect(readFileSync(join(installed, 'dist', 'index.d.ts'), 'utf8')).not.toMatch(
+      /from ['"](zod|@tessera\/)/,
+    );
 
     // And it must catch mistakes: a wrong input type fails to compile.
     writeFileSync(

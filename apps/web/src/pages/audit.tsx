@@ -1,8 +1,7 @@
-import { errorCode, type RouterInputs, type RouterOutputs } from '@tessera/client';
+import { auditActions, can, errorCode, type RouterInputs, type RouterOutputs } from '@tessera/client';
 import { useEffect, useState } from 'react';
 import { useAuth } from '../auth.js';
 import { errorMessage } from '../errors.js';
-import { can } from '../permissions.js';
 import { Link, navigate, useLocation } from '../router.js';
 import { api } from '../session.js';
 import { useQuery } from '../use-query.js';
@@ -10,28 +9,6 @@ import { Empty, LoadError, Loading, When, useDocumentTitle } from '../ui.js';
 
 type AuditInput = Extract<RouterInputs['audit']['list'], object>;
 type AuditEvent = RouterOutputs['audit']['list']['items'][number];
-
-/** What the server records (packages/api/src/services), for the action filter. */
-const ACTIONS = [
-  'auth.register',
-  'auth.login',
-  'auth.login.failure',
-  'auth.logout',
-  'auth.refresh.reuse',
-  'auth.session.revoke',
-  'auth.password_change',
-  'auth.password_reset.request',
-  'auth.password_reset',
-  'auth.invite.accept',
-  'auth.email_verified',
-  'users.create',
-  'users.update',
-  'users.role.change',
-  'users.disable',
-  'users.enable',
-  'users.delete',
-  'users.deleteMe.failure',
-];
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -61,7 +38,7 @@ export function AuditPage() {
   const nextCursor = extra ? extra.nextCursor : (first.data?.nextCursor ?? null);
   const names = useNames(items);
 
-  if (!me || !can(me, 'audit.list')) {
+  if (!me || !can(me, 'audit.read')) {
     return (
       <main className="page" id="main">
         <h1>Audit log</h1>
@@ -106,7 +83,7 @@ export function AuditPage() {
           <label htmlFor="audit-action">Action</label>
           <select id="audit-action" value={action} onChange={(event) => setAction(event.currentTarget.value)}>
             <option value="">All actions</option>
-            {ACTIONS.map((name) => (
+            {auditActions.map((name) => (
               <option key={name} value={name}>
                 {name}
               </option>

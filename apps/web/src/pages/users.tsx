@@ -1,16 +1,22 @@
-import { errorCode, type RouterInputs, type User } from '@tessera/client';
+import {
+  can,
+  creatableRoles,
+  errorCode,
+  roles,
+  type Role,
+  type RouterInputs,
+  type User,
+} from '@tessera/client';
 import { useEffect, useRef, useState, type ReactNode } from 'react';
 import { useAuth } from '../auth.js';
 import { errorMessage } from '../errors.js';
 import { Field, FormAlert, FormProblem, text, useForm } from '../forms.js';
-import { can, creatableRoles } from '../permissions.js';
 import { Link } from '../router.js';
 import { api } from '../session.js';
 import { useQuery } from '../use-query.js';
 import { Empty, LoadError, Loading, Notice, Submit, When, useDocumentTitle } from '../ui.js';
 
 type ListInput = Extract<RouterInputs['users']['list'], object>;
-type Role = User['role'];
 
 const SORTS = {
   'createdAt.desc': 'Newest first',
@@ -22,7 +28,6 @@ const SORTS = {
 } as const;
 type SortKey = keyof typeof SORTS;
 
-const ROLES: Role[] = ['admin', 'manager', 'user'];
 const PAGE_SIZE = 20;
 
 export function UsersPage() {
@@ -79,7 +84,7 @@ export function UsersPage() {
               : 'Find, create and manage accounts with the role “user”.'}
           </p>
         </div>
-        {can(me, 'users.create') && (
+        {creatableRoles(me).length > 0 && (
           <button type="button" className="button button-primary" onClick={() => setCreating(true)}>
             Create user
           </button>
@@ -110,7 +115,7 @@ export function UsersPage() {
             }}
           >
             <option value="">All roles</option>
-            {ROLES.map((r) => (
+            {roles.map((r) => (
               <option key={r} value={r}>
                 {capitalise(r)}
               </option>
@@ -285,7 +290,7 @@ function UserRow({
               void update({ role: next }, `${who} is now ${article(next)} ${next}.`);
             }}
           >
-            {ROLES.map((r) => (
+            {roles.map((r) => (
               <option key={r} value={r}>
                 {capitalise(r)}
               </option>
@@ -327,7 +332,7 @@ function UserRow({
               {user.disabled ? 'Enable' : 'Disable'}
             </button>
           )}
-          {can(me, 'audit.list') && (
+          {can(me, 'audit.read') && (
             <Link
               className="button button-secondary button-small"
               href={`/admin/audit?targetId=${encodeURIComponent(user.id)}`}
@@ -392,7 +397,7 @@ function CreateUserDialog({
 }) {
   const form = useForm(['name', 'email', 'password', 'role']);
   const [invite, setInvite] = useState(true);
-  const roles = creatableRoles(me);
+  const offered = creatableRoles(me);
 
   const onSubmit = form.submit(async (data) => {
     const role = (text(data, 'role') || 'user') as Role;
@@ -435,11 +440,11 @@ function CreateUserDialog({
           required
           error={form.errors.fields.email}
         />
-        {roles.length > 1 ? (
+        {offered.length > 1 ? (
           <div className="field">
             <label htmlFor="create-role">Role</label>
             <select id="create-role" name="role" defaultValue="user">
-              {roles.map((r) => (
+              {offered.map((r) => (
                 <option key={r} value={r}>
                   {capitalise(r)}
                 </option>

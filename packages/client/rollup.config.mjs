@@ -1,0 +1,41 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { dts } from 'rollup-plugin-dts';
+
+// tRPC is a real dependency of the package; everything from @tessera/* travels inside it,
+// so an outside project installs @tessera/client alone.
+const external = [/^@trpc\//];
+
+/**
+ * Resolves `@tessera/api/shared` (the role policy and the audit vocabulary: no tRPC server,
+ * no zod) to its build and keeps its source map, so the bundle carries the one policy the
+ * server enforces instead of a copy.
+ */
+const workspacePackages = {
+  name: 'workspace-packages',
+  resolveId(source) {
+    return source.startsWith('@tessera/') ? fileURLToPath(import.meta.resolve(source)) : null;
+  },
+  load(id) {
+    if (!id.endsWith('.js')) return null;
+    const map = `${id}.map`;
+    return { code: readFileSync(id, 'utf8'), map: existsSync(map) ? readFileSync(map, 'utf8') : null };
+  },
+};
+
+export default [
+  {
+    input: 'dist/tsc/index.js',
+    output: { file: 'dist/index.js', format: 'es', sourcemap: true },
+    external,
+    plugins: [workspacePackages],
+  },
+  // The declarations, with @tessera/api's types inlined: an outside project gets every
+  // procedure typed without the server's sources.
+  {
+    input: 'dist/types/index.d.ts',
+    output: { file: 'dist/index.d.ts', format: 'es' },
+    external,
+    plugins: [dts({ respectExternal: true, tsconfig: 'tsconfig.build.json' })],
+  },
+];
