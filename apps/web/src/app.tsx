@@ -10,12 +10,12 @@ import { SignInPage } from './pages/sign-in.js';
 import { SignUpPage } from './pages/sign-up.js';
 import { UsersPage } from './pages/users.js';
 import { VerifyEmailPage } from './pages/verify-email.js';
-import { safeNext } from './paths.js';
+import { safeNext, type PrivatePath, type PublicPath } from './paths.js';
 import { Link, Redirect, useLocation } from './router.js';
 import { Loading, LoadError, Logo } from './ui.js';
 
-/** Pages anyone may open; the emailed links land on the last two. */
-const PUBLIC: Record<string, () => ReactNode> = {
+/** Pages anyone may open (paths.ts lists them for the server too). */
+const PUBLIC: Record<PublicPath, () => ReactNode> = {
   '/sign-in': () => <SignInPage />,
   '/sign-up': () => <SignUpPage />,
   '/forgot-password': () => <ForgotPasswordPage />,
@@ -24,7 +24,7 @@ const PUBLIC: Record<string, () => ReactNode> = {
 };
 
 /** Pages that need a signed-in user. */
-const PRIVATE: Record<string, () => ReactNode> = {
+const PRIVATE: Record<PrivatePath, () => ReactNode> = {
   '/profile': () => <ProfilePage />,
   '/admin/users': () => <UsersPage />,
   '/admin/audit': () => <AuditPage />,
@@ -37,7 +37,7 @@ export function App() {
   const { state } = useAuth();
   const { path, query } = useLocation();
 
-  const publicPage = PUBLIC[path];
+  const publicPage = lookup(PUBLIC, path);
   if (publicPage) {
     if (state.status === 'signed-in' && SIGNED_OUT_ONLY.has(path))
       return <Redirect to={safeNext(query.get('next')) ?? '/profile'} />;
@@ -52,8 +52,12 @@ export function App() {
   }
 
   if (path === '/') return <Redirect to="/profile" />;
-  const privatePage = PRIVATE[path];
+  const privatePage = lookup(PRIVATE, path);
   return <Shell>{privatePage ? privatePage() : <NotFoundPage />}</Shell>;
+}
+
+function lookup<P extends string>(pages: Record<P, () => ReactNode>, path: string) {
+  return Object.hasOwn(pages, path) ? pages[path as P] : undefined;
 }
 
 function Shell({ children }: { children: ReactNode }) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { safeNext } from './paths.js';
+import { pagePaths, privatePaths, publicPaths, safeNext } from './paths.js';
 
 describe('safeNext', () => {
   it('keeps paths on this origin, with their query', () => {
@@ -18,5 +18,13 @@ describe('safeNext', () => {
       'javascript:alert(1)',
     ])
       expect(safeNext(next)).toBeUndefined();
+  });
+});
+
+describe('pagePaths (written to dist/routes.json for the server)', () => {
+  it('lists the root and every public and private page once', () => {
+    expect(pagePaths).toEqual(['/', ...publicPaths, ...privatePaths]);
+    expect(new Set(pagePaths).size).toBe(pagePaths.length);
+    expect(pagePaths).toEqual(expect.arrayContaining(['/reset-password', '/verify-email']));
   });
 });

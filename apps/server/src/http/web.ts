@@ -1,7 +1,8 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance, FastifyReply } from 'fastify';
+import { z } from 'zod';
 
 /**
  * What every page may load: only files from this origin, no inline or injected script
@@ -34,17 +35,21 @@ const PAGE_HEADERS: Record<string, string> = {
   'Cache-Control': 'no-cache',
 };
 
-/** The web app's page routes (apps/web/src/app.tsx); the emailed links land on two of them. */
-const PAGE_ROUTES = [
-  '/sign-in',
-  '/sign-up',
-  '/forgot-password',
-  '/reset-password',
-  '/verify-email',
-  '/profile',
-  '/admin/users',
-  '/admin/audit',
-];
+/** The page paths the web build lists in routes.json (from apps/web/src/paths.ts). */
+const pageRoutes = z.array(z.string().regex(/^\/[\w\-/]*$/)).min(1);
+
+/**
+ * The web app's page routes, as its build wrote them: one list for the router and the server.
+ * A build without it is refused at start, or emailed links would 404 for anything but a browser.
+ */
+function readPageRoutes(dist: string): string[] {
+  const file = join(dist, 'routes.json');
+  if (!existsSync(file))
+    throw new Error(`${file} is missing: the web app's build is incomplete, rebuild it (pnpm build)`);
+  const parsed = pageRoutes.safeParse(JSON.parse(readFileSync(file, 'utf8')));
+  if (!parsed.success) throw new Error(`${file} is not a list of page paths: ${parsed.error.message}`);
+  return parsed.data;
+}
 
 /**
  * Serves the built web app at `/`. Page routes (e.g. /reset-password) fall back to
@@ -52,6 +57,7 @@ const PAGE_ROUTES = [
  */
 export async function registerWeb(app: FastifyInstance, dist: string): Promise<void> {
   const indexHtml = readFileSync(join(dist, 'index.html'), 'utf8');
+  const routes = readPageRoutes(dist);
   const sendPage = (reply: FastifyReply) => reply.headers(PAGE_HEADERS).type('text/html').send(indexHtml);
 
   await app.register(fastifyStatic, {
@@ -63,7 +69,7 @@ export async function registerWeb(app: FastifyInstance, dist: string): Promise<v
   });
   // The app's own routes answer with the page whatever the client accepts: an emailed link
   // fetched by a mail scanner or a script lands on the same page a browser does.
-  for (const path of ['/', ...PAGE_ROUTES]) app.get(path, (_request, reply) => sendPage(reply));
+  for (const path of routes) app.get(path, (_request, reply) => sendPage(reply));
   app.setNotFoundHandler((request, reply) => {
     const isPage =
       (request.method === 'GET' || request.method === 'HEAD') &&

@@ -31,6 +31,7 @@ beforeAll(async () => {
     '<!doctype html><html><head><script type="module" src="/assets/app-abcdef12.js"></script></head><body></body></html>',
   );
   writeFileSync(join(webDist, 'assets', 'app-abcdef12.js'), 'console.log("tessera")');
+  writeFileSync(join(webDist, 'routes.json'), JSON.stringify(['/', '/reset-password', '/admin/users']));
   [server, plain] = await Promise.all([
     startServer({
       env: {
