@@ -67,7 +67,13 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     bodyLimit: BODY_LIMIT_BYTES,
   });
 
-  const database = overrides.database ?? (await openDatabase(config.database));
+  const database =
+    overrides.database ??
+    (await openDatabase({
+      ...config.database,
+      onError: (err) =>
+        app.log.error({ err }, 'database connection lost while idle; the pool opens a new one'),
+    }));
   if (config.migrateOnStart) await migrateToLatest(database.db);
 
   const redis = config.redisUrl

@@ -11,7 +11,19 @@ export interface DatabaseOptions {
   dataDir: string;
   /** Pool size for PostgreSQL. */
   poolMax?: number;
+  /** Told when a pooled connection fails while idle (see {@link PoolErrorListener}); stderr by default. */
+  onError?: PoolErrorListener | undefined;
 }
+
+/**
+ * Hears about a pooled connection that failed while idle: a database restart, failover or
+ * `pg_terminate_backend` drops it. The pool forgets it and opens a new one on next use, so
+ * this is for the log; node-postgres would crash the process if nobody listened.
+ */
+export type PoolErrorListener = (error: Error) => void;
+
+const toStderr: PoolErrorListener = (error) =>
+  console.error(`Database connection lost while idle (the pool opens a new one): ${error.message}`);
 
 export interface DatabaseHandle {
   db: Kysely<Database>;
@@ -28,8 +40,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHa
       max: options.poolMax ?? 10,
       connectionTimeoutMillis: 5_000,
     });
-    // Without a listener, an idle connection dropped by a restart would crash the process.
-    pool.on('error', () => {});
+    pool.on('error', options.onError ?? toStderr);
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     return { db, engine: 'postgres', close: () => db.destroy() };
   }
@@ -40,14 +51,18 @@ export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHa
     import('@electric-sql/pglite/contrib/pg_trgm'),
   ]);
   const pglite = await PGlite.create(options.dataDir, { extensions: { pg_trgm } });
-  return fromPGlite(pglite, true);
+  return fromPGlite(pglite, true, options.onError);
 }
 
 /** Wraps an open PGlite (tests clone a migrated one) in Kysely with real `pg` result types. */
-export async function fromPGlite(pglite: PGlite, ownsPGlite: boolean): Promise<DatabaseHandle> {
+export async function fromPGlite(
+  pglite: PGlite,
+  ownsPGlite: boolean,
+  onError: PoolErrorListener = toStderr,
+): Promise<DatabaseHandle> {
   const { createPgConfig } = await import('@electric-sql/pglite/node-postgres');
   const pool = new pg.Pool(createPgConfig(pglite) as pg.PoolConfig);
-  pool.on('error', () => {});
+  pool.on('error', onError);
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   return {
     db,
