@@ -47,6 +47,38 @@ export function Field({ label, name, error, hint, ...input }: FieldProps) {
   );
 }
 
+/** The email input of every form: one label, type and autofill hint unless told otherwise. */
+export function EmailField(props: Omit<FieldProps, 'label' | 'name' | 'type' | 'required'>) {
+  return <Field label="Email" name="email" type="email" autoComplete="email" required {...props} />;
+}
+
+/** The password policy, with a live count so people see when they are there. */
+export function PasswordHint({ length }: { length: number }) {
+  return (
+    <>
+      At least 15 characters. A few unrelated words make a strong passphrase; any characters are allowed.{' '}
+      <span className={length >= 15 ? 'count count-ok' : 'count'}>{length} / 15</span>
+    </>
+  );
+}
+
+/** A new-password input that shows the policy and counts as people type. */
+export function NewPasswordField(
+  props: Omit<FieldProps, 'type' | 'autoComplete' | 'required' | 'hint' | 'onChange'>,
+) {
+  const [length, setLength] = useState(0);
+  return (
+    <Field
+      {...props}
+      type="password"
+      autoComplete="new-password"
+      required
+      hint={<PasswordHint length={length} />}
+      onChange={(event) => setLength(event.currentTarget.value.length)}
+    />
+  );
+}
+
 /** The form-wide error, announced when it appears. */
 export function FormAlert({ message, children }: { message?: string | undefined; children?: ReactNode }) {
   if (!message) return null;
@@ -104,6 +136,14 @@ export function useForm(fields: readonly string[]) {
 export function text(data: FormData, name: string): string {
   const value = data.get(name);
   return typeof value === 'string' ? value : '';
+}
+
+/** The new password of a form that asks for it twice; a mismatch is reported on `confirm`. */
+export function confirmedPassword(data: FormData, name: string, confirm = 'confirm'): string {
+  const password = text(data, name);
+  if (password !== text(data, confirm))
+    throw new FormProblem({ fields: { [confirm]: 'The two passwords do not match.' } });
+  return password;
 }
 
 /** Thrown inside a submit action to report a problem found before calling the server. */

@@ -1,6 +1,7 @@
 import { useEffect, type ReactNode } from 'react';
 import { errorMessage } from './errors.js';
 import { Link } from './router.js';
+import type { QueryState } from './use-query.js';
 
 /** Names the browser tab (and history entry) after the page. */
 export function useDocumentTitle(title: string): void {
@@ -41,6 +42,21 @@ export function Logo() {
       <path d="M8 8h7v7H8zM17 8h7v7h-7zM8 17h7v7H8z" fill="#fff" />
       <path d="M17 17h7v7h-7z" fill="#fff" opacity=".55" />
     </svg>
+  );
+}
+
+/** What a list shows until its first answer: the failure with a way to retry, or a spinner. */
+export function Pending({
+  query,
+  label,
+}: {
+  query: Pick<QueryState<unknown>, 'error' | 'reload'>;
+  label: string;
+}) {
+  return (
+    <div className="card-body">
+      {query.error ? <LoadError error={query.error} retry={query.reload} /> : <Loading label={label} />}
+    </div>
   );
 }
 
@@ -120,7 +136,3 @@ export function When({ iso, empty = '—' }: { iso: string | null | undefined; e
     </time>
   );
 }
-
-/** The password rule shown wherever a password is chosen. */
-export const PASSWORD_HINT =
-  'At least 15 characters. A few unrelated words make a strong passphrase; any characters are allowed.';

@@ -5,7 +5,7 @@ import { errorMessage } from '../errors.js';
 import { Link, navigate, useLocation } from '../router.js';
 import { api } from '../session.js';
 import { useQuery } from '../use-query.js';
-import { Empty, LoadError, Loading, When, useDocumentTitle } from '../ui.js';
+import { Empty, Pending, When, useDocumentTitle } from '../ui.js';
 
 type AuditInput = Extract<RouterInputs['audit']['list'], object>;
 type AuditEvent = RouterOutputs['audit']['list']['items'][number];
@@ -99,14 +99,8 @@ export function AuditPage() {
       </div>
 
       <div className="table-wrap">
-        {first.error ? (
-          <div className="card-body">
-            <LoadError error={first.error} retry={first.reload} />
-          </div>
-        ) : !first.data ? (
-          <div className="card-body">
-            <Loading label="Loading events…" />
-          </div>
+        {first.error || !first.data ? (
+          <Pending query={first} label="Loading events…" />
         ) : items.length === 0 ? (
           <Empty title={filtered ? 'No events match' : 'No events yet'}>
             {filtered ? 'Try another action or clear the filters.' : undefined}

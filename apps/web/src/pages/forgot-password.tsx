@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { Field, FormAlert, text, useForm } from '../forms.js';
+import { EmailField, FormAlert, text, useForm } from '../forms.js';
 import { Link } from '../router.js';
 import { api } from '../session.js';
 import { AuthCard, Notice, Submit } from '../ui.js';
@@ -42,14 +42,7 @@ export function ForgotPasswordPage() {
     >
       <form ref={form.ref} onSubmit={onSubmit} noValidate className="stack">
         <FormAlert message={form.errors.form} />
-        <Field
-          label="Email"
-          name="email"
-          type="email"
-          autoComplete="email"
-          required
-          error={form.errors.fields.email}
-        />
+        <EmailField error={form.errors.fields.email} />
         <Submit pending={form.pending} pendingLabel="Sending…">
           Send reset link
         </Submit>

@@ -2,11 +2,10 @@ import { fieldErrors } from '@tessera/client';
 import { useState } from 'react';
 import { useAuth } from '../auth.js';
 import { useLinkFragment } from '../fragment.js';
-import { Field, FormAlert, FormProblem, text, useForm } from '../forms.js';
+import { confirmedPassword, Field, FormAlert, NewPasswordField, useForm } from '../forms.js';
 import { Link, navigate } from '../router.js';
 import { api, session } from '../session.js';
 import { AuthCard, Submit } from '../ui.js';
-import { PasswordHint } from './sign-up.js';
 
 export function ResetPasswordPage() {
   const fragment = useLinkFragment();
@@ -14,13 +13,10 @@ export function ResetPasswordPage() {
   const token = fragment.get('token') ?? '';
   const invite = fragment.get('invite') === '1';
   const form = useForm(['password', 'confirm']);
-  const [length, setLength] = useState(0);
   const [linkProblem, setLinkProblem] = useState<string>();
 
   const onSubmit = form.submit(async (data) => {
-    const password = text(data, 'password');
-    if (password !== text(data, 'confirm'))
-      throw new FormProblem({ fields: { confirm: 'The two passwords do not match.' } });
+    const password = confirmedPassword(data, 'password');
     try {
       await api.auth.resetPassword.mutate({ token, password });
     } catch (error) {
@@ -73,16 +69,7 @@ export function ResetPasswordPage() {
     >
       <form ref={form.ref} onSubmit={onSubmit} noValidate className="stack">
         <FormAlert message={form.errors.form} />
-        <Field
-          label="New password"
-          name="password"
-          type="password"
-          autoComplete="new-password"
-          required
-          error={form.errors.fields.password}
-          hint={<PasswordHint length={length} />}
-          onChange={(event) => setLength(event.currentTarget.value.length)}
-        />
+        <NewPasswordField label="New password" name="password" error={form.errors.fields.password} />
         <Field
           label="Confirm new password"
           name="confirm"

@@ -1,6 +1,6 @@
 import { errorCode } from '@tessera/client';
 import { useAuth } from '../auth.js';
-import { FormProblem, Field, FormAlert, text, useForm } from '../forms.js';
+import { FormProblem, EmailField, Field, FormAlert, text, useForm } from '../forms.js';
 import { safeNext } from '../paths.js';
 import { Link, navigate, useLocation } from '../router.js';
 import { api, session } from '../session.js';
@@ -33,15 +33,7 @@ export function SignInPage() {
       {notice && <Notice>{notice}</Notice>}
       <form ref={form.ref} onSubmit={onSubmit} noValidate className="stack">
         <FormAlert message={form.errors.form} />
-        <Field
-          label="Email"
-          name="email"
-          type="email"
-          autoComplete="username"
-          required
-          defaultValue={state.email}
-          error={form.errors.fields.email}
-        />
+        <EmailField autoComplete="username" defaultValue={state.email} error={form.errors.fields.email} />
         <Field
           label="Password"
           name="password"

@@ -1,13 +1,11 @@
 import { errorCode } from '@tessera/client';
-import { useState } from 'react';
-import { FormProblem, Field, FormAlert, text, useForm } from '../forms.js';
+import { FormProblem, EmailField, Field, FormAlert, NewPasswordField, text, useForm } from '../forms.js';
 import { Link, navigate } from '../router.js';
 import { api, session } from '../session.js';
-import { AuthCard, PASSWORD_HINT, Submit } from '../ui.js';
+import { AuthCard, Submit } from '../ui.js';
 
 export function SignUpPage() {
   const form = useForm(['name', 'email', 'password']);
-  const [length, setLength] = useState(0);
 
   const onSubmit = form.submit(async (data) => {
     try {
@@ -37,12 +35,7 @@ export function SignUpPage() {
           maxLength={100}
           error={form.errors.fields.name}
         />
-        <Field
-          label="Email"
-          name="email"
-          type="email"
-          autoComplete="email"
-          required
+        <EmailField
           error={form.errors.fields.email}
           hint={
             form.errors.fields.email?.includes('already exists') ? (
@@ -53,16 +46,7 @@ export function SignUpPage() {
             ) : undefined
           }
         />
-        <Field
-          label="Password"
-          name="password"
-          type="password"
-          autoComplete="new-password"
-          required
-          error={form.errors.fields.password}
-          hint={<PasswordHint length={length} />}
-          onChange={(event) => setLength(event.currentTarget.value.length)}
-        />
+        <NewPasswordField label="Password" name="password" error={form.errors.fields.password} />
         <Submit pending={form.pending} pendingLabel="Creating your account…">
           Create account
         </Submit>
@@ -76,11 +60,5 @@ export function SignUpPage() {
   );
 }
 
-/** The policy, with a count so people see when they are there. */
-export function PasswordHint({ length }: { length: number }) {
-  return (
-    <>
-      {PASSWORD_HINT} <span className={length >= 15 ? 'count count-ok' : 'count'}>{length} / 15</span>
-    </>
-  );
-}
+// profile.tsx still imports the hint from here; forms.tsx is its home.
+export { PasswordHint } from '../forms.js';

@@ -10,11 +10,11 @@ import {
 import { useEffect, useRef, useState, type ReactNode } from 'react';
 import { useAuth } from '../auth.js';
 import { errorMessage } from '../errors.js';
-import { Field, FormAlert, FormProblem, text, useForm } from '../forms.js';
+import { EmailField, Field, FormAlert, FormProblem, text, useForm } from '../forms.js';
 import { Link } from '../router.js';
 import { api } from '../session.js';
 import { useQuery } from '../use-query.js';
-import { Empty, LoadError, Loading, Notice, Submit, When, useDocumentTitle } from '../ui.js';
+import { Empty, Notice, Pending, Submit, When, useDocumentTitle } from '../ui.js';
 
 type ListInput = Extract<RouterInputs['users']['list'], object>;
 
@@ -142,14 +142,8 @@ export function UsersPage() {
       </div>
 
       <div className="table-wrap">
-        {list.error ? (
-          <div className="card-body">
-            <LoadError error={list.error} retry={list.reload} />
-          </div>
-        ) : !page ? (
-          <div className="card-body">
-            <Loading label="Loading users…" />
-          </div>
+        {list.error || !page ? (
+          <Pending query={list} label="Loading users…" />
         ) : page.items.length === 0 ? (
           <Empty title={filtered ? 'No users match' : 'No users yet'}>
             {filtered ? 'Try another search or role.' : 'Create the first one with “Create user”.'}
@@ -432,14 +426,7 @@ function CreateUserDialog({
           autoFocus
           error={form.errors.fields.name}
         />
-        <Field
-          label="Email"
-          name="email"
-          type="email"
-          autoComplete="off"
-          required
-          error={form.errors.fields.email}
-        />
+        <EmailField autoComplete="off" error={form.errors.fields.email} />
         {offered.length > 1 ? (
           <div className="field">
             <label htmlFor="create-role">Role</label>

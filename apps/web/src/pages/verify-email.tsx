@@ -45,11 +45,7 @@ export function VerifyEmailPage() {
         <Notice tone="success">
           <p>Thank you: your email address is confirmed.</p>
         </Notice>
-        <div className="auth-links">
-          <Link href={user ? '/profile' : '/sign-in'} className="button button-primary">
-            {user ? 'Go to your profile' : 'Sign in'}
-          </Link>
-        </div>
+        <Onward signedIn={Boolean(user)} />
       </AuthCard>
     );
 
@@ -63,11 +59,21 @@ export function VerifyEmailPage() {
           ? 'You can send a new verification link from your profile.'
           : 'Sign in and send a new verification link from your profile.'}
       </p>
-      <div className="auth-links">
-        <Link href={user ? '/profile' : '/sign-in?next=/profile'} className="button button-primary">
-          {user ? 'Go to your profile' : 'Sign in'}
-        </Link>
-      </div>
+      <Onward signedIn={Boolean(user)} next="/profile" />
     </AuthCard>
+  );
+}
+
+/** Where to go from here: the profile, or signing in first (and then `next`). */
+function Onward({ signedIn, next }: { signedIn: boolean; next?: string }) {
+  return (
+    <div className="auth-links">
+      <Link
+        href={signedIn ? '/profile' : `/sign-in${next ? `?next=${next}` : ''}`}
+        className="button button-primary"
+      >
+        {signedIn ? 'Go to your profile' : 'Sign in'}
+      </Link>
+    </div>
   );
 }
