@@ -11,7 +11,6 @@ import {
 } from '@tessera/db';
 import { fastifyTRPCPlugin, type FastifyTRPCPluginOptions } from '@trpc/server/adapters/fastify';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import { Redis } from 'ioredis';
 import { sql } from 'kysely';
 import { createAccessTokens } from './auth/access-tokens.js';
 import type { Config } from './config.js';
@@ -25,7 +24,7 @@ import { createPasswordHasher } from './auth/password-hasher.js';
 import { requestInfo } from './http/request-info.js';
 import { registerRest } from './http/rest/index.js';
 import { registerSecurity } from './http/security.js';
-import { memoryThrottle, redisThrottle } from './limits/throttle.js';
+import { counterThrottle, memoryCounters, redisCounters } from './limits/counters.js';
 import { registerWeb } from './http/web.js';
 
 export interface AppOverrides {
@@ -76,10 +75,8 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     }));
   if (config.migrateOnStart) await migrateToLatest(database.db);
 
-  const redis = config.redisUrl
-    ? new Redis(config.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 2 })
-    : undefined;
-  await redis?.connect();
+  // One store for every limit and the sign-in throttle; it outlives a Redis outage (counters.ts).
+  const counters = config.redisUrl ? await redisCounters(config.redisUrl, app.log) : memoryCounters();
 
   const keys = await loadSigningKeys(config.jwt);
   const mailKey = deriveMailKey(keys);
@@ -96,7 +93,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
       now,
     }),
     clock: { now: () => new Date(now()) },
-    throttle: redis ? redisThrottle(redis) : memoryThrottle(now),
+    throttle: counterThrottle(counters),
     refreshTokens: refreshTokenDeriver(deriveRefreshTokenKey(keys)),
     settings: config.auth,
     isUnavailable: isDatabaseUnavailable,
@@ -113,10 +110,10 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     await outbox.stop();
     transport.close();
     await database.close();
-    await redis?.quit();
+    await counters.close();
   });
 
-  await registerSecurity(app, config, { redis });
+  await registerSecurity(app, config, { counters });
   registerMetrics(app, database.db);
 
   await app.register(fastifyTRPCPlugin, {

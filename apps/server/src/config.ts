@@ -48,6 +48,12 @@ function isAddressOrCidr(value: string): boolean {
   return /^\d+$/.test(bits) && Number(bits) <= max;
 }
 
+/**
+ * Hashes that may wait per hash running, when ARGON2_MAX_QUEUE is unset. At the default cost
+ * (~10 ms a hash here) a full line clears in about half a second; past it, sign-ins get 503.
+ */
+export const ARGON2_QUEUE_PER_SLOT = 50;
+
 /** Every environment variable Tessera reads, with its default. Nothing else reads process.env. */
 const envSchema = z.object({
   PORT: int(3000, 0, 65535),
@@ -107,6 +113,8 @@ const envSchema = z.object({
   ARGON2_TIME_COST: int(2, 1, 20),
   ARGON2_PARALLELISM: int(1, 1, 16),
   ARGON2_MAX_CONCURRENCY: int(2, 1, 64),
+  /** Unset: ARGON2_QUEUE_PER_SLOT per concurrent hash. */
+  ARGON2_MAX_QUEUE: z.coerce.number().int().min(0).max(100_000).optional(),
   WEB_DIST: z.string().optional(),
 });
 
@@ -170,6 +178,7 @@ export function parseConfig(env: Record<string, string | undefined> = process.en
       timeCost: e.ARGON2_TIME_COST,
       parallelism: e.ARGON2_PARALLELISM,
       maxConcurrency: e.ARGON2_MAX_CONCURRENCY,
+      maxQueue: e.ARGON2_MAX_QUEUE ?? ARGON2_QUEUE_PER_SLOT * e.ARGON2_MAX_CONCURRENCY,
     },
     redisUrl: e.REDIS_URL,
     admin:

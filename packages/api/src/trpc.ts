@@ -1,7 +1,8 @@
 import { initTRPC } from '@trpc/server';
 import { z, ZodError } from 'zod';
 import type { Actor, Context } from './context.js';
-import { databaseUnavailable, notSignedIn, reasonOf, ReasonError } from './errors.js';
+import { apiError, databaseUnavailable, notSignedIn, reasonOf, ReasonError } from './errors.js';
+import { OverloadedError } from './ports/index.js';
 
 /**
  * Procedure metadata: the REST twin of each procedure (read by trpc-to-openapi). Declared
@@ -74,10 +75,20 @@ function firstIssueMessage(error: ZodError): string {
 export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;
 
-/** Turns "database unreachable" into 503 for every procedure, whatever store failed. */
+/**
+ * The one place where "cannot serve this now" becomes 503, for every procedure: an
+ * unreachable database (whatever store failed), and a full password-hashing line
+ * (`overloaded`, with Retry-After for when it should have cleared).
+ */
 const unavailableAs503 = t.middleware(async ({ ctx, next }) => {
   const result = await next();
-  if (!result.ok && ctx.deps.isUnavailable(result.error.cause)) throw databaseUnavailable();
+  if (result.ok) return result;
+  const cause = result.error.cause;
+  if (cause instanceof OverloadedError) {
+    ctx.request.setHeader('Retry-After', String(cause.retryAfterSeconds));
+    throw apiError('SERVICE_UNAVAILABLE', 'overloaded', 'The service is busy, try again in a few seconds');
+  }
+  if (ctx.deps.isUnavailable(cause)) throw databaseUnavailable();
   return result;
 });
 

@@ -1,5 +1,5 @@
 import { hash, verify } from '@node-rs/argon2';
-import type { PasswordHasher } from '@tessera/api';
+import { OverloadedError, type PasswordHasher } from '@tessera/api';
 
 export interface Argon2Settings {
   memoryCost: number;
@@ -7,6 +7,11 @@ export interface Argon2Settings {
   parallelism: number;
   /** Hashes allowed at once; the rest wait, so signed-in reads keep their share of the pool. */
   maxConcurrency: number;
+  /**
+   * Hashes allowed to wait for a slot. Past it a hash is refused at once (OverloadedError,
+   * 503 `overloaded`), so a flood of sign-ins cannot make real ones wait minutes in line.
+   */
+  maxQueue: number;
 }
 
 /**
@@ -19,19 +24,20 @@ export function createPasswordHasher(settings: Argon2Settings): PasswordHasher {
     timeCost: settings.timeCost,
     parallelism: settings.parallelism,
   };
-  const limit = semaphore(settings.maxConcurrency);
+  const limit = boundedQueue(settings.maxConcurrency, settings.maxQueue);
   const wanted = `m=${options.memoryCost},t=${options.timeCost},p=${options.parallelism}`;
 
   return {
     hash: (password) => limit(() => hash(password, options)),
-    async verify(stored, password) {
-      try {
-        return await limit(() => verify(stored, password));
-      } catch {
-        // A malformed stored hash is a failed sign-in, not a crash.
-        return false;
-      }
-    },
+    verify: (stored, password) =>
+      limit(async () => {
+        try {
+          return await verify(stored, password);
+        } catch {
+          // A malformed stored hash is a failed sign-in, not a crash.
+          return false;
+        }
+      }),
     needsRehash(stored) {
       const match = /^\$argon2id\$v=19\$([^$]+)\$/.exec(stored);
       return match?.[1] !== wanted;
@@ -39,16 +45,28 @@ export function createPasswordHasher(settings: Argon2Settings): PasswordHasher {
   };
 }
 
-/** Runs at most `max` tasks at once, in arrival order; a finishing task hands its slot on. */
-function semaphore(max: number) {
+/**
+ * Runs at most `max` tasks at once, in arrival order; a finishing task hands its slot on. At
+ * most `maxWaiting` wait: one more is refused with OverloadedError, whose Retry-After is how
+ * long the line ahead takes at the recent pace.
+ */
+function boundedQueue(max: number, maxWaiting: number) {
   let running = 0;
   const waiting: (() => void)[] = [];
+  /** Recent task duration in ms (moving average), to say when the line will have cleared. */
+  let averageMs = 0;
+
   return async <T>(task: () => Promise<T>): Promise<T> => {
     if (running < max) running++;
-    else await new Promise<void>((resolve) => waiting.push(resolve));
+    else if (waiting.length >= maxWaiting) {
+      throw new OverloadedError(Math.max(1, Math.ceil(((waiting.length + max) * averageMs) / max / 1000)));
+    } else await new Promise<void>((resolve) => waiting.push(resolve));
+    const started = performance.now();
     try {
       return await task();
     } finally {
+      const took = performance.now() - started;
+      averageMs = averageMs === 0 ? took : averageMs * 0.9 + took * 0.1;
       const next = waiting.shift();
       if (next) next();
       else running--;

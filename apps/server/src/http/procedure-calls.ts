@@ -90,6 +90,17 @@ const REST_POST_PATHS: ReadonlyMap<string, string> = (() => {
 })();
 
 /**
+ * The status an answer goes out with, as an onSend hook sees it. The tRPC adapter hands
+ * Fastify a fetch `Response`, whose status Fastify copies onto the reply only after the
+ * onSend hooks have run: until then `reply.statusCode` still says 200.
+ */
+export function answerStatus(reply: FastifyReply, payload: unknown): number {
+  return Object.prototype.toString.call(payload) === '[object Response]'
+    ? (payload as Response).status
+    : reply.statusCode;
+}
+
+/**
  * Answers an error in the shape the caller's transport uses: tRPC's error envelope (one per
  * call for a batch, so the client can match them up), or the REST `{ code, message }` body
  * for everything else.

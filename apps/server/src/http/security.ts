@@ -2,14 +2,14 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import fastifyCors from '@fastify/cors';
 import fastifyHelmet from '@fastify/helmet';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { Redis } from 'ioredis';
 import { allowedOrigins, type Config } from '../config.js';
-import { procedureCalls, replyWithError, type ProcedureCalls } from './procedure-calls.js';
+import { answerStatus, procedureCalls, replyWithError, type ProcedureCalls } from './procedure-calls.js';
+import type { Counters } from '../limits/counters.js';
 import { registerRateLimits, type RateLimitSettings } from '../limits/rate-limit.js';
 
 export interface SecurityResources {
-  /** Shared counter store when REDIS_URL is set. */
-  redis: Redis | undefined;
+  /** The counters every limit uses (memory, or Redis when REDIS_URL is set). */
+  counters: Counters;
 }
 
 /** The settings this module reads. */
@@ -78,7 +78,7 @@ export async function registerSecurity(
     maxAge: CORS_MAX_AGE_SECONDS,
   });
 
-  await registerRateLimits(app, config.rateLimits ?? {}, resources.redis);
+  registerRateLimits(app, config.rateLimits ?? {}, resources.counters);
   registerEqualTiming(app);
   registerDepthLimit(app);
 
@@ -112,7 +112,7 @@ function registerEqualTiming(app: FastifyInstance): void {
   });
   app.addHook('onSend', async (request, reply, payload) => {
     const start = started.get(request);
-    if (!start || !needsFloor(start.target, reply.statusCode)) return payload;
+    if (!start || !needsFloor(start.target, answerStatus(reply, payload))) return payload;
     started.delete(request);
     const wait = start.at + ENUMERATION_FLOOR_MS - performance.now();
     if (wait > 0) await sleep(wait);

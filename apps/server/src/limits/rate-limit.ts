@@ -1,8 +1,12 @@
-import fastifyRateLimit, { normalizeIP } from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { Redis } from 'ioredis';
-import { procedureCalls, replyWithError, type ProcedureCalls } from '../http/procedure-calls.js';
-import { memoryCounterStore, redisCounterStore, type CounterStore } from './rate-limit-store.js';
+import {
+  answerStatus,
+  procedureCalls,
+  replyWithError,
+  type ProcedureCalls,
+} from '../http/procedure-calls.js';
+import { addressBudget } from './client-address.js';
+import type { Counters } from './counters.js';
 
 /** At most `max` per client address in each window of `windowSeconds`. */
 export interface Limit {
@@ -57,95 +61,70 @@ const BUCKET_BY_PROCEDURE: Readonly<Record<string, Bucket>> = {
   'users.deleteMe': 'passwordChecks',
 };
 
-interface Reservation {
+/** Sign-in slots a request holds until its answer shows whether it failed on credentials. */
+interface SignInSlots {
   key: string;
-  /** True when the request carried more calls than this one (a tRPC batch). */
-  batched: boolean;
+  points: number;
 }
 
-const reservations = new WeakMap<FastifyRequest, Reservation[]>();
-
 /**
- * Registers @fastify/rate-limit (memory, or Redis when REDIS_URL is set) and one onRequest
- * hook that finds the limited procedures a request calls — on /trpc, batched or not, and
- * on their REST twins under /api — and counts each against its limit for the client address
- * (`request.ip`, which honours X-Forwarded-For only under TRUST_PROXY).
+ * One onRequest hook finds the limited procedures a request calls — on /trpc, batched or not,
+ * and their REST twins under /api — and counts them against their limits for the client
+ * address (`request.ip`, which honours X-Forwarded-For only under TRUST_PROXY; IPv6 per /64),
+ * in the shared counters (memory, or Redis under REDIS_URL). A request over a limit is
+ * answered 429 before any of it runs.
  */
-export async function registerRateLimits(
+export function registerRateLimits(
   app: FastifyInstance,
   settings: Partial<RateLimitSettings>,
-  redis: Redis | undefined,
-): Promise<void> {
-  const { Store, store } = redis ? redisCounterStore(redis) : memoryCounterStore();
-  await app.register(fastifyRateLimit, { global: false, store: Store });
-
-  const limiters: Partial<Record<Bucket, ReturnType<FastifyInstance['createRateLimit']>>> = {};
-  for (const [bucket, limit] of Object.entries(settings) as [Bucket, Limit | undefined][]) {
-    if (!limit) continue;
-    limiters[bucket] = app.createRateLimit({
-      max: limit.max,
-      timeWindow: limit.windowSeconds * 1000,
-      keyGenerator: (request) => addressKey(bucket, request),
-    });
-  }
+  counters: Counters,
+): void {
+  const signInSlots = new WeakMap<FastifyRequest, SignInSlots>();
 
   app.addHook('onRequest', async (request, reply) => {
     // Every limited procedure is a mutation: tRPC refuses a GET for one, REST twins are POST.
     if (request.method !== 'POST') return;
     const target = procedureCalls(request);
     if (!target) return;
-
-    for (const procedure of target.calls) {
-      if (!Object.hasOwn(BUCKET_BY_PROCEDURE, procedure)) continue;
-      const bucket = BUCKET_BY_PROCEDURE[procedure]!;
-      const limiter = limiters[bucket];
-      if (!limiter) continue;
-      let result;
-      try {
-        result = await limiter(request);
-      } catch (error) {
-        // The counter store is down: fail open, so a Redis outage does not take sign-in and
-        // sign-up down with it, and say so loudly.
-        request.log.error({ err: error }, 'rate-limit store unavailable; request not counted');
-        continue;
-      }
-      if (result.isAllowed) continue;
-      if (bucket === 'signIn') remember(request, { key: result.key, batched: target.calls.length > 1 });
-      if (result.isExceeded) return tooMany(reply, target, bucket, result.ttlInSeconds);
+    const address = addressBudget(request.ip);
+    for (const [bucket, calls] of callsPerBucket(target.calls, settings)) {
+      const limit = settings[bucket]!;
+      const key = `rate-limit:${bucket}:${address}`;
+      // A batch takes all its calls' slots at once, and is refused whole if they do not fit.
+      const { count, resetInSeconds } = await counters.add(key, calls, limit.windowSeconds);
+      // Every sign-in takes its slot before its password is checked, so parallel guesses
+      // cannot all slip past the limit; onSend gives back those that did not fail.
+      if (bucket === 'signIn') signInSlots.set(request, { key, points: calls });
+      if (count > limit.max) return tooMany(reply, target, bucket, resetInSeconds);
     }
   });
 
-  // A sign-in slot is given back unless the attempt failed (401): a success, a refusal by a
-  // limit (429) or a server error checked no password against this address's budget.
-  // Calls in a multi-call batch keep their slot, since one status cannot speak for each.
-  app.addHook('onResponse', async (request, reply) => {
-    const reserved = reservations.get(request);
-    if (!reserved) return;
-    reservations.delete(request);
-    const failedOnCredentials = reply.statusCode === 401;
-    for (const { key, batched } of reserved) {
-      if (reply.statusCode === 429 || (!failedOnCredentials && !batched)) await release(store, key, request);
-    }
+  // The give-back is decided where the status is known, in onSend, which runs for every
+  // answer — also when the client has already gone (onResponse does not run then, and an
+  // abandoned sign-in would keep its slot). A slot stays taken only when the attempt failed
+  // on its credentials: 401, or 207 (a batch whose calls answered differently, which one
+  // status cannot speak for). A success, a refusal by a limit (429), an aborted upload (400)
+  // or a server error checked no password against this address's budget.
+  app.addHook('onSend', async (request, reply, payload) => {
+    const slots = signInSlots.get(request);
+    if (!slots) return payload;
+    signInSlots.delete(request);
+    const status = answerStatus(reply, payload);
+    if (status === 401 || status === 207) return payload;
+    await counters.giveBack(slots.key, slots.points);
+    return payload;
   });
 }
 
-function remember(request: FastifyRequest, reservation: Reservation): void {
-  const list = reservations.get(request) ?? [];
-  list.push(reservation);
-  reservations.set(request, list);
-}
-
-async function release(store: CounterStore, key: string, request: FastifyRequest): Promise<void> {
-  try {
-    await store.release(key);
-  } catch (error) {
-    request.log.warn({ err: error }, 'could not give a sign-in slot back');
+/** How many calls of a request count against each configured limit. */
+function callsPerBucket(calls: string[], settings: Partial<RateLimitSettings>): Map<Bucket, number> {
+  const counts = new Map<Bucket, number>();
+  for (const procedure of calls) {
+    if (!Object.hasOwn(BUCKET_BY_PROCEDURE, procedure)) continue;
+    const bucket = BUCKET_BY_PROCEDURE[procedure]!;
+    if (settings[bucket]) counts.set(bucket, (counts.get(bucket) ?? 0) + 1);
   }
-}
-
-/** One counter per limit and address; IPv6 addresses count per /64, as one subscriber gets. */
-function addressKey(bucket: Bucket, request: FastifyRequest): string {
-  return `${bucket}:${normalizeIP(request.ip || 'unknown')}`;
+  return counts;
 }
 
 const MESSAGES: Record<Bucket, string> = {

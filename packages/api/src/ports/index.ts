@@ -23,11 +23,26 @@ export interface Stores {
 /** Runs `work` in one database transaction: all of its writes land, or none. */
 export type Transact = <T>(work: (stores: Stores) => Promise<T>) => Promise<T>;
 
+/**
+ * argon2id hashing. `hash` and `verify` wait for a free slot, and reject with
+ * `OverloadedError` at once when too many are already waiting (ARGON2_MAX_QUEUE).
+ */
 export interface PasswordHasher {
   hash(password: string): Promise<string>;
   verify(hash: string, password: string): Promise<boolean>;
   /** True when `hash` was made with other parameters than the configured ones. */
   needsRehash(hash: string): boolean;
+}
+
+/** Too much work is already waiting: the request is refused unprocessed (503 `overloaded`). */
+export class OverloadedError extends Error {
+  constructor(
+    /** When the waiting work should be done. */
+    readonly retryAfterSeconds: number,
+  ) {
+    super('Too many password checks waiting');
+    this.name = 'OverloadedError';
+  }
 }
 
 export interface AccessTokenClaims {
@@ -51,6 +66,8 @@ export interface AccessTokens {
 export interface Throttle {
   /** Adds one to `key` (the window starts at the first hit); returns the count and seconds left. */
   hit(key: string, windowSeconds: number): Promise<{ count: number; resetInSeconds: number }>;
+  /** Takes back one hit of a still-open window (an attempt that checked no password); never below zero. */
+  giveBack(key: string): Promise<void>;
   reset(key: string): Promise<void>;
 }
 

@@ -7,7 +7,7 @@ import {
   tooManyAttempts,
 } from '../errors.js';
 import { passwordProblem } from '../password-policy.js';
-import { EmailTakenError, type Deps } from '../ports/index.js';
+import { EmailTakenError, OverloadedError, type Deps } from '../ports/index.js';
 import type { AuthResult, LoginInput, RegisterInput } from '../schemas/auth.js';
 import { hashToken, newOpaqueToken } from '../secrets.js';
 import { queueEmailVerification } from './mail-flows.js';
@@ -58,7 +58,9 @@ export async function register(deps: Deps, request: RequestInfo, input: Register
 export async function login(deps: Deps, request: RequestInfo, input: LoginInput): Promise<AuthResult> {
   await reserveLoginAttempt(deps, request, input.email);
   const user = await deps.stores.users.findByEmail(input.email);
-  const passwordOk = await deps.hasher.verify(user?.passwordHash ?? (await dummyHash(deps)), input.password);
+  const passwordOk = await checkCountedPassword(deps, input.email, async () =>
+    deps.hasher.verify(user?.passwordHash ?? (await dummyHash(deps)), input.password),
+  );
   if (!user || !user.passwordHash || !passwordOk || user.disabledAt) {
     await deps.transact(async (stores) => {
       if (user) await stores.users.recordLoginFailure(user.id);
@@ -175,6 +177,24 @@ export async function logout(deps: Deps, request: RequestInfo, presented: string
   });
 }
 
+/**
+ * Runs a password check whose attempt reserveLoginAttempt counted. An overloaded hasher
+ * (OverloadedError, answered 503) checked nothing, so the attempt is given back: waiting
+ * out a flood must not lock the owner out of the account.
+ */
+export async function checkCountedPassword(
+  deps: Deps,
+  email: string,
+  check: () => Promise<boolean>,
+): Promise<boolean> {
+  try {
+    return await check();
+  } catch (error) {
+    if (error instanceof OverloadedError) await deps.throttle.giveBack(loginThrottleKey(email));
+    throw error;
+  }
+}
+
 const dummyHashes = new WeakMap<Deps['hasher'], Promise<string>>();
 
 /** A hash of a random password made with the live parameters, computed once per hasher. */
@@ -183,6 +203,8 @@ function dummyHash(deps: Deps): Promise<string> {
   if (!hash) {
     hash = deps.hasher.hash(newOpaqueToken());
     dummyHashes.set(deps.hasher, hash);
+    // A refused first hash (a full line) must not be remembered as the answer forever.
+    hash.catch(() => dummyHashes.delete(deps.hasher));
   }
   return hash;
 }

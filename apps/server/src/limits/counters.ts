@@ -1,0 +1,247 @@
+import type { Throttle } from '@tessera/api';
+import type { FastifyBaseLogger } from 'fastify';
+import { Redis } from 'ioredis';
+import {
+  RateLimiterMemory,
+  RateLimiterRedis,
+  RateLimiterRes,
+  type RateLimiterAbstract,
+} from 'rate-limiter-flexible';
+
+/** A counter after a change: hits in its current window, and whole seconds until that window closes. */
+export interface Count {
+  count: number;
+  resetInSeconds: number;
+}
+
+/**
+ * The one store behind every limit: fixed-window counters by key (the per-address limits,
+ * `rate-limit:<bucket>:<address>`, and the per-account sign-in throttle, `throttle:<key>`).
+ * In this process's memory, or in Redis (REDIS_URL) so that every node shares them. Built on
+ * rate-limiter-flexible: its atomic Redis script, its memory store and its insurance limiter.
+ */
+export interface Counters {
+  /** Adds `points` hits to `key` atomically; a window of `windowSeconds` opens at the first one. */
+  add(key: string, points: number, windowSeconds: number): Promise<Count>;
+  /** Gives back up to `points` hits of `key`'s open window: never opens one, never goes below zero. */
+  giveBack(key: string, points: number): Promise<void>;
+  /** Forgets `key` and its window. */
+  reset(key: string): Promise<void>;
+  /** Closes the Redis connection, if any. */
+  close(): Promise<void>;
+}
+
+/**
+ * Most keys one node holds in memory, whoever chose them (emails and addresses come from
+ * clients). Past it the least recently used key is forgotten, its count restarting: an
+ * attacker who rotates keys costs memory up to this cap, never more (about 45 MB; see
+ * test/security/throttling-memory.test.ts). The same cap holds for the in-memory stand-in
+ * during a Redis outage.
+ */
+export const MEMORY_MAX_KEYS = 100_000;
+
+/**
+ * How long a Redis command may take before this node counts in memory instead: long enough
+ * for a busy Redis, short enough that an unanswering one (a dropped network path, no reset)
+ * does not hold every sign-in.
+ */
+const REDIS_COMMAND_TIMEOUT_MS = 500;
+
+/** How often, at most, an ongoing Redis outage is logged again. */
+const OUTAGE_LOG_INTERVAL_MS = 30_000;
+
+/**
+ * rate-limiter-flexible's own script (`SET NX` the window, `INCRBY`, `PTTL`), plus one rule
+ * for negative changes: a give-back only lowers a live count and stops at zero. Without it, a
+ * give-back that arrives after its window closed (or on the other side of a Redis outage)
+ * would open a new window at -1, one extra attempt for the next comer.
+ */
+const ADD_SCRIPT = `
+local delta = tonumber(ARGV[1])
+if delta < 0 then
+  local current = tonumber(redis.call('get', KEYS[1]) or '0')
+  local take = math.min(-delta, current)
+  if take > 0 then current = redis.call('decrby', KEYS[1], take) end
+  return { current, redis.call('pttl', KEYS[1]) }
+end
+redis.call('set', KEYS[1], 0, 'EX', ARGV[2], 'NX')
+local consumed = redis.call('incrby', KEYS[1], delta)
+local ttl = redis.call('pttl', KEYS[1])
+if ttl == -1 then
+  redis.call('expire', KEYS[1], ARGV[2])
+  ttl = 1000 * ARGV[2]
+end
+return { consumed, ttl }
+`;
+
+type Options = { [key: string]: unknown };
+
+/**
+ * rate-limiter-flexible's memory store with a hard cap on keys. Its own store keeps every key
+ * until its window ends (one timer each), so a client inventing keys grows it without bound;
+ * this one forgets the least recently used key once `maxKeys` are held. Every call that can
+ * create a key passes through here, so the store never holds a key this list does not.
+ */
+export class BoundedMemoryLimiter extends RateLimiterMemory {
+  /** Held keys, least recently used first (a Map iterates in insertion order). */
+  readonly #keys = new Map<string, true>();
+
+  constructor(
+    readonly maxKeys: number,
+    /** Called on every use; the Redis store's stand-in uses it to report an outage. */
+    private readonly onUse: () => void = () => {},
+  ) {
+    // `points` and `duration` are defaults only: callers pass the window per call and read counts.
+    super({ points: 1, duration: 60, keyPrefix: '' });
+  }
+
+  /** Keys held now (never more than `maxKeys`). */
+  get size(): number {
+    return this.#keys.size;
+  }
+
+  override consume(key: string | number, points = 1, options: Options = {}): Promise<RateLimiterRes> {
+    this.#touch(key);
+    return super.consume(key, points, options);
+  }
+
+  override penalty(key: string | number, points = 1, options: Options = {}): Promise<RateLimiterRes> {
+    this.#touch(key);
+    return super.penalty(key, points, options);
+  }
+
+  override set(key: string | number, points: number, secDuration: number): Promise<RateLimiterRes> {
+    this.#touch(key);
+    return super.set(key, points, secDuration);
+  }
+
+  override block(key: string | number, secDuration: number): Promise<RateLimiterRes> {
+    this.#touch(key);
+    return super.block(key, secDuration);
+  }
+
+  /** As the Redis script: lowers a live count only, and not below zero. */
+  override async reward(key: string | number, points = 1, options: Options = {}): Promise<RateLimiterRes> {
+    this.onUse();
+    const current = await super.get(key);
+    if (!current || current.msBeforeNext <= 0 || current.consumedPoints <= 0)
+      return current ?? new RateLimiterRes(0, 0, 0, false);
+    return super.reward(key, Math.min(points, current.consumedPoints), options);
+  }
+
+  override delete(key: string | number): Promise<boolean> {
+    this.onUse();
+    this.#keys.delete(String(key));
+    return super.delete(key);
+  }
+
+  #touch(key: string | number): void {
+    this.onUse();
+    const name = String(key);
+    this.#keys.delete(name);
+    this.#keys.set(name, true);
+    if (this.#keys.size <= this.maxKeys) return;
+    const oldest = this.#keys.keys().next().value!;
+    this.#keys.delete(oldest);
+    void super.delete(oldest);
+  }
+}
+
+/** Counters in this process: right for one node. */
+export function memoryCounters(maxKeys = MEMORY_MAX_KEYS): Counters {
+  return countersOn(new BoundedMemoryLimiter(maxKeys), async () => {});
+}
+
+/**
+ * Counters in Redis, shared by every node. When Redis cannot be reached — at start or later —
+ * each node counts in its own memory (rate-limiter-flexible's insurance limiter) until it is
+ * back: every limit still holds, per node, nothing answers 500, and the outage is logged at
+ * error level. The node starts even if Redis is down; the client keeps reconnecting.
+ */
+export async function redisCounters(
+  url: string,
+  log: FastifyBaseLogger,
+  maxKeys = MEMORY_MAX_KEYS,
+): Promise<Counters> {
+  const redis = new Redis(url, {
+    lazyConnect: true,
+    // Fail a command at once while disconnected (the memory stand-in answers), rather than
+    // queueing it until a reconnection that may be seconds away.
+    enableOfflineQueue: false,
+    commandTimeout: REDIS_COMMAND_TIMEOUT_MS,
+    maxRetriesPerRequest: 1,
+  });
+  const outage = outageReporter(log);
+  redis.on('error', outage.failed);
+  redis.on('ready', outage.recovered);
+  try {
+    await redis.connect();
+  } catch (error) {
+    outage.failed(error);
+  }
+  const limiter = new RateLimiterRedis({
+    storeClient: redis,
+    keyPrefix: 'tessera',
+    points: 1,
+    duration: 60,
+    customIncrTtlLuaScript: ADD_SCRIPT,
+    // Not connected: count in memory at once instead of sending a command that must fail.
+    rejectIfRedisNotReady: true,
+    insuranceLimiter: new BoundedMemoryLimiter(maxKeys, () => outage.failed()),
+  });
+  return countersOn(limiter, async () => {
+    await redis.quit().catch(() => redis.disconnect());
+  });
+}
+
+function countersOn(limiter: RateLimiterAbstract, close: () => Promise<void>): Counters {
+  return {
+    async add(key, points, windowSeconds) {
+      const result = await limiter.penalty(key, points, { customDuration: windowSeconds });
+      return {
+        count: result.consumedPoints,
+        resetInSeconds: Math.max(1, Math.ceil(result.msBeforeNext / 1000)),
+      };
+    },
+    async giveBack(key, points) {
+      await limiter.reward(key, points);
+    },
+    async reset(key) {
+      await limiter.delete(key);
+    },
+    close,
+  };
+}
+
+/** The `Throttle` port (per-account sign-in attempts) on the shared counters. */
+export function counterThrottle(counters: Counters): Throttle {
+  return {
+    hit: (key, windowSeconds) => counters.add(`throttle:${key}`, 1, windowSeconds),
+    giveBack: (key) => counters.giveBack(`throttle:${key}`, 1),
+    reset: (key) => counters.reset(`throttle:${key}`),
+  };
+}
+
+/** Logs an outage when it starts (and every OUTAGE_LOG_INTERVAL_MS while it lasts), and its end. */
+function outageReporter(log: FastifyBaseLogger) {
+  let down = false;
+  let loggedAt = -Infinity;
+  return {
+    failed(error?: unknown) {
+      down = true;
+      const now = performance.now();
+      if (now - loggedAt < OUTAGE_LOG_INTERVAL_MS) return;
+      loggedAt = now;
+      log.error(
+        { err: error },
+        "Redis unreachable: rate-limit and sign-in counters fall back to this node's memory; limits now hold per node, not across nodes",
+      );
+    },
+    recovered() {
+      if (!down) return;
+      down = false;
+      loggedAt = -Infinity;
+      log.warn('Redis reachable again: counters are shared by every node again');
+    },
+  };
+}
