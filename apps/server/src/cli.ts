@@ -43,9 +43,10 @@ async function main(argv: string[]): Promise<number> {
   if (!values.email) throw new UsageError('--email is required.');
   const email = emailSchema.safeParse(values.email);
   if (!email.success) throw new UsageError(`--email: "${values.email}" is not a valid email address.`);
-  const name = values.name.trim();
-  if (!name || name.length > 100 || name.includes('\u0000'))
-    throw new UsageError('--name must be 1–100 characters.');
+  // The one rule for names every API path uses (loaded here, so `--help` stays instant).
+  const parsedName = (await import('@tessera/api')).name.safeParse(values.name);
+  if (!parsedName.success) throw new UsageError(`--name: ${parsedName.error.issues[0]?.message}.`);
+  const name = parsedName.data;
 
   const config = parseConfig();
   const password = await readPassword();

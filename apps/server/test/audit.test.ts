@@ -111,17 +111,24 @@ describe('audit events', () => {
   it('records self-service changes with the user as actor', async () => {
     const self = await account();
     const newEmail = uniqueEmail('self');
-    await self.client.users.updateMe.mutate({ email: newEmail });
+    await self.client.users.updateMe.mutate({ name: 'Self Renamed' });
+    await self.client.users.updateMe.mutate({ email: newEmail, currentPassword: STRONG_PASSWORD });
     await rejection(self.client.users.deleteMe.mutate({ password: 'a wrong password, for the log' }));
     await self.client.users.deleteMe.mutate({ password: STRONG_PASSWORD });
     const events = (await eventsFor(self.id)).filter((e) => e.action.startsWith('users.'));
-    expect(events.map((e) => e.action)).toEqual(['users.update', 'users.deleteMe.failure', 'users.delete']);
+    expect(events.map((e) => e.action)).toEqual([
+      'users.update',
+      'users.email_change.request',
+      'users.deleteMe.failure',
+      'users.delete',
+    ]);
     for (const e of events) expect(e).toMatchObject({ actorId: self.id, userAgent: USER_AGENT });
     expect(events[0]!.metadata).toEqual({
-      changes: { email: { from: self.email, to: newEmail } },
+      changes: { name: { from: 'Audit Person', to: 'Self Renamed' } },
       self: true,
     });
-    expect(events[2]!.metadata).toMatchObject({ self: true });
+    expect(events[1]!.metadata).toEqual({ from: self.email, to: newEmail });
+    expect(events[3]!.metadata).toMatchObject({ self: true });
   });
 
   it('writes nothing for a change that fails or is refused (same transaction)', async () => {

@@ -60,6 +60,7 @@ describe('users.get', () => {
             'id',
             'lastLoginAt',
             'name',
+            'pendingEmail',
             'role',
             'updatedAt',
           ].sort(),
@@ -348,16 +349,24 @@ describe('changes take effect on the very next request', () => {
     expect(again.user.disabled).toBe(false);
   });
 
-  it('a promotion or demotion applies to the next call with the same token', async () => {
+  it('a promotion applies to the next call with the same token; a demotion ends every session', async () => {
     const [admin, plain] = [await account('admin'), await account()];
     expect(errorCode(await rejection(plain.client.users.list.query()))).toBe('FORBIDDEN');
     await admin.client.users.update.mutate({ id: plain.id, role: 'manager' });
     expect((await plain.client.users.list.query({ limit: 1 })).items).toHaveLength(1);
-    await admin.client.users.update.mutate({ id: plain.id, role: 'user' });
-    expect(errorCode(await rejection(plain.client.users.list.query()))).toBe('FORBIDDEN');
     // A refreshed token carries the new role too.
     const refreshed = await server.client().auth.refresh.mutate({ refreshToken: plain.refreshToken });
-    expect(refreshed.user.role).toBe('user');
+    expect(refreshed.user.role).toBe('manager');
+    // Other services trust the role claim offline: a demotion must not leave it running.
+    await admin.client.users.update.mutate({ id: plain.id, role: 'user' });
+    expect(errorCode(await rejection(plain.client.users.me.query()))).toBe('UNAUTHORIZED');
+    expect(
+      errorCode(
+        await rejection(server.client().auth.refresh.mutate({ refreshToken: refreshed.refreshToken })),
+      ),
+    ).toBe('UNAUTHORIZED');
+    const again = await server.client().auth.login.mutate({ email: plain.email, password: STRONG_PASSWORD });
+    expect(again.user.role).toBe('user');
   });
 
   it('deleting ends every session at once', async () => {
@@ -440,15 +449,22 @@ describe('users.updateMe', () => {
     });
   });
 
-  it('changes the email (unverified again, verification mailed) and refuses a taken one', async () => {
+  it('holds a new email as pending until its link is followed, and refuses a taken one', async () => {
     const [plain, other] = [await account(), await account()];
     const email = uniqueEmail('self-moved');
-    expect(await plain.client.users.updateMe.mutate({ email })).toMatchObject({
+    expect(
+      await plain.client.users.updateMe.mutate({ email, currentPassword: STRONG_PASSWORD }),
+    ).toMatchObject({ email: plain.email, pendingEmail: email });
+    const mail = await sink.waitFor(email);
+    await server.client().auth.verifyEmail.mutate({ token: tokenFromLink(mail.link!) });
+    expect(await plain.client.users.me.query()).toMatchObject({
       email,
-      emailVerified: false,
+      pendingEmail: null,
+      emailVerified: true,
     });
-    await sink.waitFor(email);
-    const taken = await rejection(plain.client.users.updateMe.mutate({ email: other.email }));
+    const taken = await rejection(
+      plain.client.users.updateMe.mutate({ email: other.email, currentPassword: STRONG_PASSWORD }),
+    );
     expect(errorCode(taken)).toBe('CONFLICT');
     const bad = await rejection(plain.client.users.updateMe.mutate({ email: 'not an email' }));
     expect(errorCode(bad)).toBe('BAD_REQUEST');

@@ -10,6 +10,7 @@ export const auditActions = [
   'auth.refresh.reuse',
   'auth.session.revoke',
   'auth.password_change',
+  'auth.password_change.failure',
   'auth.password_reset.request',
   'auth.password_reset',
   'auth.invite.accept',
@@ -21,5 +22,9 @@ export const auditActions = [
   'users.enable',
   'users.delete',
   'users.deleteMe.failure',
+  'users.email_change.request',
+  'users.email_change.failure',
+  'users.email_change.cancel',
+  'users.email_change.confirm',
 ] as const;
 export type AuditAction = (typeof auditActions)[number];

@@ -6,6 +6,7 @@ import {
   can,
   creatableRoles,
   decide,
+  isDemotion,
   roles,
   type Action,
   type Role,
@@ -31,6 +32,7 @@ const table: Record<Action, Record<Role, string>> = {
   'users.disable': { admin: '.YYY', manager: '...Y', user: '....' },
   'users.delete': { admin: '.YYY', manager: '...Y', user: '....' },
   'users.setRole': { admin: '.YYY', manager: '....', user: '....' },
+  'users.setEmail': { admin: '.YYY', manager: '...Y', user: '....' },
 };
 
 const ACTOR_ID = '00000000-0000-4000-8000-000000000001';
@@ -68,7 +70,7 @@ describe('policy: every role × action × target', () => {
     for (const action of actions)
       for (const role of roles)
         expect(table[action][role]).toHaveLength(targetsFor(action, { id: ACTOR_ID, role }).length);
-    expect(cases).toHaveLength(3 * (4 * 1 + 3 + 5 * 4));
+    expect(cases).toHaveLength(3 * (4 * 1 + 3 + 6 * 4));
   });
 
   it.each(cases)('$actor → $action on $target: $expected', ({ actor, action, subject, expected }) => {
@@ -99,6 +101,17 @@ describe('authorize', () => {
   it('refuses an account action with no target for anyone but its owner', () => {
     expect(can({ id: ACTOR_ID, role: 'admin' }, 'users.update')).toBe(false);
     expect(can({ id: ACTOR_ID, role: 'manager' }, 'users.delete')).toBe(false);
+  });
+});
+
+describe('isDemotion', () => {
+  it('is true only for a move to a less powerful role', () => {
+    expect(isDemotion('admin', 'manager')).toBe(true);
+    expect(isDemotion('admin', 'user')).toBe(true);
+    expect(isDemotion('manager', 'user')).toBe(true);
+    expect(isDemotion('user', 'manager')).toBe(false);
+    expect(isDemotion('manager', 'admin')).toBe(false);
+    expect(isDemotion('manager', 'manager')).toBe(false);
   });
 });
 

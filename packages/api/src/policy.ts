@@ -17,6 +17,7 @@ export type Action =
   | 'users.delete'
   | 'users.disable'
   | 'users.setRole'
+  | 'users.setEmail'
   | 'users.updateMe'
   | 'users.deleteMe'
   | 'audit.read';
@@ -30,6 +31,7 @@ export const actions: readonly Action[] = [
   'users.delete',
   'users.disable',
   'users.setRole',
+  'users.setEmail',
   'users.updateMe',
   'users.deleteMe',
   'audit.read',
@@ -87,6 +89,11 @@ export function decide(actor: Subject, action: Action, target?: Target): Decisio
       // access token alone must not be enough to destroy an account.
       if (self) return deny('Delete your own account with users.deleteMe; it asks for your password');
       return onOther(actor.role, target, 'Only managers and admins can delete other accounts', 'delete');
+    case 'users.setEmail':
+      // Staff changes apply at once; one's own goes through users.updateMe, which asks for
+      // the password and waits for the new address to be confirmed.
+      if (self) return deny('Change your own email with users.updateMe; it asks for your current password');
+      return onOther(actor.role, target, 'You can only change your own email, with users.updateMe', 'change');
     case 'users.setRole':
       if (self) return deny("You can't change your own role");
       return actor.role === 'admin' ? allow : deny('Only admins can change roles');
@@ -96,6 +103,11 @@ export function decide(actor: Subject, action: Action, target?: Target): Decisio
 /** True when `decide` allows the action. */
 export function can(actor: Subject, action: Action, target?: Target): boolean {
   return decide(actor, action, target).allowed;
+}
+
+/** True when `to` is a less powerful role than `from` (a demotion ends the account's sessions). */
+export function isDemotion(from: Role, to: Role): boolean {
+  return roles.indexOf(to) > roles.indexOf(from);
 }
 
 /** The roles `actor` may give a new account, in the order of `roles`. */

@@ -8,6 +8,7 @@ type UpdatedAt = ColumnType<Date, Date | string | undefined, Date | string>;
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
+  session_refresh_tokens: SessionRefreshTokensTable;
   one_time_tokens: OneTimeTokensTable;
   email_outbox: EmailOutboxTable;
   audit_events: AuditEventsTable;
@@ -20,6 +21,8 @@ export interface UsersTable {
   password_hash: string | null;
   role: 'admin' | 'manager' | 'user';
   email_verified_at: Timestamp | null;
+  /** An address the owner asked to move to, applied once the link mailed to it is followed. */
+  pending_email: string | null;
   disabled_at: Timestamp | null;
   failed_login_count: Generated<number>;
   locked_until: Timestamp | null;
@@ -31,8 +34,8 @@ export interface UsersTable {
 export interface SessionsTable {
   id: Generated<string>;
   user_id: string;
+  /** The current refresh token's hash; every hash ever issued is in session_refresh_tokens. */
   refresh_token_hash: string;
-  previous_token_hash: string | null;
   rotated_at: Timestamp | null;
   user_agent: string | null;
   ip: string | null;
@@ -42,10 +45,19 @@ export interface SessionsTable {
   revoked_at: Timestamp | null;
 }
 
+/** The refresh-token family of each session: a replay of any member is recognised. */
+export interface SessionRefreshTokensTable {
+  token_hash: string;
+  session_id: string;
+  issued_at: CreatedAt;
+}
+
 export interface OneTimeTokensTable {
   id: Generated<string>;
-  purpose: 'password_reset' | 'email_verification' | 'invite';
+  purpose: 'password_reset' | 'email_verification' | 'invite' | 'email_change';
   user_id: string;
+  /** The address the link was mailed to: it works only while it is still the account's. */
+  email: string;
   token_hash: string;
   expires_at: Timestamp;
   used_at: Timestamp | null;

@@ -2,11 +2,13 @@ import type { Kysely } from 'kysely';
 import { Migrator, type Migration, type MigrationProvider, type MigrationResultSet } from 'kysely/migration';
 import * as initialSchema from './migrations/2026-11-26-001-initial-schema.js';
 import * as auditActionIndex from './migrations/2026-11-27-001-audit-action-index.js';
+import * as accountSecurity from './migrations/2026-12-01-001-account-security.js';
 
 /** Every migration, by its dated name. Listed explicitly so bundling and `dist` need no fs scan. */
 const migrations: Record<string, Migration> = {
   '2026-11-26-001-initial-schema': initialSchema,
   '2026-11-27-001-audit-action-index': auditActionIndex,
+  '2026-12-01-001-account-security': accountSecurity,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

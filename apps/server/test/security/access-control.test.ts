@@ -256,13 +256,18 @@ describe('manager and admin limits', () => {
   });
 
   it('takes a demotion or a disable into account on the very next call with an old token', async () => {
-    const [admin, deputy] = [await account('admin'), await account('admin')];
+    const [admin, deputy, other] = [await account('admin'), await account('admin'), await account('admin')];
     expect(await code(deputy.client.audit.list.query({}))).toBe('OK');
+    // A demotion ends the sessions: the old token (whose role claim says admin) stops working.
     await admin.client.users.update.mutate({ id: deputy.id, role: 'user' });
-    expect(await code(deputy.client.audit.list.query({}))).toBe('FORBIDDEN');
-    expect(await code(deputy.client.users.list.query({}))).toBe('FORBIDDEN');
-    await admin.client.users.update.mutate({ id: deputy.id, disabled: true });
+    expect(await code(deputy.client.audit.list.query({}))).toBe('UNAUTHORIZED');
     expect(await code(deputy.client.users.me.query())).toBe('UNAUTHORIZED');
+    // Even a role lowered behind the API's back is read from the database, not from the token.
+    await server.database.db.updateTable('users').set({ role: 'user' }).where('id', '=', other.id).execute();
+    expect(await code(other.client.audit.list.query({}))).toBe('FORBIDDEN');
+    expect(await code(other.client.users.list.query({}))).toBe('FORBIDDEN');
+    await admin.client.users.update.mutate({ id: other.id, disabled: true });
+    expect(await code(other.client.users.me.query())).toBe('UNAUTHORIZED');
   });
 
   it('refuses to let the last enabled admin be removed, by anyone', async () => {

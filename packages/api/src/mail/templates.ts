@@ -65,6 +65,61 @@ export function passwordChangedMail(to: string, publicUrl: string): OutgoingMail
   });
 }
 
+/** Sent to the address an owner wants to move to: following the link makes it the account's email. */
+export function emailChangeConfirmMail(to: string, link: string, expiresInSeconds: number): OutgoingMail {
+  return render({
+    to,
+    subject: `Confirm your new email for ${PRODUCT}`,
+    intro: [
+      `Someone asked to use ${to} as the email address of their ${PRODUCT} account.`,
+      'The change takes effect only when you follow this link; until then the account keeps its current address.',
+    ],
+    action: { label: 'Confirm my new email', link, expiresInSeconds },
+    notYou: 'If you did not ask for this, ignore this email: nothing changes.',
+    secret: true,
+  });
+}
+
+/**
+ * Tells the current address that a move to another one was asked for. It carries no link
+ * (nothing to click in a mail that may be the only sign of an attack), and only a masked
+ * form of the new address.
+ */
+export function emailChangeRequestedMail(to: string, newEmail: string): OutgoingMail {
+  return render({
+    to,
+    subject: `Your ${PRODUCT} email is about to change`,
+    intro: [
+      `Someone signed in to your ${PRODUCT} account (${to}) with its password and asked to move it to ${maskEmail(newEmail)}.`,
+      'The account keeps this address until the link sent to the new one is followed.',
+    ],
+    notYou:
+      "If this wasn't you, sign in and change your password now: that cancels the change and signs every device out. Then tell your administrator.",
+    secret: false,
+  });
+}
+
+/** Tells the old address that staff moved the account to another one. */
+export function emailChangedByStaffMail(to: string, newEmail: string): OutgoingMail {
+  return render({
+    to,
+    subject: `Your ${PRODUCT} email was changed`,
+    intro: [
+      `An administrator changed the email address of your ${PRODUCT} account from ${to} to ${maskEmail(newEmail)}.`,
+      'From now on you sign in, and receive mail, with the new address.',
+    ],
+    notYou: 'If you did not expect this, contact your administrator.',
+    secret: false,
+  });
+}
+
+/** `n***@example.com`: enough for the owner to recognise the address, not enough to harvest it. */
+function maskEmail(email: string): string {
+  const at = email.lastIndexOf('@');
+  if (at < 1) return '***';
+  return `${email.slice(0, 1)}***${email.slice(at)}`;
+}
+
 function render(message: Message): OutgoingMail {
   const { action } = message;
   const expiry = action ? `This link expires in ${describeDuration(action.expiresInSeconds)}.` : undefined;

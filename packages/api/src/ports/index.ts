@@ -20,7 +20,10 @@ export interface Stores {
   outbox: OutboxStore;
 }
 
-/** Runs `work` in one database transaction: all of its writes land, or none. */
+/**
+ * Runs `work` in one database transaction: all of its writes land, or none. After a deadlock
+ * or serialization failure `work` runs once more, so it must not act outside the database.
+ */
 export type Transact = <T>(work: (stores: Stores) => Promise<T>) => Promise<T>;
 
 /**

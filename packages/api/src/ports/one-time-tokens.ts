@@ -1,11 +1,28 @@
 /** What a single-use emailed token is for. */
-export type OneTimePurpose = 'password_reset' | 'email_verification' | 'invite';
+export type OneTimePurpose = 'password_reset' | 'email_verification' | 'invite' | 'email_change';
+
+/** Every purpose: what an email change or a disable revokes. */
+export const oneTimePurposes: readonly OneTimePurpose[] = [
+  'password_reset',
+  'email_verification',
+  'invite',
+  'email_change',
+];
 
 export interface NewOneTimeToken {
   userId: string;
   purpose: OneTimePurpose;
+  /** The address the link is mailed to; the link is good only while the account still has it. */
+  email: string;
   tokenHash: string;
   expiresAt: Date;
+}
+
+/** A usable token: whose it is, what for, and the address it was sent to. */
+export interface OneTimeTokenOwner {
+  userId: string;
+  purpose: OneTimePurpose;
+  email: string;
 }
 
 /** Why a presented token cannot be used. */
@@ -16,15 +33,19 @@ export interface OneTimeTokenStore {
   replace(token: NewOneTimeToken): Promise<void>;
   /**
    * Marks the token used if it is unused, unexpired and of one of `purposes`, in one UPDATE:
-   * of two racing redemptions exactly one gets the user id back.
+   * of two racing redemptions exactly one gets the owner back.
    */
   consume(
     tokenHash: string,
     purposes: readonly OneTimePurpose[],
     at: Date,
-  ): Promise<{ userId: string; purpose: OneTimePurpose } | TokenRefusal>;
-  /** The user a usable token belongs to, without using it (to check a new password first). */
-  peek(tokenHash: string, purposes: readonly OneTimePurpose[], at: Date): Promise<string | TokenRefusal>;
-  /** Deletes every unused token of these purposes for a user (after a password change). */
+  ): Promise<OneTimeTokenOwner | TokenRefusal>;
+  /** The owner of a usable token, without using it (to lock the account or check a password first). */
+  peek(
+    tokenHash: string,
+    purposes: readonly OneTimePurpose[],
+    at: Date,
+  ): Promise<OneTimeTokenOwner | TokenRefusal>;
+  /** Deletes every unused token of these purposes for a user (password change, email change, disable). */
   revokeForUser(userId: string, purposes: readonly OneTimePurpose[]): Promise<void>;
 }

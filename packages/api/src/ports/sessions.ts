@@ -3,8 +3,8 @@ import type { UserRecord } from './users.js';
 export interface SessionRecord {
   id: string;
   userId: string;
+  /** The current refresh token's hash. */
   refreshTokenHash: string;
-  previousTokenHash: string | null;
   rotatedAt: Date | null;
   userAgent: string | null;
   ip: string | null;
@@ -24,11 +24,14 @@ export interface NewSession {
 
 export interface SessionStore {
   create(session: NewSession): Promise<SessionRecord>;
-  /** The session whose current or previous refresh-token hash is `hash`. */
+  /**
+   * The session any refresh token ever issued for it hashes to (the current one or an older
+   * one of its family), so a replay of any old token is recognised.
+   */
   findByTokenHash(hash: string): Promise<SessionRecord | undefined>;
   /**
-   * Replaces the current hash `fromHash` by `toHash`, keeping `fromHash` as the previous one.
-   * Compare-and-set: returns false when another request rotated first.
+   * Replaces the current hash `fromHash` by `toHash` and adds `toHash` to the session's family
+   * (call inside `transact`). Compare-and-set: returns false when another request rotated first.
    */
   rotate(id: string, fromHash: string, toHash: string, at: Date): Promise<boolean>;
   revoke(id: string, at: Date): Promise<void>;
@@ -36,7 +39,8 @@ export interface SessionStore {
   revokeOwn(id: string, userId: string, at: Date): Promise<boolean>;
   /** A user's live sessions, most recently used first. */
   listLive(userId: string, at: Date): Promise<SessionRecord[]>;
-  revokeAllForUser(userId: string, at: Date): Promise<void>;
+  /** Ends every live session of a user; returns how many were live. */
+  revokeAllForUser(userId: string, at: Date): Promise<number>;
   /** The live (not revoked, not expired) session with its user, for a signed-in request. */
   findLive(id: string, at: Date): Promise<{ session: SessionRecord; user: UserRecord } | undefined>;
 }

@@ -8,6 +8,8 @@ export interface UserRecord {
   passwordHash: string | null;
   role: Role;
   emailVerifiedAt: Date | null;
+  /** An address the owner asked to move to; `email` stays in use until its link is followed. */
+  pendingEmail: string | null;
   disabledAt: Date | null;
   failedLoginCount: number;
   lockedUntil: Date | null;
@@ -31,6 +33,7 @@ export interface UserChanges {
   email?: string;
   role?: Role;
   emailVerifiedAt?: Date | null;
+  pendingEmail?: string | null;
   disabledAt?: Date | null;
 }
 
@@ -101,5 +104,13 @@ export class EmailTakenError extends Error {
   constructor() {
     super('Email already registered');
     this.name = 'EmailTakenError';
+  }
+}
+
+/** Thrown by a user store when a listing ran past its time limit (the database cancelled it). */
+export class ListTimeoutError extends Error {
+  constructor() {
+    super('The user listing took too long');
+    this.name = 'ListTimeoutError';
   }
 }

@@ -15,10 +15,36 @@ export const email = z
   .max(254, 'Email must be at most 254 characters')
   .pipe(z.email('Enter a valid email address'));
 
-/** A display name: trimmed, 1–100 characters. */
-export const name = safeText('Name', 100)
-  .transform((s) => s.trim())
-  .pipe(z.string().min(1, 'Name is required'));
+/** Longest display name, in characters (code points: an emoji or a CJK character counts once). */
+export const NAME_MAX_LENGTH = 100;
+
+/**
+ * What a display name may contain, decided once for every path that takes one (sign-up,
+ * create, update, updateMe, import, the CLI): trimmed, NFC-normalised, 1–100 characters of
+ * well-formed Unicode text on one line. Refused: control characters (C0, DEL, C1 — NUL among
+ * them, which PostgreSQL text cannot hold), line and paragraph separators, and lone surrogates
+ * (a JS string can hold them, UTF-8 and PostgreSQL's JSON cannot: stored as text they silently
+ * became U+FFFD, written to the audit log's JSON they failed).
+ */
+export const name = z
+  .string()
+  .max(4 * NAME_MAX_LENGTH, `Name must be at most ${NAME_MAX_LENGTH} characters`)
+  .trim()
+  .refine((s) => !LONE_SURROGATE.test(s), 'Name must be valid Unicode text')
+  .refine((s) => !LINE_OR_CONTROL.test(s), 'Name must be one line without control characters')
+  .normalize('NFC')
+  .min(1, 'Name is required')
+  .refine((s) => codePoints(s) <= NAME_MAX_LENGTH, `Name must be at most ${NAME_MAX_LENGTH} characters`);
+
+/** With the u flag, a surrogate pair is one code point; only an unpaired half matches. */
+const LONE_SURROGATE = /\p{Cs}/u;
+const LINE_OR_CONTROL = /[\p{Cc}\u2028\u2029]/u;
+
+function codePoints(s: string): number {
+  let n = 0;
+  for (const _ of s) n += 1;
+  return n;
+}
 
 /**
  * A password as it travels: any characters, never trimmed or truncated. Length and content

@@ -12,6 +12,8 @@ export const user = z.object({
   name: z.string(),
   role,
   emailVerified: z.boolean(),
+  /** An address the user asked to move to, waiting for its emailed link to be followed; null otherwise. */
+  pendingEmail: z.string().nullable(),
   disabled: z.boolean(),
   createdAt: isoDateTime,
   updatedAt: isoDateTime,
@@ -45,7 +47,13 @@ export const pageLimit = (fallback: number) =>
 /** A cursor as it travels: opaque text handed out by the previous page. */
 export const cursorText = safeText('Cursor', 1024);
 
-export const updateMeInput = z.object({ name: name.optional(), email: email.optional() });
+export const updateMeInput = z.object({
+  name: name.optional(),
+  /** A new address is confirmed by a link mailed to it; the current one stays until then. */
+  email: email.optional(),
+  /** Needed to change `email`. */
+  currentPassword: password.optional(),
+});
 export type UpdateMeInput = z.infer<typeof updateMeInput>;
 
 export const deleteMeInput = z.object({ password });

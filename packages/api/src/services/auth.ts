@@ -7,7 +7,7 @@ import {
   tooManyAttempts,
 } from '../errors.js';
 import { passwordProblem } from '../password-policy.js';
-import { EmailTakenError, OverloadedError, type Deps } from '../ports/index.js';
+import { EmailTakenError, type Deps } from '../ports/index.js';
 import type { AuthResult, LoginInput, RegisterInput } from '../schemas/auth.js';
 import { hashToken, newOpaqueToken } from '../secrets.js';
 import { queueEmailVerification } from './mail-flows.js';
@@ -58,9 +58,7 @@ export async function register(deps: Deps, request: RequestInfo, input: Register
 export async function login(deps: Deps, request: RequestInfo, input: LoginInput): Promise<AuthResult> {
   await reserveLoginAttempt(deps, request, input.email);
   const user = await deps.stores.users.findByEmail(input.email);
-  const passwordOk = await checkCountedPassword(deps, input.email, async () =>
-    deps.hasher.verify(user?.passwordHash ?? (await dummyHash(deps)), input.password),
-  );
+  const passwordOk = await deps.hasher.verify(user?.passwordHash ?? (await dummyHash(deps)), input.password);
   if (!user || !user.passwordHash || !passwordOk || user.disabledAt) {
     await deps.transact(async (stores) => {
       if (user) await stores.users.recordLoginFailure(user.id);
@@ -96,10 +94,11 @@ export async function login(deps: Deps, request: RequestInfo, input: LoginInput)
 export const loginThrottleKey = (email: string) => `login:account:${email}`;
 
 /**
- * Counts the attempt before checking the password, so a burst of parallel guesses cannot
- * all pass a check made before any of them is counted. A success resets the count.
+ * Counts a password check (sign-in, or the current password before a sensitive change)
+ * before it is made, so a burst of parallel guesses cannot all pass a check made before any
+ * of them is counted; over the limit even a right password gets 429. A success resets the count.
  */
-async function reserveLoginAttempt(deps: Deps, request: RequestInfo, email: string): Promise<void> {
+export async function reserveLoginAttempt(deps: Deps, request: RequestInfo, email: string): Promise<void> {
   const { loginMaxAttempts, loginWindowSeconds } = deps.settings;
   const { count, resetInSeconds } = await deps.throttle.hit(loginThrottleKey(email), loginWindowSeconds);
   if (count <= loginMaxAttempts) return;
@@ -108,10 +107,11 @@ async function reserveLoginAttempt(deps: Deps, request: RequestInfo, email: stri
 }
 
 /**
- * Rotates a refresh token. The successor of a token is derived from it (see
- * RefreshTokenDeriver), so two tabs presenting the same token at once both receive the same
- * new one. A token rotated less than the grace period ago is still honoured that way; one
- * rotated longer ago is a replay: the session is revoked.
+ * Rotates a refresh token. Every token ever issued for a session stays known (its family),
+ * so presenting any one that is not the current token revokes the session — with one
+ * exception: the successor of a token is derived from it (see RefreshTokenDeriver), so two
+ * tabs presenting the token just rotated, within the grace period, both receive the same
+ * current one.
  */
 export async function refresh(deps: Deps, request: RequestInfo, presented: string): Promise<AuthResult> {
   const presentedHash = hashToken(presented);
@@ -119,25 +119,32 @@ export async function refresh(deps: Deps, request: RequestInfo, presented: strin
   let session = await deps.stores.sessions.findByTokenHash(presentedHash);
   if (!session || session.revokedAt || session.expiresAt <= now) throw invalidRefreshToken();
 
-  const successor = deps.refreshTokens.successor(session.id, presentedHash);
+  const { id: sessionId, userId } = session;
+  const successor = deps.refreshTokens.successor(sessionId, presentedHash);
   const successorHash = hashToken(successor);
   if (session.refreshTokenHash === presentedHash) {
-    if (!(await deps.stores.sessions.rotate(session.id, presentedHash, successorHash, now))) {
+    const rotated = await deps.transact((stores) =>
+      stores.sessions.rotate(sessionId, presentedHash, successorHash, now),
+    );
+    if (!rotated) {
       // Another request rotated this token a moment ago: it took the same successor.
       session = await deps.stores.sessions.findByTokenHash(presentedHash);
-      if (!session || session.refreshTokenHash !== successorHash) throw invalidRefreshToken();
+      if (!session || session.revokedAt || session.refreshTokenHash !== successorHash)
+        throw invalidRefreshToken();
     }
   } else {
+    // An older member of the family. Only the token rotated last, within the grace period,
+    // is honoured, and only with the successor it already received.
     const rotatedAgoMs = now.getTime() - (session.rotatedAt?.getTime() ?? 0);
     const withinGrace = rotatedAgoMs <= deps.settings.refreshReuseGraceSeconds * 1000;
     if (!withinGrace || session.refreshTokenHash !== successorHash) {
-      await revokeReplayedSession(deps, request, session.id, session.userId, now);
+      await revokeReplayedSession(deps, request, sessionId, userId, now);
       throw invalidRefreshToken();
     }
   }
-  const live = await deps.stores.sessions.findLive(session.id, now);
+  const live = await deps.stores.sessions.findLive(sessionId, now);
   if (!live || live.user.disabledAt) throw invalidRefreshToken();
-  return authResult(deps, live.user, session.id, successor);
+  return authResult(deps, live.user, sessionId, successor);
 }
 
 /** A rotated refresh token came back after the grace period: someone holds a stolen copy. */

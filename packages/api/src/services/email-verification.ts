@@ -1,30 +1,64 @@
 import type { Actor, RequestInfo } from '../context.js';
-import { unusableLink } from '../errors.js';
-import type { Deps } from '../ports/index.js';
+import { emailTaken, unusableLink } from '../errors.js';
+import { EmailTakenError, oneTimePurposes, type Deps, type OneTimePurpose } from '../ports/index.js';
 import { hashToken } from '../secrets.js';
-import { queueEmailVerification } from './mail-flows.js';
+import { isRefusal, linkStillBelongs, queueEmailVerification } from './mail-flows.js';
+
+/** Links that auth.verifyEmail follows: proving the current address, or moving to a new one. */
+const VERIFIES_EMAIL: readonly OneTimePurpose[] = ['email_verification', 'email_change'];
 
 /** Sends a new verification link to the signed-in user's address (nothing if already verified). */
 export async function requestEmailVerification(deps: Deps, actor: Actor): Promise<void> {
   if (actor.user.emailVerifiedAt) return;
-  await deps.transact((stores) => queueEmailVerification(deps, stores, actor.user));
+  await deps.transact(async (stores) => {
+    // The user's row first, as every writer of a user's links does: an email change running
+    // at the same time then waits for us instead of deadlocking with us.
+    const me = await stores.users.findByIdForUpdate(actor.user.id);
+    if (!me || me.disabledAt || me.emailVerifiedAt) return;
+    await queueEmailVerification(deps, stores, me);
+  });
 }
 
-/** Marks the address verified. A link sent to an address the user has since changed is unknown. */
+/**
+ * Follows an emailed address link: a verification link marks the current address verified;
+ * an email-change link moves the account to the address it was sent to, verified, and ends
+ * every other link of the account. A link whose address the account no longer has (or no
+ * longer waits for) is refused like an unknown one.
+ */
 export async function verifyEmail(deps: Deps, request: RequestInfo, token: string): Promise<void> {
+  const tokenHash = hashToken(token);
   const now = deps.clock.now();
-  await deps.transact(async (stores) => {
-    const spent = await stores.oneTimeTokens.consume(hashToken(token), ['email_verification'], now);
-    if (typeof spent === 'string') throw unusableLink(spent);
-    const user = await stores.users.findById(spent.userId);
-    if (!user || !(await stores.users.markEmailVerified(user.id, user.email, now)))
-      throw unusableLink('unknown');
-    await stores.audit.record({
-      actorId: user.id,
-      action: 'auth.email_verified',
-      targetId: user.id,
-      ip: request.ip,
-      userAgent: request.userAgent,
+  const owner = await deps.stores.oneTimeTokens.peek(tokenHash, VERIFIES_EMAIL, now);
+  if (isRefusal(owner)) throw unusableLink(owner);
+  try {
+    await deps.transact(async (stores) => {
+      const user = await stores.users.findByIdForUpdate(owner.userId);
+      const spent = await stores.oneTimeTokens.consume(tokenHash, VERIFIES_EMAIL, now);
+      if (isRefusal(spent)) throw unusableLink(spent);
+      if (!user || user.disabledAt || !linkStillBelongs(user, spent)) throw unusableLink('unknown');
+      const event = {
+        actorId: user.id,
+        targetId: user.id,
+        ip: request.ip,
+        userAgent: request.userAgent,
+      };
+      if (spent.purpose === 'email_verification') {
+        await stores.users.markEmailVerified(user.id, user.email, now);
+        await stores.audit.record({ ...event, action: 'auth.email_verified' });
+        return;
+      }
+      // The unique index on email settles a race for the address (EmailTakenError below).
+      await stores.users.update(user.id, { email: spent.email, pendingEmail: null, emailVerifiedAt: now });
+      // The account answers to another address now: links sent to the old one die with it.
+      await stores.oneTimeTokens.revokeForUser(user.id, oneTimePurposes);
+      await stores.audit.record({
+        ...event,
+        action: 'users.email_change.confirm',
+        metadata: { from: user.email, to: spent.email },
+      });
     });
-  });
+  } catch (error) {
+    if (error instanceof EmailTakenError) throw emailTaken();
+    throw error;
+  }
 }

@@ -1,15 +1,21 @@
 import type { Actor, RequestInfo } from '../context.js';
-import { fieldError, tooManyAttempts, unusableLink } from '../errors.js';
+import { fieldError, notSignedIn, unusableLink } from '../errors.js';
 import { passwordChangedMail } from '../mail/templates.js';
 import type { Deps, OneTimePurpose, Stores, UserRecord } from '../ports/index.js';
 import type { AuthResult } from '../schemas/auth.js';
 import { hashToken } from '../secrets.js';
-import { assertPasswordAllowed, loginThrottleKey } from './auth.js';
-import { queuePasswordReset } from './mail-flows.js';
+import { assertPasswordAllowed, loginThrottleKey, reserveLoginAttempt } from './auth.js';
+import { isRefusal, linkStillBelongs, queuePasswordReset } from './mail-flows.js';
 import { startSession } from './sessions.js';
 
 /** Links that set a password: a reset, or the first password of an invited account. */
 const SETS_PASSWORD: readonly OneTimePurpose[] = ['password_reset', 'invite'];
+
+/**
+ * Links a new password cancels: resets, invites and a pending email change (whoever asked
+ * for that change knew the old password). A verification link of the current address stays.
+ */
+const ENDED_BY_PASSWORD_CHANGE: readonly OneTimePurpose[] = ['password_reset', 'invite', 'email_change'];
 
 /**
  * Queues a reset mail for a known, enabled account. The answer never depends on whether the
@@ -18,8 +24,10 @@ const SETS_PASSWORD: readonly OneTimePurpose[] = ['password_reset', 'invite'];
  */
 export async function requestPasswordReset(deps: Deps, request: RequestInfo, email: string): Promise<void> {
   const user = await deps.stores.users.findByEmail(email);
-  const eligible = user && !user.disabledAt ? user : undefined;
   await deps.transact(async (stores) => {
+    // The user's row first (lock order), then its links; re-read under the lock.
+    const locked = user && (await stores.users.findByIdForUpdate(user.id));
+    const eligible = locked && !locked.disabledAt && locked.email === email ? locked : undefined;
     if (eligible) await queuePasswordReset(deps, stores, eligible);
     await stores.audit.record({
       actorId: null,
@@ -34,7 +42,8 @@ export async function requestPasswordReset(deps: Deps, request: RequestInfo, ema
 
 /**
  * Sets a new password from an emailed link. The link is spent in the same transaction that
- * changes the password, so of two racing redemptions exactly one succeeds. No sign-in follows.
+ * changes the password, so of two racing redemptions exactly one succeeds. A link mailed to
+ * an address the account no longer has is refused. No sign-in follows.
  */
 export async function resetPassword(
   deps: Deps,
@@ -45,28 +54,32 @@ export async function resetPassword(
   const now = deps.clock.now();
   const owner = await deps.stores.oneTimeTokens.peek(tokenHash, SETS_PASSWORD, now);
   if (isRefusal(owner)) throw unusableLink(owner);
-  const user = await deps.stores.users.findById(owner);
-  if (!user) throw unusableLink('unknown');
+  const user = await deps.stores.users.findById(owner.userId);
+  if (!user || user.disabledAt || !linkStillBelongs(user, owner)) throw unusableLink('unknown');
   assertPasswordAllowed(deps, 'password', input.password, user.email);
   const passwordHash = await deps.hasher.hash(input.password);
 
-  await deps.transact(async (stores) => {
+  const email = await deps.transact(async (stores) => {
+    // The user's row before the link (lock order); the checks above are repeated on it.
+    const locked = await stores.users.findByIdForUpdate(owner.userId);
     const spent = await stores.oneTimeTokens.consume(tokenHash, SETS_PASSWORD, now);
     if (isRefusal(spent)) throw unusableLink(spent);
-    await stores.users.setPasswordHash(user.id, passwordHash);
-    await stores.users.clearLoginFailures(user.id);
+    if (!locked || locked.disabledAt || !linkStillBelongs(locked, spent)) throw unusableLink('unknown');
+    await stores.users.setPasswordHash(locked.id, passwordHash);
+    await stores.users.clearLoginFailures(locked.id);
     // Following an emailed link proves the address, so an invite also verifies it.
-    if (spent.purpose === 'invite') await stores.users.markEmailVerified(user.id, user.email, now);
+    if (spent.purpose === 'invite') await stores.users.markEmailVerified(locked.id, locked.email, now);
     await afterPasswordChange(
       deps,
       stores,
-      user,
+      locked,
       request,
       spent.purpose === 'invite' ? 'auth.invite.accept' : 'auth.password_reset',
     );
+    return locked.email;
   });
   // A locked-out owner who proved control of the mailbox may sign in again at once.
-  await deps.throttle.reset(loginThrottleKey(user.email));
+  await deps.throttle.reset(loginThrottleKey(email));
 }
 
 /** Changes the password of the signed-in user; every session ends and this device gets a new one. */
@@ -77,20 +90,29 @@ export async function changePassword(
   input: { currentPassword: string; newPassword: string },
 ): Promise<AuthResult> {
   const { user } = actor;
-  await assertCurrentPassword(deps, actor, input.currentPassword, 'currentPassword');
+  await assertCurrentPassword(deps, request, actor, {
+    password: input.currentPassword,
+    field: 'currentPassword',
+    action: 'auth.password_change',
+  });
   assertPasswordAllowed(deps, 'newPassword', input.newPassword, user.email);
   if (input.newPassword === input.currentPassword)
     throw fieldError('newPassword', 'New password must differ from the current one', 'password_unchanged');
   const passwordHash = await deps.hasher.hash(input.newPassword);
   return deps.transact(async (stores) => {
-    await stores.users.setPasswordHash(user.id, passwordHash);
-    await afterPasswordChange(deps, stores, user, request, 'auth.password_change');
-    const fresh = await stores.users.findById(user.id);
-    return startSession(deps, stores, fresh ?? user, request);
+    const me = await stores.users.findByIdForUpdate(user.id);
+    if (!me || me.disabledAt) throw notSignedIn();
+    await stores.users.setPasswordHash(me.id, passwordHash);
+    await afterPasswordChange(deps, stores, me, request, 'auth.password_change');
+    const fresh = await stores.users.findById(me.id);
+    return startSession(deps, stores, fresh ?? me, request);
   });
 }
 
-/** What every password change does: revoke sessions and outstanding links, notify, audit. */
+/**
+ * What every password change does: revoke sessions, outstanding links and any pending email
+ * change, notify, audit. Runs under the user's row lock.
+ */
 async function afterPasswordChange(
   deps: Deps,
   stores: Stores,
@@ -100,7 +122,8 @@ async function afterPasswordChange(
 ): Promise<void> {
   const now = deps.clock.now();
   await stores.sessions.revokeAllForUser(user.id, now);
-  await stores.oneTimeTokens.revokeForUser(user.id, SETS_PASSWORD);
+  await stores.oneTimeTokens.revokeForUser(user.id, ENDED_BY_PASSWORD_CHANGE);
+  if (user.pendingEmail !== null) await stores.users.update(user.id, { pendingEmail: null });
   if (action !== 'auth.invite.accept')
     await stores.outbox.enqueue(passwordChangedMail(user.email, deps.settings.publicUrl));
   await stores.audit.record({
@@ -109,29 +132,40 @@ async function afterPasswordChange(
     targetId: user.id,
     ip: request.ip,
     userAgent: request.userAgent,
+    ...(user.pendingEmail !== null && { metadata: { cancelledEmailChange: user.pendingEmail } }),
   });
 }
 
 /**
- * Checks the signed-in user's password (change password, delete account). Wrong guesses
- * count against the same per-account limit as sign-ins, so a stolen access token cannot
- * be used to guess the password without limit.
+ * Checks the signed-in user's password before a sensitive change (change password, delete
+ * account, change email). Every check is counted first, against the same per-account limit
+ * as sign-ins, so parallel guesses with a stolen access token all count and, over the limit,
+ * even the right password is refused (429). A wrong one is a BAD_REQUEST on `field`, counted
+ * on the account and audited as `<action>.failure`; a right one clears the count, as a
+ * sign-in does.
  */
 export async function assertCurrentPassword(
   deps: Deps,
+  request: RequestInfo,
   actor: Actor,
-  password: string,
-  field: string,
+  check: { password: string; field: string; action: string },
 ): Promise<void> {
   const { user } = actor;
-  const ok = user.passwordHash !== null && (await deps.hasher.verify(user.passwordHash, password));
-  if (ok) return;
-  const { loginMaxAttempts, loginWindowSeconds } = deps.settings;
-  const { count, resetInSeconds } = await deps.throttle.hit(loginThrottleKey(user.email), loginWindowSeconds);
-  if (count > loginMaxAttempts) throw tooManyAttempts(resetInSeconds);
-  throw fieldError(field, 'The password is not correct', 'wrong_password');
-}
-
-function isRefusal<T>(value: T | 'unknown' | 'used' | 'expired'): value is 'unknown' | 'used' | 'expired' {
-  return value === 'unknown' || value === 'used' || value === 'expired';
+  await reserveLoginAttempt(deps, request, user.email);
+  const ok = user.passwordHash !== null && (await deps.hasher.verify(user.passwordHash, check.password));
+  if (ok) {
+    await deps.throttle.reset(loginThrottleKey(user.email));
+    return;
+  }
+  await deps.transact(async (stores) => {
+    await stores.users.recordLoginFailure(user.id);
+    await stores.audit.record({
+      actorId: user.id,
+      action: `${check.action}.failure`,
+      targetId: user.id,
+      ip: request.ip,
+      userAgent: request.userAgent,
+    });
+  });
+  throw fieldError(check.field, 'The password is not correct', 'wrong_password');
 }

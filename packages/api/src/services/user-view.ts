@@ -9,6 +9,7 @@ export function toUser(record: UserRecord): User {
     name: record.name,
     role: record.role,
     emailVerified: record.emailVerifiedAt !== null,
+    pendingEmail: record.pendingEmail,
     disabled: record.disabledAt !== null,
     createdAt: record.createdAt.toISOString(),
     updatedAt: record.updatedAt.toISOString(),

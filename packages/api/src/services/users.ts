@@ -1,9 +1,10 @@
 import { z } from 'zod';
 import type { Actor, RequestInfo } from '../context.js';
 import { apiError, authorize, emailTaken, fieldError, notFound, notSignedIn } from '../errors.js';
-import type { Target } from '../policy.js';
+import { isDemotion, type Target } from '../policy.js';
 import {
   EmailTakenError,
+  oneTimePurposes,
   type Deps,
   type Keyset,
   type Stores,
@@ -24,8 +25,9 @@ import {
   type User,
   type UserPage,
 } from '../schemas/users.js';
+import { emailChangedByStaffMail, emailChangeRequestedMail } from '../mail/templates.js';
 import { assertPasswordAllowed } from './auth.js';
-import { queueEmailVerification, queueInvite } from './mail-flows.js';
+import { queueEmailChange, queueEmailVerification, queueInvite } from './mail-flows.js';
 import { assertCurrentPassword } from './passwords.js';
 import { toUser } from './user-view.js';
 
@@ -126,7 +128,7 @@ export async function createUser(
 }
 
 /**
- * Changes another account (or one's own name and email). Each kind of change is its own
+ * Changes another account (or one's own name). Each kind of change is its own
  * permission: profile fields, role, disabled. With `expectedUpdatedAt`, a stale edit is refused.
  */
 export async function updateUser(
@@ -185,7 +187,15 @@ export async function deleteUser(deps: Deps, request: RequestInfo, actor: Actor,
   });
 }
 
-/** The caller changes their own name and/or email. Any other key in the input is ignored. */
+/** Email changes an account may ask for per day: each one mails a link to an address of the caller's choosing. */
+export const EMAIL_CHANGES_PER_DAY = 5;
+
+/**
+ * The caller changes their own name and/or email; any other key in the input is ignored. A
+ * new email needs the current password and is only held as `pendingEmail` until the link
+ * mailed to it is followed (auth.verifyEmail); the current address keeps working meanwhile
+ * and is told of the request. Asking for the current address again cancels a pending change.
+ */
 export async function updateMe(
   deps: Deps,
   request: RequestInfo,
@@ -193,14 +203,82 @@ export async function updateMe(
   input: UpdateMeInput,
 ): Promise<User> {
   authorize(actor.user, 'users.updateMe');
-  return mapEmailTaken(() =>
-    deps.transact(async (stores) => {
-      const me = await stores.users.findByIdForUpdate(actor.user.id);
-      if (!me || me.disabledAt) throw notSignedIn();
-      const plan = planChanges(me, { name: input.name, email: input.email });
-      return toUser(await applyChanges(deps, stores, request, me, me, plan));
-    }),
+  const newEmail = input.email !== undefined && input.email !== actor.user.email ? input.email : undefined;
+  if (newEmail !== undefined) {
+    if (input.currentPassword === undefined)
+      throw fieldError(
+        'currentPassword',
+        'Enter your current password to change your email',
+        'current_password_required',
+      );
+    await assertCurrentPassword(deps, request, actor, {
+      password: input.currentPassword,
+      field: 'currentPassword',
+      action: 'users.email_change',
+    });
+    await reserveEmailChange(deps, request, actor.user.id);
+    // Told now rather than at confirmation: the caller proved the password and is limited
+    // to a few changes a day, while auth.register already answers this to anyone (README).
+    const holder = await deps.stores.users.findByEmail(newEmail);
+    if (holder && holder.id !== actor.user.id) throw emailTaken();
+  }
+  return deps.transact(async (stores) => {
+    const me = await stores.users.findByIdForUpdate(actor.user.id);
+    if (!me || me.disabledAt) throw notSignedIn();
+    let updated = await applyChanges(deps, stores, request, me, me, planChanges(me, { name: input.name }));
+    if (newEmail !== undefined && newEmail !== me.email)
+      updated = await requestEmailChange(deps, stores, request, updated, newEmail);
+    else if (input.email !== undefined && me.pendingEmail !== null)
+      updated = await cancelEmailChange(stores, request, updated);
+    return toUser(updated);
+  });
+}
+
+/** Counts one email change of the account against its daily allowance; over it, 429 with Retry-After. */
+async function reserveEmailChange(deps: Deps, request: RequestInfo, userId: string): Promise<void> {
+  const { count, resetInSeconds } = await deps.throttle.hit(`email-change:account:${userId}`, 86_400);
+  if (count <= EMAIL_CHANGES_PER_DAY) return;
+  request.setHeader('Retry-After', String(resetInSeconds));
+  throw apiError(
+    'TOO_MANY_REQUESTS',
+    'too_many_email_changes',
+    `Too many email changes for one day. Try again in ${Math.max(1, Math.ceil(resetInSeconds / 3600))} hour(s).`,
   );
+}
+
+/** Holds `newEmail` as pending, mails the confirmation link to it and a notice (no link) to the current address. */
+async function requestEmailChange(
+  deps: Deps,
+  stores: Stores,
+  request: RequestInfo,
+  me: UserRecord,
+  newEmail: string,
+): Promise<UserRecord> {
+  const updated = await stores.users.update(me.id, { pendingEmail: newEmail });
+  if (!updated) throw notSignedIn();
+  await queueEmailChange(deps, stores, updated, newEmail);
+  await stores.outbox.enqueue(emailChangeRequestedMail(me.email, newEmail));
+  await stores.audit.record({
+    ...by(me.id, request),
+    action: 'users.email_change.request',
+    targetId: me.id,
+    metadata: { from: me.email, to: newEmail },
+  });
+  return updated;
+}
+
+/** Drops a pending email change and its link. */
+async function cancelEmailChange(stores: Stores, request: RequestInfo, me: UserRecord): Promise<UserRecord> {
+  const updated = await stores.users.update(me.id, { pendingEmail: null });
+  if (!updated) throw notSignedIn();
+  await stores.oneTimeTokens.revokeForUser(me.id, ['email_change']);
+  await stores.audit.record({
+    ...by(me.id, request),
+    action: 'users.email_change.cancel',
+    targetId: me.id,
+    metadata: { pending: me.pendingEmail },
+  });
+  return updated;
 }
 
 /**
@@ -215,19 +293,11 @@ export async function deleteMe(
   input: DeleteMeInput,
 ): Promise<void> {
   authorize(actor.user, 'users.deleteMe');
-  try {
-    await assertCurrentPassword(deps, actor, input.password, 'password');
-  } catch (error) {
-    await deps.transact(async (stores) => {
-      await stores.users.recordLoginFailure(actor.user.id);
-      await stores.audit.record({
-        ...by(actor.user.id, request),
-        action: 'users.deleteMe.failure',
-        targetId: actor.user.id,
-      });
-    });
-    throw error;
-  }
+  await assertCurrentPassword(deps, request, actor, {
+    password: input.password,
+    field: 'password',
+    action: 'users.deleteMe',
+  });
   await deps.transact(async (stores) => {
     const admins = await stores.users.lockActiveAdmins();
     const me = await stores.users.findByIdForUpdate(actor.user.id);
@@ -276,6 +346,7 @@ function planChanges(
 
 /** Every permission a plan needs, beyond the right to update the account at all. */
 function authorizeChanges(actor: UserRecord, target: UserRecord, plan: Plan): void {
+  if (plan.email !== undefined) authorize(actor, 'users.setEmail', target);
   if (plan.role !== undefined) authorize(actor, 'users.setRole', target);
   if (plan.disabled !== undefined) authorize(actor, 'users.disable', target);
 }
@@ -295,7 +366,13 @@ function assertNotLastAdmin(admins: string[], targetId: string, verb: 'delete' |
     );
 }
 
-/** Writes a plan, queues what it implies and records it in the audit log, all in `stores`' transaction. */
+/**
+ * Writes a plan, queues what it implies and records it in the audit log, all in `stores`'
+ * transaction, which holds the target's row lock. A staff email change applies at once,
+ * unverified: every link of the account dies, the new address gets a verification link (an
+ * invite if no password was ever set) and the old one a notice. A demotion or a disable ends
+ * every session.
+ */
 async function applyChanges(
   deps: Deps,
   stores: Stores,
@@ -307,18 +384,30 @@ async function applyChanges(
   const now = deps.clock.now();
   const changes: UserChanges = {};
   if (plan.name !== undefined) changes.name = plan.name;
-  // A new address is unverified until its owner follows the link we send to it.
-  if (plan.email !== undefined) Object.assign(changes, { email: plan.email, emailVerifiedAt: null });
+  if (plan.email !== undefined)
+    Object.assign(changes, { email: plan.email, emailVerifiedAt: null, pendingEmail: null });
   if (plan.role !== undefined) changes.role = plan.role;
   if (plan.disabled !== undefined) changes.disabledAt = plan.disabled ? now : null;
+  if (plan.disabled === true) changes.pendingEmail = null;
   if (Object.keys(changes).length === 0) return target;
 
   const updated = await stores.users.update(target.id, changes);
   if (!updated) throw noSuchUser();
-  if (plan.email !== undefined) await queueEmailVerification(deps, stores, updated);
-  // The disabled check on every request already locks the user out; ending the sessions
-  // too means re-enabling the account does not bring old devices back.
-  if (plan.disabled === true) await stores.sessions.revokeAllForUser(target.id, now);
+  // A link belongs to the address it was sent to, and a disabled account follows none.
+  if (plan.email !== undefined || plan.disabled === true)
+    await stores.oneTimeTokens.revokeForUser(target.id, oneTimePurposes);
+  if (plan.email !== undefined) {
+    if (updated.passwordHash === null) await queueInvite(deps, stores, updated);
+    else await queueEmailVerification(deps, stores, updated);
+    await stores.outbox.enqueue(emailChangedByStaffMail(target.email, plan.email));
+  }
+  // Access tokens carry the role and other services trust them offline until they expire:
+  // a demotion ends every session, so the old role is not trusted for a quarter of an hour
+  // more. A promotion keeps them (a stale lower role grants less). A disable ends them too,
+  // so re-enabling the account does not bring old devices back.
+  const demoted = plan.role !== undefined && isDemotion(target.role, plan.role);
+  const sessionsEnded =
+    demoted || plan.disabled === true ? await stores.sessions.revokeAllForUser(target.id, now) : 0;
 
   const self = actor.id === target.id;
   const event = { ...by(actor.id, request), targetId: target.id };
@@ -332,10 +421,14 @@ async function applyChanges(
     await stores.audit.record({
       ...event,
       action: 'users.role.change',
-      metadata: { from: target.role, to: plan.role },
+      metadata: { from: target.role, to: plan.role, ...(demoted && { sessionsEnded }) },
     });
   if (plan.disabled !== undefined)
-    await stores.audit.record({ ...event, action: plan.disabled ? 'users.disable' : 'users.enable' });
+    await stores.audit.record({
+      ...event,
+      action: plan.disabled ? 'users.disable' : 'users.enable',
+      ...(plan.disabled && { metadata: { sessionsEnded } }),
+    });
   return updated;
 }
 

@@ -23,7 +23,27 @@ export function createStores(db: Kysely<Database>, options: StoreOptions = {}): 
   };
 }
 
-/** Runs work in one transaction with stores bound to it. */
+/**
+ * SQLSTATEs after which PostgreSQL has rolled the whole transaction back and running it again
+ * is safe: deadlock_detected and serialization_failure.
+ */
+const RETRYABLE = new Set(['40P01', '40001']);
+
+/**
+ * Runs work in one transaction with stores bound to it. A deadlock or serialization failure
+ * runs it once more: writers lock a user's row before its sessions, links and mail, so a
+ * deadlock points to a path that does not (yet), and one retry turns it into a wait instead
+ * of a 500. A second failure is thrown.
+ */
 export function createTransact(db: Kysely<Database>, options: StoreOptions = {}): Transact {
-  return (work) => db.transaction().execute((trx) => work(createStores(trx, options)));
+  const run = <T>(work: (stores: Stores) => Promise<T>) =>
+    db.transaction().execute((trx) => work(createStores(trx, options)));
+  return async (work) => {
+    try {
+      return await run(work);
+    } catch (error) {
+      if (!RETRYABLE.has((error as { code?: unknown } | null)?.code as string)) throw error;
+      return run(work);
+    }
+  };
 }

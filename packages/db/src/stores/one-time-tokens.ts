@@ -1,8 +1,8 @@
-import type { OneTimeTokenStore } from '@tessera/api';
+import type { OneTimeTokenOwner, OneTimeTokenStore } from '@tessera/api';
 import type { Kysely } from 'kysely';
 import type { Database } from '../database.js';
 
-/** Single-use emailed tokens, kept only as SHA-256 hashes. */
+/** Single-use emailed tokens, kept only as SHA-256 hashes, each bound to the address it was sent to. */
 export function oneTimeTokenStore(db: Kysely<Database>): OneTimeTokenStore {
   async function refusal(tokenHash: string, purposes: readonly string[], at: Date) {
     const row = await db
@@ -15,6 +15,12 @@ export function oneTimeTokenStore(db: Kysely<Database>): OneTimeTokenStore {
     if (row.expires_at <= at) return 'expired' as const;
     return undefined;
   }
+
+  const owner = (row: { user_id: string; purpose: OneTimeTokenOwner['purpose']; email: string }) => ({
+    userId: row.user_id,
+    purpose: row.purpose,
+    email: row.email,
+  });
 
   return {
     async replace(token) {
@@ -29,6 +35,7 @@ export function oneTimeTokenStore(db: Kysely<Database>): OneTimeTokenStore {
         .values({
           user_id: token.userId,
           purpose: token.purpose,
+          email: token.email,
           token_hash: token.tokenHash,
           expires_at: token.expiresAt,
         })
@@ -43,21 +50,23 @@ export function oneTimeTokenStore(db: Kysely<Database>): OneTimeTokenStore {
         .where('purpose', 'in', [...purposes])
         .where('used_at', 'is', null)
         .where('expires_at', '>', at)
-        .returning(['user_id', 'purpose'])
+        .returning(['user_id', 'purpose', 'email'])
         .executeTakeFirst();
-      if (row) return { userId: row.user_id, purpose: row.purpose };
+      if (row) return owner(row);
       return (await refusal(tokenHash, purposes, at)) ?? 'used';
     },
 
     async peek(tokenHash, purposes, at) {
-      const problem = await refusal(tokenHash, purposes, at);
-      if (problem) return problem;
       const row = await db
         .selectFrom('one_time_tokens')
-        .select('user_id')
+        .select(['user_id', 'purpose', 'email'])
         .where('token_hash', '=', tokenHash)
+        .where('purpose', 'in', [...purposes])
+        .where('used_at', 'is', null)
+        .where('expires_at', '>', at)
         .executeTakeFirst();
-      return row?.user_id ?? 'unknown';
+      if (row) return owner(row);
+      return (await refusal(tokenHash, purposes, at)) ?? 'unknown';
     },
 
     async revokeForUser(userId, purposes) {

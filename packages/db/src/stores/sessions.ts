@@ -7,7 +7,6 @@ const sessionColumns = [
   'sessions.id',
   'sessions.user_id',
   'sessions.refresh_token_hash',
-  'sessions.previous_token_hash',
   'sessions.rotated_at',
   'sessions.user_agent',
   'sessions.ip',
@@ -22,7 +21,6 @@ function toSessionRecord(row: Selectable<SessionsTable>): SessionRecord {
     id: row.id,
     userId: row.user_id,
     refreshTokenHash: row.refresh_token_hash,
-    previousTokenHash: row.previous_token_hash,
     rotatedAt: row.rotated_at,
     userAgent: row.user_agent,
     ip: row.ip,
@@ -48,14 +46,19 @@ export function sessionStore(db: Kysely<Database>): SessionStore {
         })
         .returning(sessionColumns)
         .executeTakeFirstOrThrow();
+      await db
+        .insertInto('session_refresh_tokens')
+        .values({ token_hash: session.refreshTokenHash, session_id: row.id })
+        .execute();
       return toSessionRecord(row);
     },
 
     async findByTokenHash(hash) {
       const row = await db
-        .selectFrom('sessions')
+        .selectFrom('session_refresh_tokens')
+        .innerJoin('sessions', 'sessions.id', 'session_refresh_tokens.session_id')
         .select(sessionColumns)
-        .where((eb) => eb.or([eb('refresh_token_hash', '=', hash), eb('previous_token_hash', '=', hash)]))
+        .where('session_refresh_tokens.token_hash', '=', hash)
         .executeTakeFirst();
       return row && toSessionRecord(row);
     },
@@ -63,12 +66,14 @@ export function sessionStore(db: Kysely<Database>): SessionStore {
     async rotate(id, fromHash, toHash, at) {
       const result = await db
         .updateTable('sessions')
-        .set({ refresh_token_hash: toHash, previous_token_hash: fromHash, rotated_at: at, last_used_at: at })
+        .set({ refresh_token_hash: toHash, rotated_at: at, last_used_at: at })
         .where('id', '=', id)
         .where('refresh_token_hash', '=', fromHash)
         .where('revoked_at', 'is', null)
         .executeTakeFirst();
-      return result.numUpdatedRows === 1n;
+      if (result.numUpdatedRows !== 1n) return false;
+      await db.insertInto('session_refresh_tokens').values({ token_hash: toHash, session_id: id }).execute();
+      return true;
     },
 
     async revoke(id, at) {
@@ -94,12 +99,14 @@ export function sessionStore(db: Kysely<Database>): SessionStore {
     },
 
     async revokeAllForUser(userId, at) {
-      await db
+      const result = await db
         .updateTable('sessions')
         .set({ revoked_at: at })
         .where('user_id', '=', userId)
         .where('revoked_at', 'is', null)
-        .execute();
+        .where('expires_at', '>', at)
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows);
     },
 
     async revokeOwn(id, userId, at) {
@@ -125,6 +132,7 @@ export function sessionStore(db: Kysely<Database>): SessionStore {
           'users.password_hash as u_password_hash',
           'users.role as u_role',
           'users.email_verified_at as u_email_verified_at',
+          'users.pending_email as u_pending_email',
           'users.disabled_at as u_disabled_at',
           'users.failed_login_count as u_failed_login_count',
           'users.locked_until as u_locked_until',
@@ -146,6 +154,7 @@ export function sessionStore(db: Kysely<Database>): SessionStore {
           password_hash: row.u_password_hash,
           role: row.u_role,
           email_verified_at: row.u_email_verified_at,
+          pending_email: row.u_pending_email,
           disabled_at: row.u_disabled_at,
           failed_login_count: row.u_failed_login_count,
           locked_until: row.u_locked_until,

@@ -10,6 +10,7 @@ export const userColumns = [
   'users.password_hash',
   'users.role',
   'users.email_verified_at',
+  'users.pending_email',
   'users.disabled_at',
   'users.failed_login_count',
   'users.locked_until',
@@ -26,6 +27,7 @@ export function toUserRecord(row: Selectable<UsersTable>): UserRecord {
     passwordHash: row.password_hash,
     role: row.role,
     emailVerifiedAt: row.email_verified_at,
+    pendingEmail: row.pending_email,
     disabledAt: row.disabled_at,
     failedLoginCount: row.failed_login_count,
     lockedUntil: row.locked_until,
@@ -154,6 +156,7 @@ export function userStore(db: Kysely<Database>): UserStore {
             ...(changes.email !== undefined && { email: changes.email }),
             ...(changes.role !== undefined && { role: changes.role }),
             ...(changes.emailVerifiedAt !== undefined && { email_verified_at: changes.emailVerifiedAt }),
+            ...(changes.pendingEmail !== undefined && { pending_email: changes.pendingEmail }),
             ...(changes.disabledAt !== undefined && { disabled_at: changes.disabledAt }),
             // Strictly later than before even within one millisecond: clients compare
             // `expectedUpdatedAt` at the millisecond precision of an ISO string.
