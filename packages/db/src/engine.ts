@@ -1,6 +1,14 @@
 import { mkdirSync } from 'node:fs';
 import type { PGlite } from '@electric-sql/pglite';
-import { Kysely, PostgresDialect } from 'kysely';
+import {
+  DummyDriver,
+  Kysely,
+  PostgresAdapter,
+  PostgresDialect,
+  PostgresIntrospector,
+  PostgresQueryCompiler,
+  type CompiledQuery,
+} from 'kysely';
 import pg from 'pg';
 import type { Database } from './database.js';
 
@@ -72,6 +80,29 @@ export async function fromPGlite(
       if (ownsPGlite) await pglite.close();
     },
   };
+}
+
+/**
+ * The SQL `run` sends, compiled and captured but never executed: a store's own queries, for
+ * an EXPLAIN in a test or a benchmark that checks the plan of the query that really runs.
+ */
+export async function captureQueries(
+  run: (db: Kysely<Database>) => Promise<unknown>,
+): Promise<CompiledQuery[]> {
+  const captured: CompiledQuery[] = [];
+  const dryRun = new Kysely<Database>({
+    dialect: {
+      createAdapter: () => new PostgresAdapter(),
+      createDriver: () => new DummyDriver(),
+      createIntrospector: (db) => new PostgresIntrospector(db),
+      createQueryCompiler: () => new PostgresQueryCompiler(),
+    },
+    log: (event) => {
+      if (event.level === 'query') captured.push(event.query);
+    },
+  });
+  await run(dryRun);
+  return captured;
 }
 
 /** Node socket errors that mean the server cannot be reached. */

@@ -2,6 +2,7 @@ export type * from './database.js';
 export {
   openDatabase,
   fromPGlite,
+  captureQueries,
   isDatabaseUnavailable,
   type DatabaseHandle,
   type DatabaseOptions,
