@@ -174,7 +174,7 @@ function row(cells: string[], widths = [31, 7, 7, 7, 8, 7, 11, 29]): string {
   return cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join(' ');
 }
 
-/** Writes the figures as JSON (bench/results/ is git-ignored). */
+/** Writes the figures as JSON (apps/bench/results/ is git-ignored). */
 export function writeResults(file: string, results: BenchResults): void {
   mkdirSync(dirname(file), { recursive: true });
   writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);

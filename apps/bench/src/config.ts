@@ -1,20 +1,13 @@
 import { availableParallelism } from 'node:os';
+import { parseConfig } from '@tessera/server/config';
 import { z } from 'zod';
-import { parseConfig } from '../src/config.js';
-
-const seconds = (fallback: number) => z.coerce.number().positive().max(3600).default(fallback);
-const count = (fallback: number, max: number) => z.coerce.number().int().min(1).max(max).default(fallback);
-const flag = (fallback: boolean) =>
-  z
-    .enum(['true', 'false', '1', '0'])
-    .optional()
-    .transform((v) => (v === undefined ? fallback : v === 'true' || v === '1'));
+import { commonEnv, count, flag, parseEnv, present, seconds } from './env.js';
 
 export const scenarioNames = ['argon2', 'ceiling', 'me', 'login'] as const;
 export type ScenarioName = (typeof scenarioNames)[number];
 
-/** Every BENCH_* variable, with its default. Nothing else in bench/ reads process.env. */
-const benchEnv = z.object({
+/** Every BENCH_* variable of `pnpm bench`, with its default (README.md explains each). */
+const benchEnv = {
   BENCH_DURATION: seconds(10),
   BENCH_WARMUP: seconds(3),
   BENCH_CONNECTIONS: count(10, 1000),
@@ -26,11 +19,10 @@ const benchEnv = z.object({
     .default(scenarioNames.join(','))
     .transform((v) => v.split(',').map((s) => s.trim()))
     .pipe(z.array(z.enum(scenarioNames)).min(1)),
-  BENCH_BUILD: flag(true),
   BENCH_CPU_PROF: flag(false),
   BENCH_SERVER_NODE_OPTIONS: z.string().default(''),
-  BENCH_POSTGRES_URL: z.string().url().default('postgres://postgres@127.0.0.1:5432/postgres'),
-});
+  ...commonEnv,
+};
 
 export type BenchConfig = ReturnType<typeof parseBenchConfig>;
 
@@ -40,18 +32,8 @@ export type BenchConfig = ReturnType<typeof parseBenchConfig>;
  * from the one the server runs with.
  */
 export function parseBenchConfig(env: Record<string, string | undefined> = process.env) {
-  const present = Object.fromEntries(
-    Object.entries(env).filter(
-      (entry): entry is [string, string] => entry[1] !== undefined && entry[1] !== '',
-    ),
-  );
-  const parsed = benchEnv.safeParse(present);
-  if (!parsed.success) {
-    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
-    throw new Error(`Invalid bench configuration:\n${lines.join('\n')}`);
-  }
-  const e = parsed.data;
-  const argon2Env = Object.fromEntries(Object.entries(present).filter(([k]) => k.startsWith('ARGON2_')));
+  const e = parseEnv(benchEnv, env);
+  const argon2Env = Object.fromEntries(Object.entries(present(env)).filter(([k]) => k.startsWith('ARGON2_')));
   return {
     durationSeconds: e.BENCH_DURATION,
     warmupSeconds: e.BENCH_WARMUP,

@@ -23,6 +23,11 @@ export interface NodeProcessOptions {
   readyTimeoutMs?: number;
 }
 
+/** The environment every process under test starts from: nothing inherited but PATH. */
+export function productionEnv(): Record<string, string> {
+  return { PATH: process.env.PATH ?? '', NODE_ENV: 'production' };
+}
+
 /**
  * Starts a Node.js process of its own (so the load generator never shares its event loop)
  * and waits until `readyPath` answers 200. Its output is kept to explain a failed start.

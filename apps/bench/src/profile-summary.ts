@@ -1,5 +1,5 @@
 // Prints where the CPU time of one or more .cpuprofile files went:
-//   node --import tsx bench/profile-summary.ts bench/results/profiles/<run>/*.cpuprofile [top]
+//   node --import tsx src/profile-summary.ts results/profiles/<run>/*.cpuprofile [top]   (in apps/bench)
 import { summarizeProfile } from './profile.js';
 
 const args = process.argv.slice(2);

@@ -32,7 +32,8 @@ export async function createBenchDatabase(serverUrl: string): Promise<BenchDatab
   };
 }
 
-async function adminQuery<R extends pg.QueryResultRow = pg.QueryResultRow>(
+/** One statement on its own connection: creating, dropping and inspecting databases. */
+export async function adminQuery<R extends pg.QueryResultRow = pg.QueryResultRow>(
   url: string,
   text: string,
   values: unknown[] = [],

@@ -1,6 +1,6 @@
 // `pnpm bench`: the built Tessera server on a fresh PostgreSQL database, loaded by autocannon
 // from another process, next to a bare-Fastify ceiling and the machine's argon2 rate.
-// Settings: bench/config.ts. Results: printed, and written to bench/results/latest.json.
+// Settings: config.ts (README.md). Results: printed, and written to results/latest.json.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -11,14 +11,14 @@ import { parseBenchConfig, type BenchConfig } from './config.js';
 import { cpuByPid, cpuSeconds, cpuSince, mainThreadCpuSeconds } from './cpu.js';
 import { runLoad, type LoadResult, type LoadSpec } from './load.js';
 import { createBenchDatabase } from './postgres.js';
-import { freePort, startNode, type NodeProcess } from './processes.js';
+import { freePort, productionEnv, startNode, type NodeProcess } from './processes.js';
 import { formatTable, ratios, writeResults, type BenchResults, type Measurement } from './report.js';
 import { summarizeProfile } from './profile.js';
 import { readRss, sampleRss } from './rss.js';
-import { getJson, login, register, serverDir, startTessera, type Account } from './tessera.js';
+import { buildServer, getJson, login, register, repoRoot, startTessera, type Account } from './tessera.js';
 
-const repoRoot = fileURLToPath(new URL('../../..', import.meta.url));
-const resultsDir = fileURLToPath(new URL('./results/', import.meta.url));
+const benchDir = fileURLToPath(new URL('..', import.meta.url));
+const resultsDir = join(benchDir, 'results');
 const ceilingEntry = fileURLToPath(new URL('./ceiling-server.ts', import.meta.url));
 const PASSWORD = 'correct horse battery staple';
 const AUDIENCE = 'tessera';
@@ -40,7 +40,7 @@ const log = (message: string) => console.error(`[bench] ${message}`);
 
 async function main() {
   const config = parseBenchConfig();
-  if (config.build) build();
+  if (config.build) buildServer(log);
   const loadAverageAtStart = loadavg();
 
   const database = await createBenchDatabase(config.postgresUrl);
@@ -180,15 +180,6 @@ async function main() {
   }
 }
 
-/** `pnpm turbo run build` of the server and the packages it runs on (unless BENCH_BUILD=false). */
-function build() {
-  log('building @tessera/server and its dependencies (BENCH_BUILD=false skips this)');
-  execFileSync('pnpm', ['turbo', 'run', 'build', '--filter=@tessera/server...'], {
-    cwd: repoRoot,
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
-}
-
 /** Accounts signed up through the API; `auth.login` cycles through them. */
 async function registerAccounts(url: string, count: number): Promise<Account[]> {
   const run = Date.now().toString(36);
@@ -204,10 +195,9 @@ function startCeiling(tesseraUrl: string, databaseUrl: string): Promise<NodeProc
     startNode({
       label: 'ceiling',
       args: ['--import', 'tsx', ceilingEntry],
-      cwd: serverDir,
+      cwd: benchDir,
       env: {
-        PATH: process.env.PATH ?? '',
-        NODE_ENV: 'production',
+        ...productionEnv(),
         PORT: String(port),
         DATABASE_URL: databaseUrl,
         JWKS_URL: `${tesseraUrl}/.well-known/jwks.json`,

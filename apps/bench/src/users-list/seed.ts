@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { adminQuery } from '../postgres.js';
 
 export interface SeedResult {
   users: number;
@@ -22,11 +23,12 @@ export async function ensureDatabase(serverUrl: string, name: string, fresh: boo
   const url = new URL(serverUrl);
   url.pathname = `/${name}`;
   const drop = async () => {
-    await admin(serverUrl, `drop database if exists ${name} with (force)`);
+    await adminQuery(serverUrl, `drop database if exists ${name} with (force)`);
   };
-  const exists = await admin(serverUrl, 'select 1 from pg_database where datname = $1', [name]);
-  if (exists.rowCount && fresh) await drop();
-  if (!exists.rowCount || fresh) await admin(serverUrl, `create database ${name}`);
+  const exists =
+    (await adminQuery(serverUrl, 'select 1 from pg_database where datname = $1', [name])).length > 0;
+  if (exists && fresh) await drop();
+  if (!exists || fresh) await adminQuery(serverUrl, `create database ${name}`);
   return { name, url: url.toString(), drop };
 }
 
@@ -100,16 +102,6 @@ export async function seedUsers(options: {
   } catch (error) {
     await client.query('rollback').catch(() => {});
     throw error;
-  } finally {
-    await client.end();
-  }
-}
-
-async function admin(url: string, text: string, values: unknown[] = []) {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await client.query(text, values);
   } finally {
     await client.end();
   }

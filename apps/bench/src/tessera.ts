@@ -1,9 +1,23 @@
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startNode, type NodeProcess } from './processes.js';
+import { productionEnv, startNode, type NodeProcess } from './processes.js';
 
-export const serverDir = fileURLToPath(new URL('..', import.meta.url));
-export const builtEntry = fileURLToPath(new URL('../dist/main.js', import.meta.url));
+/** The @tessera/server package, found as any dependency is (this package depends on it). */
+export const serverDir = dirname(fileURLToPath(import.meta.resolve('@tessera/server/package.json')));
+export const builtEntry = join(serverDir, 'dist', 'main.js');
+/** The monorepo root, where turbo runs. */
+export const repoRoot = fileURLToPath(new URL('../../..', import.meta.url));
+
+/** `pnpm turbo run build` of the server and the packages it runs on (unless BENCH_BUILD=false). */
+export function buildServer(log: (message: string) => void): void {
+  log('building @tessera/server and its dependencies (BENCH_BUILD=false skips this)');
+  execFileSync('pnpm', ['turbo', 'run', 'build', '--filter=@tessera/server...'], {
+    cwd: repoRoot,
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+}
 
 export interface TesseraOptions {
   port: number;
@@ -30,8 +44,7 @@ export async function startTessera(options: TesseraOptions): Promise<NodeProcess
     args: [...profile, builtEntry],
     cwd: serverDir,
     env: {
-      PATH: process.env.PATH ?? '',
-      NODE_ENV: 'production',
+      ...productionEnv(),
       // One log line per request would cost more than the requests themselves.
       LOG_LEVEL: 'warn',
       HOST: '127.0.0.1',

@@ -1,32 +1,23 @@
-// `pnpm --filter @tessera/server bench:users`: seeds a million users into PostgreSQL and times
+// `pnpm bench:users`: seeds a million users into PostgreSQL and times
 // users.list over HTTP against the built server: first page, a page half a million rows deep
 // (reached by following cursors), searches, filters; then shows the query plans at that size.
-// Settings: ./config.ts. Results: printed, and written to ./results/latest.json.
-import { execFileSync } from 'node:child_process';
+// Settings: ./config.ts (README.md). Results: printed, and written to results/users-list/latest.json.
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { UserListQuery } from '@tessera/api';
-import { createStores, createTransact, openDatabase, type Database } from '@tessera/db';
-import {
-  CompiledQuery,
-  DummyDriver,
-  Kysely,
-  PostgresAdapter,
-  PostgresIntrospector,
-  PostgresQueryCompiler,
-} from 'kysely';
-import { parseConfig } from '../../src/config.js';
-import { createAdmin } from '../../src/ops/first-admin.js';
-import { createPasswordHasher } from '../../src/auth/password-hasher.js';
+import { captureQueries, createStores, createTransact, openDatabase, type Database } from '@tessera/db';
+import { parseConfig } from '@tessera/server/config';
+import { createAdmin } from '@tessera/server/first-admin';
+import { createPasswordHasher } from '@tessera/server/password-hasher';
+import { CompiledQuery, type Kysely } from 'kysely';
 import { freePort } from '../processes.js';
-import { login, startTessera } from '../tessera.js';
+import { buildServer, login, startTessera } from '../tessera.js';
 import { parseUsersBenchConfig } from './config.js';
 import { ensureDatabase, seedUsers } from './seed.js';
 
-const repoRoot = fileURLToPath(new URL('../../../..', import.meta.url));
-const resultsFile = fileURLToPath(new URL('./results/latest.json', import.meta.url));
+const resultsFile = fileURLToPath(new URL('../../results/users-list/latest.json', import.meta.url));
 const ADMIN = {
   email: 'bench.admin@example.com',
   name: 'Bench Admin',
@@ -69,13 +60,7 @@ interface Result {
 async function main() {
   const config = parseUsersBenchConfig();
   const loadAverageAtStart = loadavg();
-  if (config.build) {
-    log('building @tessera/server and its dependencies (BENCH_BUILD=false skips this)');
-    execFileSync('pnpm', ['turbo', 'run', 'build', '--filter=@tessera/server...'], {
-      cwd: repoRoot,
-      stdio: ['ignore', 'inherit', 'inherit'],
-    });
-  }
+  if (config.build) buildServer(log);
 
   // One database per size, so a quick small run never throws away the million-row seed.
   const databaseName = `tessera_bench_users_${config.users}`;
@@ -175,7 +160,7 @@ async function main() {
       results,
       plans,
     };
-    mkdirSync(fileURLToPath(new URL('./results/', import.meta.url)), { recursive: true });
+    mkdirSync(dirname(resultsFile), { recursive: true });
     writeFileSync(resultsFile, `${JSON.stringify(report, null, 2)}\n`);
     console.log(formatReport(report));
     console.log(`\nresults written to ${resultsFile}`);
@@ -272,20 +257,8 @@ async function explainAll(db: Kysely<Database>, scenarios: Scenario[]) {
 }
 
 async function storeQuery(query: UserListQuery): Promise<CompiledQuery> {
-  const captured: CompiledQuery[] = [];
-  const dryRun = new Kysely<Database>({
-    dialect: {
-      createAdapter: () => new PostgresAdapter(),
-      createDriver: () => new DummyDriver(),
-      createIntrospector: (db) => new PostgresIntrospector(db),
-      createQueryCompiler: () => new PostgresQueryCompiler(),
-    },
-    log: (event) => {
-      if (event.level === 'query') captured.push(event.query);
-    },
-  });
-  await createStores(dryRun).users.list(query);
-  return captured[0]!;
+  const [compiled] = await captureQueries((db) => createStores(db).users.list(query));
+  return compiled!;
 }
 
 /** The store query the service builds for an input (the cursor format is the service's, read here for the plan only). */
