@@ -7,7 +7,7 @@ import {
   tooManyAttempts,
 } from '../errors.js';
 import { passwordProblem } from '../password-policy.js';
-import { EmailTakenError, type Deps } from '../ports/index.js';
+import { EmailTakenError, OverloadedError, type Deps } from '../ports/index.js';
 import type { AuthResult, LoginInput, RegisterInput } from '../schemas/auth.js';
 import { hashToken, newOpaqueToken } from '../secrets.js';
 import { queueEmailVerification } from './mail-flows.js';
@@ -58,7 +58,9 @@ export async function register(deps: Deps, request: RequestInfo, input: Register
 export async function login(deps: Deps, request: RequestInfo, input: LoginInput): Promise<AuthResult> {
   await reserveLoginAttempt(deps, request, input.email);
   const user = await deps.stores.users.findByEmail(input.email);
-  const passwordOk = await deps.hasher.verify(user?.passwordHash ?? (await dummyHash(deps)), input.password);
+  const passwordOk = await checkCountedPassword(deps, input.email, async () =>
+    deps.hasher.verify(user?.passwordHash ?? (await dummyHash(deps)), input.password),
+  );
   if (!user || !user.passwordHash || !passwordOk || user.disabledAt) {
     await deps.transact(async (stores) => {
       if (user) await stores.users.recordLoginFailure(user.id);
