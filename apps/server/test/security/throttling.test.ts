@@ -1,3 +1,4 @@
+import { randomInt } from 'node:crypto';
 import { errorCode } from '@tessera/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_RATE_LIMITS } from '../../src/limits/rate-limit.js';
@@ -191,13 +192,27 @@ describe('failed sign-ins per address', () => {
     expect(answers.slice(-size)).toEqual(Array(size).fill('TOO_MANY_REQUESTS'));
   });
 
-  it('refuses a tRPC batch longer than the path limit before running any of it', async () => {
+  it('refuses a tRPC batch over the batch cap before running any of it, and keeps none of its slots', async () => {
+    const address = freshAddress();
     const paths = Array.from({ length: 12 }, () => 'auth.login').join(',');
     const body = Object.fromEntries(
       Array.from({ length: 12 }, (_, i) => [i, { email: uniqueEmail(), password: WRONG }]),
     );
-    const response = await postJson(`${server.url}/trpc/${paths}?batch=1`, body);
-    expect(response.status).toBe(414);
+    const response = await postJson(`${server.url}/trpc/${paths}?batch=1`, body, {
+      'x-forwarded-for': address,
+    });
+    expect(response.status).toBe(400);
+    expect(response.text).toMatch(/Batch call exceeds maximum size/);
+    // Nothing was checked, so the address still has its whole budget.
+    const codes = outcomes(
+      await Promise.allSettled(
+        Array.from({ length: max + 1 }, () =>
+          server.client({ address }).auth.login.mutate({ email: uniqueEmail('after'), password: WRONG }),
+        ),
+      ),
+    );
+    expect(count(codes, 'UNAUTHORIZED')).toBe(max);
+    expect(count(codes, 'TOO_MANY_REQUESTS')).toBe(1);
   });
 });
 
@@ -217,6 +232,53 @@ describe('which address counts', () => {
     }
     expect(count(codes, 'UNAUTHORIZED')).toBe(DEFAULT_RATE_LIMITS.signIn.max);
     expect(codes.slice(-3)).toEqual(['TOO_MANY_REQUESTS', 'TOO_MANY_REQUESTS', 'TOO_MANY_REQUESTS']);
+  });
+
+  it('counts IPv6 clients per /64, and an IPv4-mapped address as the IPv4 address it carries', async () => {
+    const limit = 5;
+    const proxied = await startServer({
+      env: { TRUST_PROXY: '127.0.0.1' },
+      rateLimits: { signIn: { max: limit, windowSeconds: 900 } },
+    });
+    const hex = () => randomInt(0x10000).toString(16);
+    /** Failed sign-ins in parallel, each from the next address of `addresses`. */
+    const guesses = async (addresses: string[]) =>
+      outcomes(
+        await Promise.allSettled(
+          addresses.map((address) =>
+            proxied.client({ address }).auth.login.mutate({ email: uniqueEmail('v6'), password: WRONG }),
+          ),
+        ),
+      );
+    try {
+      // Eight addresses of one /64, written every way IPv6 allows: one budget.
+      const prefix = `2001:db8:${hex()}:${(0x1000 + randomInt(0xe000)).toString(16)}`;
+      const ofOne64 = Array.from(
+        { length: 8 },
+        (_, i) =>
+          [
+            `${prefix}::${hex()}`,
+            `${prefix.toUpperCase()}:${hex()}:${hex()}:${hex()}:${hex()}`,
+            `${prefix}:0:0:0:${hex()}`,
+            `${prefix}::198.18.${randomInt(256)}.${randomInt(256)}`,
+          ][i % 4]!,
+      );
+      const codes = await guesses(ofOne64);
+      expect(count(codes, 'UNAUTHORIZED')).toBe(limit);
+      expect(count(codes, 'TOO_MANY_REQUESTS')).toBe(3);
+      // The neighbouring /64 is someone else, with a budget of its own.
+      const [group3] = prefix.split(':').slice(3);
+      const neighbour = `${prefix.split(':').slice(0, 3).join(':')}:${(parseInt(group3!, 16) + 1).toString(16)}`;
+      expect(await guesses([`${neighbour}::1`, `${neighbour}::2`])).toEqual(['UNAUTHORIZED', 'UNAUTHORIZED']);
+
+      // A dual-stack socket's spelling of an IPv4 peer shares that peer's budget.
+      const v4 = freshAddress();
+      const mixed = await guesses([v4, `::ffff:${v4}`, v4, `::ffff:${v4}`, v4, `::ffff:${v4}`]);
+      expect(count(mixed, 'UNAUTHORIZED')).toBe(limit);
+      expect(count(mixed, 'TOO_MANY_REQUESTS')).toBe(1);
+    } finally {
+      await proxied.close();
+    }
   });
 
   it('ignores X-Forwarded-For entirely without TRUST_PROXY', async () => {
