@@ -1,15 +1,7 @@
 import type { Role } from '@tessera/api';
 import { createClient, errorCode, fieldErrors } from '@tessera/client';
-import { createStores, type Database } from '@tessera/db';
-import {
-  CompiledQuery,
-  DummyDriver,
-  Kysely,
-  PostgresAdapter,
-  PostgresIntrospector,
-  PostgresQueryCompiler,
-  sql,
-} from 'kysely';
+import { captureQueries, createStores } from '@tessera/db';
+import { CompiledQuery, sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   startTestServer,
@@ -241,26 +233,15 @@ describe('audit.list at scale', () => {
       server.database.db,
     );
     await sql`analyze audit_events`.execute(server.database.db);
-    const captured: CompiledQuery[] = [];
-    const dryRun = new Kysely<Database>({
-      dialect: {
-        createAdapter: () => new PostgresAdapter(),
-        createDriver: () => new DummyDriver(),
-        createIntrospector: (db) => new PostgresIntrospector(db),
-        createQueryCompiler: () => new PostgresQueryCompiler(),
-      },
-      log: (event) => {
-        if (event.level === 'query') captured.push(event.query);
-      },
-    });
-    await createStores(dryRun).audit.list({
-      action: 'users.role.change',
-      before: { value: '2100-01-01T00:00:00.000000Z', id: '00000000-0000-4000-8000-000000000000' },
-      limit: 51,
-    });
-    const query = captured[0]!;
+    const [query] = await captureQueries((db) =>
+      createStores(db).audit.list({
+        action: 'users.role.change',
+        before: { value: '2100-01-01T00:00:00.000000Z', id: '00000000-0000-4000-8000-000000000000' },
+        limit: 51,
+      }),
+    );
     const { rows } = await server.database.db.executeQuery<{ 'QUERY PLAN': string }>(
-      CompiledQuery.raw(`explain ${query.sql}`, [...query.parameters]),
+      CompiledQuery.raw(`explain ${query!.sql}`, [...query!.parameters]),
     );
     expect(rows.map((r) => r['QUERY PLAN']).join('\n')).toMatch(/audit_events_action_idx/);
     const page = await admin.client.audit.list.query({ action: 'users.role.change', limit: 100 });
