@@ -15,6 +15,7 @@ import { sql } from 'kysely';
 import { createAccessTokens } from './auth/access-tokens.js';
 import type { Config } from './config.js';
 import { ensureFirstAdmin } from './ops/first-admin.js';
+import { agreeOnSigningKey } from './auth/key-agreement.js';
 import { deriveMailKey, deriveRefreshTokenKey, loadSigningKeys } from './auth/keys.js';
 import { refreshTokenDeriver } from './auth/refresh-tokens.js';
 import { startOutboxWorker, type OutboxWorker } from './mail/outbox-worker.js';
@@ -38,6 +39,17 @@ export interface AppOverrides {
 
 /** Largest request body we read; anything bigger is answered 413 before it is parsed. */
 const BODY_LIMIT_BYTES = 64 * 1024;
+
+/** Calls one tRPC batch may hold. */
+const MAX_BATCH_SIZE = 10;
+
+/**
+ * Fastify answers 414 to a route parameter longer than this (its default is 100). A tRPC
+ * batch is one parameter, the procedure names joined by commas: room for the batch cap of
+ * the longest names, and one more, so an oversized batch gets tRPC's own clear refusal.
+ */
+const MAX_PARAM_LENGTH =
+  (Math.max(...Object.keys(appRouter._def.procedures).map((name) => name.length)) + 1) * (MAX_BATCH_SIZE + 1);
 
 /**
  * Builds the whole server: database, keys, ports, tRPC at /trpc and the operational
@@ -64,6 +76,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     },
     trustProxy: config.trustProxy,
     bodyLimit: BODY_LIMIT_BYTES,
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
   });
 
   const database =
@@ -74,16 +87,17 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
         app.log.error({ err }, 'database connection lost while idle; the pool opens a new one'),
     }));
   if (config.migrateOnStart) await migrateToLatest(database.db);
+  const keys = await loadSigningKeys(config.jwt);
+  const keyAgreement = await agreeOnSigningKey(app, database, keys, config.jwt.privateKeyPem === undefined);
 
   // One store for every limit and the sign-in throttle; it outlives a Redis outage (counters.ts).
   const counters = config.redisUrl ? await redisCounters(config.redisUrl, app.log) : memoryCounters();
 
-  const keys = await loadSigningKeys(config.jwt);
   const mailKey = deriveMailKey(keys);
   const now = overrides.now ?? Date.now;
   const deps: Deps = {
-    stores: createStores(database.db, { mailKey }),
-    transact: createTransact(database.db, { mailKey }),
+    stores: createStores(database.db, { mailKey, listTimeoutMs: config.listQueryTimeoutMs }),
+    transact: createTransact(database.db, { mailKey, listTimeoutMs: config.listQueryTimeoutMs }),
     hasher: createPasswordHasher(config.argon2),
     accessTokens: createAccessTokens({
       keys,
@@ -103,7 +117,15 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     app.log.info({ email: config.admin.email }, 'created the first admin from ADMIN_EMAIL');
 
   const transport = createMailTransport(config.mail, app.log);
-  const outbox = startOutboxWorker({ db: database.db, transport, mailKey, log: app.log, ...config.mail });
+  const outbox = startOutboxWorker({
+    db: database.db,
+    transport,
+    mailKey,
+    log: app.log,
+    now,
+    ready: keyAgreement.ready,
+    ...config.mail,
+  });
   app.decorate('outbox', outbox);
   app.addHook('onClose', async () => {
     // Order matters: the worker needs the database until it has stopped.
@@ -114,13 +136,13 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   });
 
   await registerSecurity(app, config, { counters });
-  registerMetrics(app, database.db);
+  registerMetrics(app, database.db, config.metricsToken);
 
   await app.register(fastifyTRPCPlugin, {
     prefix: '/trpc',
     trpcOptions: {
       router: appRouter,
-      maxBatchSize: 10,
+      maxBatchSize: MAX_BATCH_SIZE,
       createContext: ({ req, res }: { req: FastifyRequest; res: FastifyReply }): Context => ({
         deps,
         request: requestInfo(req, res),
@@ -140,6 +162,11 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
       await sql`select 1`.execute(database.db);
       if (!(await migrationsApplied(database.db)))
         return reply.code(503).send({ status: 'migrations pending' });
+      const agreement = await keyAgreement.check();
+      if (agreement !== 'agreed')
+        return reply.code(503).send({
+          status: agreement === 'refused' ? 'signing key mismatch' : 'signing key not checked',
+        });
       return { status: 'ready', database: database.engine };
     } catch {
       return reply.code(503).send({ status: 'database unavailable' });

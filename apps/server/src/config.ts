@@ -108,6 +108,16 @@ const envSchema = z.object({
   MAIL_MAX_ATTEMPTS: int(10, 1, 100),
   MAIL_RETRY_BASE_MS: int(5_000, 10, 3_600_000),
   MAIL_POLL_INTERVAL_MS: int(1_000, 10, 60_000),
+  MAIL_RETENTION_HOURS: int(168, 1, 87_600),
+  MAIL_FAILED_RETENTION_HOURS: int(720, 1, 87_600),
+  LIST_QUERY_TIMEOUT_MS: int(2_000, 1, 60_000),
+  // Compared in constant time; long and printable so it can travel as a bearer token.
+  METRICS_TOKEN: z
+    .string()
+    .regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces')
+    .min(16, 'must be at least 16 characters')
+    .max(512)
+    .optional(),
   PASSWORD_MIN_LENGTH: int(15, 8, 256),
   ARGON2_MEMORY_KIB: int(19_456, 8_192, 1_048_576),
   ARGON2_TIME_COST: int(2, 1, 20),
@@ -153,7 +163,13 @@ export function parseConfig(env: Record<string, string | undefined> = process.en
       maxAttempts: e.MAIL_MAX_ATTEMPTS,
       retryBaseMs: e.MAIL_RETRY_BASE_MS,
       pollIntervalMs: e.MAIL_POLL_INTERVAL_MS,
+      retentionHours: e.MAIL_RETENTION_HOURS,
+      failedRetentionHours: e.MAIL_FAILED_RETENTION_HOURS,
     },
+    /** Bearer token /metrics asks for; unset, /metrics is not served at all. */
+    metricsToken: e.METRICS_TOKEN,
+    /** statement_timeout of users.list queries (PostgreSQL; PGlite has no timer to enforce it). */
+    listQueryTimeoutMs: e.LIST_QUERY_TIMEOUT_MS,
     jwt: {
       privateKeyPem: e.JWT_PRIVATE_KEY,
       previousPublicKeyPem: e.JWT_PREVIOUS_PUBLIC_KEY,

@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createStores } from '@tessera/db';
+import { sql } from 'kysely';
 import { simpleParser } from 'mailparser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startOutboxWorker } from '../src/mail/outbox-worker.js';
@@ -80,6 +81,8 @@ describe('outbox workers', () => {
       maxAttempts: 3,
       retryBaseMs: 10,
       batchSize: 3,
+      retentionHours: 168,
+      failedRetentionHours: 720,
     };
     const workers = [startOutboxWorker(options), startOutboxWorker(options)];
     const deadline = Date.now() + 20_000;
@@ -109,6 +112,8 @@ describe('outbox workers', () => {
       pollIntervalMs: 5,
       maxAttempts: 3,
       retryBaseMs: 10,
+      retentionHours: 168,
+      failedRetentionHours: 720,
     });
     const deadline = Date.now() + 10_000;
     let row;
@@ -148,5 +153,104 @@ describe('embedded mail (no SMTP_URL)', () => {
     } finally {
       await server.close();
     }
+  });
+});
+
+describe('mail retention', () => {
+  const HOUR = 3_600_000;
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer({
+      MAIL_POLL_INTERVAL_MS: '20',
+      MAIL_RETENTION_HOURS: '24',
+      MAIL_FAILED_RETENTION_HOURS: '48',
+    });
+  });
+  afterAll(() => server?.close());
+
+  const statusOf = async (recipient: string) =>
+    (
+      await server.database.db
+        .selectFrom('email_outbox')
+        .select('status')
+        .where('recipient', '=', recipient)
+        .executeTakeFirst()
+    )?.status;
+
+  it('deletes sent mail after MAIL_RETENTION_HOURS and failed mail after MAIL_FAILED_RETENTION_HOURS, never pending mail', async () => {
+    const sent = uniqueEmail('kept-a-day');
+    await server.client().auth.register.mutate({ name: 'Sent Mail', email: sent, password: STRONG_PASSWORD });
+    const deadline = Date.now() + 10_000;
+    while ((await statusOf(sent)) !== 'sent' && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(await statusOf(sent)).toBe('sent');
+    // A mail that gave up just now, and one that waits for a retry far ahead.
+    const failed = uniqueEmail('failed');
+    const pending = uniqueEmail('pending');
+    await server.database.db
+      .insertInto('email_outbox')
+      .values([
+        {
+          recipient: failed,
+          subject: 'x',
+          body: null,
+          status: 'failed',
+          attempts: 10,
+          next_attempt_at: new Date(),
+        },
+        {
+          recipient: pending,
+          subject: 'x',
+          body: '{"text":"t","html":"h"}',
+          next_attempt_at: new Date(Date.now() + 10_000 * HOUR),
+        },
+      ])
+      .execute();
+
+    // drain() runs a pass now, and a pass prunes when a minute of the app's clock has gone by.
+    server.advance(23 * HOUR);
+    await server.app.outbox.drain();
+    expect([await statusOf(sent), await statusOf(failed), await statusOf(pending)]).toEqual([
+      'sent',
+      'failed',
+      'pending',
+    ]);
+
+    server.advance(2 * HOUR);
+    await server.app.outbox.drain();
+    expect([await statusOf(sent), await statusOf(failed), await statusOf(pending)]).toEqual([
+      undefined,
+      'failed',
+      'pending',
+    ]);
+
+    server.advance(24 * HOUR);
+    await server.app.outbox.drain();
+    expect([await statusOf(failed), await statusOf(pending)]).toEqual([undefined, 'pending']);
+  });
+
+  it('deletes a large backlog in batches, a bounded amount per pass', async () => {
+    // 10,500 sent rows: more than one pass takes (20 batches of 500), so two passes are needed.
+    await sql`
+      insert into email_outbox (recipient, subject, status, sent_at)
+      select 'bulk' || g || '@example.com', 'bulk', 'sent', now() from generate_series(1, 10500) g`.execute(
+      server.database.db,
+    );
+    const bulk = async () =>
+      Number(
+        (
+          await server.database.db
+            .selectFrom('email_outbox')
+            .select(sql<string>`count(*)`.as('n'))
+            .where('subject', '=', 'bulk')
+            .executeTakeFirstOrThrow()
+        ).n,
+      );
+    server.advance(25 * HOUR);
+    await server.app.outbox.drain();
+    expect(await bulk()).toBe(500);
+    server.advance(60_000);
+    await server.app.outbox.drain();
+    expect(await bulk()).toBe(0);
   });
 });

@@ -209,10 +209,14 @@ describe('users.list search and filters', () => {
       .execute();
   });
 
+  /** The documented rule: anywhere with three letters or digits in a row, else at the start. */
   const matches = async (term: string) => {
     const t = term.toLowerCase();
+    const found = /[\p{L}\p{N}]{3}/u.test(term)
+      ? (text: string) => text.toLowerCase().includes(t)
+      : (text: string) => text.toLowerCase().startsWith(t);
     return (await allRows())
-      .filter((r) => r.email.toLowerCase().includes(t) || r.name.toLowerCase().includes(t))
+      .filter((r) => found(r.email) || found(r.name))
       .map((r) => r.id)
       .sort();
   };
@@ -236,12 +240,21 @@ describe('users.list search and filters', () => {
     const names = (await manager.users.list.query({ search: 'a_c', limit: 100 })).items.map((u) => u.name);
     expect(names.length).toBeGreaterThan(0);
     expect(new Set(names)).toEqual(new Set(['a_c Literal']));
-    expect((await manager.users.list.query({ search: '%', limit: 100 })).items.map((u) => u.name)).toEqual(
-      expect.arrayContaining(['Percent 100% Sure']),
-    );
     expect(
-      new Set((await manager.users.list.query({ search: '%', limit: 100 })).items.map((u) => u.name)),
+      new Set((await manager.users.list.query({ search: '100%', limit: 100 })).items.map((u) => u.name)),
     ).toEqual(new Set(['Percent 100% Sure']));
+  });
+
+  it('matches a search of fewer than three letters or digits in a row at the start of the email or name', async () => {
+    for (const term of ['a', 'Ma', 'ze', 'ZE', 'er', 'pe', '_', '%', 'a_', 'ü', 'k\\', 's-', '@l', 'a b']) {
+      expect(await search(term), term).toEqual(await matches(term));
+    }
+    // "er" is inside many names ("Person", "Upper") but starts none of them, nor any email.
+    expect(await search('er')).toEqual([]);
+    const names = async (term: string) =>
+      new Set((await manager.users.list.query({ search: term, limit: 100 })).items.map((u) => u.name));
+    // Three in a row: anywhere again.
+    expect(await names('upp')).toEqual(new Set(['ZEDD Upper']));
   });
 
   it('ignores a search of only spaces', async () => {

@@ -12,6 +12,7 @@ export interface Database {
   one_time_tokens: OneTimeTokensTable;
   email_outbox: EmailOutboxTable;
   audit_events: AuditEventsTable;
+  signing_key: SigningKeyTable;
 }
 
 export interface UsersTable {
@@ -88,4 +89,12 @@ export interface AuditEventsTable {
   user_agent: string | null;
   at: CreatedAt;
   metadata: ColumnType<Record<string, unknown>, string | undefined, never>;
+}
+
+/** The one signing key every node must hold (its public half), recorded by the first to start. */
+export interface SigningKeyTable {
+  id: Generated<number>;
+  kid: string;
+  public_key: string;
+  recorded_at: UpdatedAt;
 }

@@ -13,8 +13,11 @@ export {
   claimDueMail,
   markMailFailed,
   markMailSent,
+  pruneMail,
   type ClaimedMail,
   type ClaimOptions,
+  type PruneOptions,
 } from './outbox-queue.js';
+export { recordSigningKey, type RecordedSigningKey } from './signing-key.js';
 export type { MailBody } from './mail-crypto.js';
 export type { StoreOptions } from './stores/index.js';

@@ -105,3 +105,49 @@ function readBody(
     return undefined;
   }
 }
+
+export interface PruneOptions {
+  /** Sent mail sent before this is deleted. */
+  sentBefore: Date;
+  /** Failed mail whose last attempt was before this is deleted. */
+  failedBefore: Date;
+  /** Rows per DELETE: short statements, few locks held at once. */
+  batchSize: number;
+  /** Batches per status in one call; what is left waits for the next call. */
+  maxBatches: number;
+}
+
+/**
+ * Deletes sent and failed mail past its retention, in small batches, so the outbox never
+ * grows without bound. Several nodes may prune at once: each batch skips rows another holds.
+ * Resolves with the number of rows deleted.
+ */
+export async function pruneMail(db: Kysely<Database>, options: PruneOptions): Promise<number> {
+  const batches = [
+    () =>
+      db
+        .selectFrom('email_outbox')
+        .select('id')
+        .where('status', '=', 'sent')
+        .where('sent_at', '<', options.sentBefore),
+    () =>
+      db
+        .selectFrom('email_outbox')
+        .select('id')
+        .where('status', '=', 'failed')
+        .where('next_attempt_at', '<', options.failedBefore),
+  ];
+  let deleted = 0;
+  for (const expired of batches) {
+    for (let batch = 0; batch < options.maxBatches; batch++) {
+      const result = await db
+        .deleteFrom('email_outbox')
+        .where('id', 'in', expired().limit(options.batchSize).forUpdate().skipLocked())
+        .executeTakeFirst();
+      const rows = Number(result.numDeletedRows);
+      deleted += rows;
+      if (rows < options.batchSize) break;
+    }
+  }
+  return deleted;
+}

@@ -3,9 +3,10 @@ import {
   createPublicKey,
   generateKeyPairSync,
   hkdfSync,
+  randomBytes,
   type KeyObject,
 } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, linkSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { calculateJwkThumbprint, exportJWK, type JWK } from 'jose';
 
@@ -13,6 +14,10 @@ export interface SigningKeys {
   /** Signs new tokens. */
   privateKey: KeyObject;
   kid: string;
+  /** The signing key's public half (SPKI PEM), as recorded for the other nodes to compare. */
+  publicKeyPem: string;
+  /** The kid of JWT_PREVIOUS_PUBLIC_KEY, when a rotation is under way. */
+  previousKid: string | undefined;
   /** Every key a token may be verified with, by kid: the current one and a previous one. */
   publicKeys: Map<string, KeyObject>;
   /** The JSON Web Key Set served at /.well-known/jwks.json. */
@@ -51,7 +56,8 @@ export async function loadSigningKeys(source: KeySource): Promise<SigningKeys> {
     jwks.push({ ...jwk, kid, alg: 'EdDSA', use: 'sig' });
   }
   const kid = jwks[0]!.kid!;
-  return { privateKey, kid, publicKeys, jwks: { keys: jwks } };
+  const publicKeyPem = keys[0]!.export({ type: 'spki', format: 'pem' }).toString();
+  return { privateKey, kid, publicKeyPem, previousKid: jwks[1]?.kid, publicKeys, jwks: { keys: jwks } };
 }
 
 function readOrCreateKeyFile(file: string): string {
@@ -59,12 +65,18 @@ function readOrCreateKeyFile(file: string): string {
   mkdirSync(dirname(file), { recursive: true });
   const { privateKey } = generateKeyPairSync('ed25519');
   const pem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+  // Written whole under another name, then linked into place: a process starting at the same
+  // moment never reads a half-written key, and if it created the file first we keep theirs.
+  const temporary = `${file}.${randomBytes(6).toString('hex')}.tmp`;
+  writeFileSync(temporary, pem, { mode: 0o600, flag: 'wx' });
   try {
-    // 'wx': if another process created it meanwhile, keep theirs.
-    writeFileSync(file, pem, { mode: 0o600, flag: 'wx' });
+    linkSync(temporary, file);
     return pem;
-  } catch {
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
     return readFileSync(file, 'utf8');
+  } finally {
+    unlinkSync(temporary);
   }
 }
 

@@ -1,4 +1,4 @@
-import { claimDueMail, markMailFailed, markMailSent, type Database } from '@tessera/db';
+import { claimDueMail, markMailFailed, markMailSent, pruneMail, type Database } from '@tessera/db';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { MailTransport } from './transport.js';
@@ -13,6 +13,17 @@ export interface OutboxWorkerOptions {
   /** First retry delay; doubles per attempt (with jitter), capped at an hour. */
   retryBaseMs: number;
   batchSize?: number;
+  /** Hours a sent mail's row is kept (recipient and subject: "did it go out?") before it is deleted. */
+  retentionHours: number;
+  /** Hours a failed mail's row is kept after its last attempt before it is deleted. */
+  failedRetentionHours: number;
+  /** The app's clock (tests travel in time); retention is measured with it. */
+  now?: () => number;
+  /**
+   * Resolves true once this node may handle mail: until its signing key is known to be the
+   * other nodes' one, it could not read their mail and would mark it failed.
+   */
+  ready?: () => Promise<boolean>;
 }
 
 export interface OutboxWorker {
@@ -24,6 +35,11 @@ export interface OutboxWorker {
 /** A claim outlives the SMTP timeouts (10 s connect + 10 s greeting + 20 s socket). */
 const LEASE_SECONDS = 120;
 const MAX_RETRY_MS = 3_600_000;
+/** How often (by the app's clock) a worker deletes expired rows, and how much at most each time. */
+const PRUNE_INTERVAL_MS = 60_000;
+const PRUNE_BATCH = 500;
+const PRUNE_MAX_BATCHES = 20;
+const HOUR_MS = 3_600_000;
 
 /** Sends queued mail in the background until stopped. Safe to run on every node. */
 export function startOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
@@ -31,8 +47,12 @@ export function startOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
   let stopped = false;
   let wake: (() => void) | undefined;
   let current: Promise<number> = Promise.resolve(0);
+  const now = options.now ?? Date.now;
+  let lastPrune = -Infinity;
+  let pruning: Promise<void> | undefined;
 
   async function pass(): Promise<number> {
+    if (options.ready && !(await options.ready())) return 0;
     const claimed = await claimDueMail(db, {
       limit: options.batchSize ?? 20,
       leaseSeconds: LEASE_SECONDS,
@@ -54,7 +74,32 @@ export function startOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
         log.warn({ mailId: mail.id, attempt: mail.attempt, outcome, err: message }, 'mail delivery failed');
       }
     }
+    await pruneIfDue();
     return claimed.length;
+  }
+
+  /**
+   * Deletes rows past their retention, at most once a minute (capped, so a backlog drains over
+   * several passes). A pass that finds a prune under way waits for it, then looks again.
+   */
+  async function pruneIfDue(): Promise<void> {
+    while (pruning) await pruning;
+    const at = now();
+    if (at - lastPrune < PRUNE_INTERVAL_MS) return;
+    lastPrune = at;
+    pruning = pruneMail(db, {
+      sentBefore: new Date(at - options.retentionHours * HOUR_MS),
+      failedBefore: new Date(at - options.failedRetentionHours * HOUR_MS),
+      batchSize: PRUNE_BATCH,
+      maxBatches: PRUNE_MAX_BATCHES,
+    })
+      .then((deleted) => {
+        if (deleted > 0) log.debug({ deleted }, 'deleted mail past its retention');
+      })
+      .finally(() => {
+        pruning = undefined;
+      });
+    await pruning;
   }
 
   async function loop() {

@@ -1,3 +1,4 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { appRouter } from '@tessera/api';
 import type { Database } from '@tessera/db';
 import type { FastifyInstance } from 'fastify';
@@ -16,8 +17,14 @@ interface Series {
  * Prometheus text metrics at /metrics: request counts and durations by route and status,
  * the mail outbox backlog, and process memory. Routes are Fastify's route patterns (or the
  * tRPC procedure), never raw URLs, so ids and tokens cannot become label values.
+ *
+ * Served only to `Authorization: Bearer <token>` (the outbox backlog moves when a reset is
+ * asked for a known email, so it must not be public); without a token the route does not
+ * exist and nothing is collected.
  */
-export function registerMetrics(app: FastifyInstance, db: Kysely<Database>): void {
+export function registerMetrics(app: FastifyInstance, db: Kysely<Database>, token: string | undefined): void {
+  if (token === undefined) return;
+  const isToken = bearerCheck(token);
   const series = new Map<string, Series>();
   const procedures = new Set(Object.keys(appRouter._def.procedures));
 
@@ -37,7 +44,11 @@ export function registerMetrics(app: FastifyInstance, db: Kysely<Database>): voi
     });
   });
 
-  app.get('/metrics', async (_request, reply) => {
+  app.get('/metrics', async (request, reply) => {
+    if (!isToken(request.headers.authorization)) {
+      reply.header('WWW-Authenticate', 'Bearer realm="metrics"');
+      return reply.code(401).send({ error: 'Unauthorized', reason: 'metrics_token_required' });
+    }
     const lines = [
       '# HELP tessera_http_request_duration_seconds HTTP request duration by route and status.',
       '# TYPE tessera_http_request_duration_seconds histogram',
@@ -85,4 +96,18 @@ function routeLabel(pattern: string | undefined, url: string, procedures: Readon
     return procedures.has(path) ? `/trpc/${path}` : '/trpc/*';
   }
   return pattern ?? 'unmatched';
+}
+
+/**
+ * True for `Bearer <token>` (the scheme in any case, RFC 6750). Both tokens are hashed before
+ * they are compared, so the time taken tells nothing about a guess's length or its first
+ * wrong character.
+ */
+function bearerCheck(token: string): (header: string | undefined) => boolean {
+  const digest = (text: string) => createHash('sha256').update(text).digest();
+  const expected = digest(token);
+  return (header) => {
+    const presented = /^bearer +(\S+) *$/i.exec(header ?? '')?.[1];
+    return presented !== undefined && timingSafeEqual(digest(presented), expected);
+  };
 }

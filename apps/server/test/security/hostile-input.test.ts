@@ -45,6 +45,7 @@ beforeAll(async () => {
   mkdirSync(join(webDist, 'assets'));
   writeFileSync(join(webDist, 'index.html'), '<!doctype html><title>t</title>');
   writeFileSync(join(webDist, 'assets', 'app-abcdef12.js'), '0');
+  writeFileSync(join(webDist, 'routes.json'), JSON.stringify(['/', '/reset-password']));
   server = await startServer({
     env: { PUBLIC_URL, SMTP_URL: sink.url, MAIL_POLL_INTERVAL_MS: '20', WEB_DIST: webDist },
     rateLimits: GENEROUS_LIMITS,
@@ -144,17 +145,35 @@ describe('SQL metacharacters', () => {
     expect((await search("'); DROP TABLE")).map((u) => u.id)).toEqual([created.user.id]);
     expect((await search('100% _sure_')).map((u) => u.id)).toEqual([created.user.id]);
     expect((await search("o'brien")).map((u) => u.id)).toContain(created.user.id);
-    // Wildcards match themselves only: a lone % or _ finds names or emails holding one, not everyone.
+    // Wildcards match themselves only: a lone % or _ (too short to match anywhere, so matched
+    // at the start) finds the names or emails that begin with one, not everyone.
+    const wild = async (name: string) =>
+      (
+        await server
+          .client()
+          .auth.register.mutate({ name, email: uniqueEmail('wild'), password: STRONG_PASSWORD })
+      ).user.id;
+    const percentFirst = await wild('%_ Wild Card');
+    const underscoreFirst = await wild('_% Wild Card');
     const everyone = (await client.users.list.query({ limit: 100 })).items.length;
-    for (const wildcard of ['%', '_']) {
+    for (const [wildcard, expected] of [
+      ['%', [percentFirst]],
+      ['_', [underscoreFirst]],
+      ['%_', [percentFirst]],
+      ['_%', [underscoreFirst]],
+    ] as const) {
       const found = await search(wildcard);
       expect(found.length, wildcard).toBeLessThan(everyone);
       expect(
         found.map((u) => u.id),
         wildcard,
-      ).toContain(created.user.id);
+      ).toEqual(expect.arrayContaining([...expected]));
       expect(
-        found.every((u) => `${u.name} ${u.email}`.includes(wildcard)),
+        found.map((u) => u.id),
+        wildcard,
+      ).not.toContain(expected[0] === percentFirst ? underscoreFirst : percentFirst);
+      expect(
+        found.every((u) => u.name.startsWith(wildcard) || u.email.startsWith(wildcard)),
         wildcard,
       ).toBe(true);
     }

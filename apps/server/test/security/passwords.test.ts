@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { errorCode, fieldErrors } from '@tessera/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -143,7 +145,13 @@ describe('password storage', () => {
     await register(STRONG_PASSWORD, email);
     const before = await storedHash(email);
     const stronger = await startServer({
-      env: { ARGON2_MEMORY_KIB: '9216', ARGON2_TIME_COST: '2', ARGON2_PARALLELISM: '1' },
+      env: {
+        ARGON2_MEMORY_KIB: '9216',
+        ARGON2_TIME_COST: '2',
+        ARGON2_PARALLELISM: '1',
+        // Another node of the same deployment: the same signing key (key-agreement.ts).
+        JWT_PRIVATE_KEY: readFileSync(join(server.dataDir, 'jwt-ed25519.pem'), 'utf8'),
+      },
       database: server.database,
       rateLimits: GENEROUS_LIMITS,
     });

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { errorCode } from '@tessera/client';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -22,7 +24,13 @@ beforeAll(async () => {
   const env = { TRUST_PROXY: '127.0.0.1', REDIS_URL };
   // Two nodes, one database, one Redis: what "scaling out" in DESIGN.md means.
   nodeA = await startServer({ env, rateLimits: DEFAULT_RATE_LIMITS });
-  nodeB = await startServer({ env, rateLimits: DEFAULT_RATE_LIMITS, database: nodeA.database });
+  // The same signing key too: a node with another refuses to start (key-agreement.ts).
+  const JWT_PRIVATE_KEY = readFileSync(join(nodeA.dataDir, 'jwt-ed25519.pem'), 'utf8');
+  nodeB = await startServer({
+    env: { ...env, JWT_PRIVATE_KEY },
+    rateLimits: DEFAULT_RATE_LIMITS,
+    database: nodeA.database,
+  });
   redis = new Redis(REDIS_URL);
 });
 afterAll(async () => {

@@ -4,6 +4,7 @@ import { apiError, authorize, emailTaken, fieldError, notFound, notSignedIn } fr
 import { isDemotion, type Target } from '../policy.js';
 import {
   EmailTakenError,
+  ListTimeoutError,
   oneTimePurposes,
   type Deps,
   type Keyset,
@@ -64,15 +65,25 @@ export async function listUsers(deps: Deps, actor: Actor, input: ListUsersInput)
     after = { value: cursor.v, id: cursor.id };
   }
   // One row more than asked tells whether another page exists.
-  const rows = await deps.stores.users.list({
-    search: input.search || undefined,
-    role: input.role,
-    disabled: input.disabled,
-    sort: input.sort,
-    order: input.order,
-    after,
-    limit: input.limit + 1,
-  });
+  const rows = await deps.stores.users
+    .list({
+      search: input.search || undefined,
+      role: input.role,
+      disabled: input.disabled,
+      sort: input.sort,
+      order: input.order,
+      after,
+      limit: input.limit + 1,
+    })
+    .catch((error: unknown) => {
+      if (error instanceof ListTimeoutError)
+        throw apiError(
+          'SERVICE_UNAVAILABLE',
+          'list_timeout',
+          'Listing users took too long; narrow the search or the filters, or try again shortly',
+        );
+      throw error;
+    });
   const page = rows.slice(0, input.limit);
   const last = page.at(-1);
   const nextCursor =

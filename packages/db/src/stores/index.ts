@@ -5,9 +5,9 @@ import { auditStore } from './audit.js';
 import { oneTimeTokenStore } from './one-time-tokens.js';
 import { outboxStore } from './outbox.js';
 import { sessionStore } from './sessions.js';
-import { userStore } from './users.js';
+import { userStore, type UserStoreOptions } from './users.js';
 
-export interface StoreOptions {
+export interface StoreOptions extends UserStoreOptions {
   /** 32-byte key that encrypts queued mail carrying a live token. */
   mailKey?: Uint8Array;
 }
@@ -15,7 +15,7 @@ export interface StoreOptions {
 /** Every store, bound to `db` (a connection pool or an open transaction). */
 export function createStores(db: Kysely<Database>, options: StoreOptions = {}): Stores {
   return {
-    users: userStore(db),
+    users: userStore(db, options),
     sessions: sessionStore(db),
     audit: auditStore(db),
     oneTimeTokens: oneTimeTokenStore(db),

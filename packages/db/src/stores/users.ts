@@ -1,4 +1,11 @@
-import { EmailTakenError, type UserListQuery, type UserRecord, type UserStore } from '@tessera/api';
+import {
+  EmailTakenError,
+  ListTimeoutError,
+  type UserListQuery,
+  type UserListRow,
+  type UserRecord,
+  type UserStore,
+} from '@tessera/api';
 import { sql, type Expression, type Kysely, type Selectable, type SqlBool } from 'kysely';
 import type { Database, UsersTable } from '../database.js';
 import { isUniqueViolation } from './errors.js';
@@ -37,8 +44,16 @@ export function toUserRecord(row: Selectable<UsersTable>): UserRecord {
   };
 }
 
+export interface UserStoreOptions {
+  /**
+   * statement_timeout of a listing, in ms: the backstop should one still read too much (a
+   * filter no index serves well on some data). PostgreSQL only: PGlite has no timer for it.
+   */
+  listTimeoutMs?: number | undefined;
+}
+
 /** The `users` table behind the domain's UserStore port. */
-export function userStore(db: Kysely<Database>): UserStore {
+export function userStore(db: Kysely<Database>, options: UserStoreOptions = {}): UserStore {
   return {
     async findById(id) {
       const row = await db.selectFrom('users').select(userColumns).where('id', '=', id).executeTakeFirst();
@@ -178,18 +193,36 @@ export function userStore(db: Kysely<Database>): UserStore {
     },
 
     async list(query) {
-      const { column, value } = sortColumn(query.sort);
-      const direction = query.order;
-      let select = db.selectFrom('users').select(userColumns).select(value.as('sort_value'));
-      for (const condition of filters(query)) select = select.where(condition);
-      if (query.after) select = select.where(afterKeyset(query));
-      select = select.orderBy(column, direction);
-      // Emails are unique, so they order on their own; the other sorts break ties by id.
-      if (query.sort !== 'email') select = select.orderBy('id', direction);
-      const rows = await select.limit(query.limit).execute();
-      return rows.map(({ sort_value, ...row }) => ({ user: toUserRecord(row), sortValue: sort_value }));
+      const timeoutMs = options.listTimeoutMs;
+      // Inside a caller's transaction a SET LOCAL would outlive this query: no backstop there.
+      if (timeoutMs === undefined || db.isTransaction) return listPage(db, query);
+      try {
+        return await db.transaction().execute(async (trx) => {
+          // SET LOCAL: this listing only, never a pooled connection's later queries.
+          await sql`select set_config('statement_timeout', ${String(timeoutMs)}, true)`.execute(trx);
+          return listPage(trx, query);
+        });
+      } catch (error) {
+        // 57014 query_canceled: the statement_timeout fired.
+        if ((error as { code?: unknown }).code === '57014') throw new ListTimeoutError();
+        throw error;
+      }
     },
   };
+}
+
+/** One page of a listing: every filter and sort below is served by an index (see the 2026-12-01-002 migration). */
+async function listPage(db: Kysely<Database>, query: UserListQuery): Promise<UserListRow[]> {
+  const { column, value } = sortColumn(query.sort);
+  const direction = query.order;
+  let select = db.selectFrom('users').select(userColumns).select(value.as('sort_value'));
+  for (const condition of filters(query)) select = select.where(condition);
+  if (query.after) select = select.where(afterKeyset(query));
+  select = select.orderBy(column, direction);
+  // Emails are unique, so they order on their own; the other sorts break ties by id.
+  if (query.sort !== 'email') select = select.orderBy('id', direction);
+  const rows = await select.limit(query.limit).execute();
+  return rows.map(({ sort_value, ...row }) => ({ user: toUserRecord(row), sortValue: sort_value }));
 }
 
 /** One key for "the set of admins" in pg_advisory_xact_lock (an arbitrary fixed bigint). */
@@ -235,13 +268,24 @@ function filters(query: UserListQuery): Expression<SqlBool>[] {
       query.disabled ? sql<SqlBool>`users.disabled_at is not null` : sql<SqlBool>`users.disabled_at is null`,
     );
   if (query.search) {
-    // Written to match the trigram indexes: `email` (stored lower-cased) and `lower(name)`.
-    const pattern = `%${escapeLike(query.search)}%`;
+    // Written to match the indexes on `email` (stored lower-cased) and `lower(name)`: trigram
+    // indexes for a substring, btree text_pattern_ops indexes for a prefix.
+    const text = escapeLike(query.search);
+    const pattern = searchesSubstring(query.search) ? `%${text}%` : `${text}%`;
     where.push(
       sql<SqlBool>`(users.email like lower(${pattern}) or lower(users.name) like lower(${pattern}))`,
     );
   }
   return where;
+}
+
+/**
+ * True when a search is matched anywhere in the email or name: it holds three letters or
+ * digits in a row, the least a trigram index can look up. A shorter search ("jo", "@x.")
+ * would read every row as a substring, so it matches the start of the email or name instead.
+ */
+export function searchesSubstring(search: string): boolean {
+  return /[\p{L}\p{N}]{3}/u.test(search);
 }
 
 /** Makes % _ and \ match themselves (backslash is LIKE's default escape character). */
