@@ -19,11 +19,11 @@ beforeAll(async () => {
   server = await startServer({
     env: {
       TRUST_PROXY: '127.0.0.1',
-      // One hash at a time, one more may wait; each takes ~300 ms here, so a line of two
-      // stays full for over half a second.
+      // One hash at a time, one more may wait; each takes ~600 ms here, so a line of two
+      // stays full for over a second, however slowly a busy machine delivers the requests.
       ARGON2_MAX_CONCURRENCY: '1',
       ARGON2_MAX_QUEUE: '1',
-      ARGON2_MEMORY_KIB: '65536',
+      ARGON2_MEMORY_KIB: '131072',
       ARGON2_TIME_COST: '20',
     },
     rateLimits: GENEROUS_LIMITS,
@@ -99,7 +99,7 @@ describe('a full password-hashing line', () => {
     expect(refused).toHaveLength(2);
     for (const answer of refused) {
       expect(answer.json).toMatchObject({ code: 'SERVICE_UNAVAILABLE', data: { reason: 'overloaded' } });
-      // Two hashes of ~300 ms ahead, one at a time: about a second.
+      // Two hashes of ~600 ms ahead, one at a time: about a second or two.
       const retryAfter = Number(answer.headers.get('retry-after'));
       expect(retryAfter).toBeGreaterThanOrEqual(1);
       expect(retryAfter).toBeLessThanOrEqual(5);
