@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
+import { createServer, connect, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { errorCode } from '@tessera/client';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,7 +14,10 @@ import {
   type SecurityServer,
 } from './helpers/harness.js';
 
-/** The machine's Redis (README: REDIS_URL); override with TEST_REDIS_URL. */
+/**
+ * The machine's Redis (README: REDIS_URL); override with TEST_REDIS_URL. The outage tests
+ * at the end reach it through a TCP path they cut, never a mock.
+ */
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const WRONG = 'not the right password at all';
 
@@ -104,5 +109,157 @@ describe('limits shared through Redis by every node', () => {
       'TOO_MANY_REQUESTS',
       'TOO_MANY_REQUESTS',
     ]);
+  });
+});
+
+/** A small per-address budget for the outage tests, so they stay quick. */
+const MAX_FAILED = 5;
+
+/**
+ * A TCP path to the real Redis that the test can cut and mend, as a network failure would:
+ * cutting closes every open connection and refuses new ones on the same port.
+ */
+async function redisPath(target: URL) {
+  const sockets = new Set<Socket>();
+  const server: Server = createServer((client) => {
+    const upstream = connect(Number(target.port), target.hostname);
+    for (const socket of [client, upstream]) {
+      sockets.add(socket);
+      socket.on('close', () => sockets.delete(socket));
+      socket.on('error', () => socket.destroy());
+    }
+    client.pipe(upstream).pipe(client);
+  });
+  const listen = (port: number) =>
+    new Promise<number>((resolve) =>
+      server.listen(port, '127.0.0.1', () => resolve((server.address() as { port: number }).port)),
+    );
+  const port = await listen(0);
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    async cut() {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        for (const socket of sockets) socket.destroy();
+      });
+    },
+    async mend() {
+      await listen(port);
+    },
+  };
+}
+
+async function register(server: SecurityServer): Promise<string> {
+  const email = uniqueEmail('outage');
+  await server
+    .client({ address: freshAddress() })
+    .auth.register.mutate({ name: 'Outage', email, password: STRONG_PASSWORD });
+  return email;
+}
+
+/** Every limit, on one node, with whatever store it has now. */
+async function expectLimitsHold(server: SecurityServer) {
+  // Per address: one address, many invented accounts.
+  const address = freshAddress();
+  const perAddress = outcomes(
+    await Promise.allSettled(
+      Array.from({ length: MAX_FAILED + 3 }, () =>
+        server.client({ address }).auth.login.mutate({ email: uniqueEmail('spray'), password: WRONG }),
+      ),
+    ),
+  );
+  expect(count(perAddress, 'UNAUTHORIZED')).toBe(MAX_FAILED);
+  expect(count(perAddress, 'TOO_MANY_REQUESTS')).toBe(3);
+
+  // Per account: many addresses, one account (LOGIN_MAX_ATTEMPTS = 10).
+  const victim = await register(server);
+  const perAccount = outcomes(
+    await Promise.allSettled(
+      Array.from({ length: 12 }, () =>
+        server.client({ address: freshAddress() }).auth.login.mutate({ email: victim, password: WRONG }),
+      ),
+    ),
+  );
+  expect(count(perAccount, 'UNAUTHORIZED')).toBe(10);
+  expect(count(perAccount, 'TOO_MANY_REQUESTS')).toBe(2);
+
+  // A right password signs in (and clears that account's count).
+  const owner = await register(server);
+  const signedIn = await server
+    .client({ address: freshAddress() })
+    .auth.login.mutate({ email: owner, password: STRONG_PASSWORD });
+  expect(signedIn.user.email).toBe(owner);
+  return address;
+}
+
+const logged = (server: SecurityServer, level: number, text: RegExp) =>
+  server.logs.some((line) => {
+    const entry = JSON.parse(line) as { level: number; msg?: string };
+    return entry.level === level && text.test(entry.msg ?? '');
+  });
+
+describe('when Redis cannot be reached', () => {
+  let path: Awaited<ReturnType<typeof redisPath>>;
+  let cutOff: SecurityServer;
+
+  beforeAll(async () => {
+    path = await redisPath(new URL(REDIS_URL));
+    cutOff = await startServer({
+      env: { TRUST_PROXY: '127.0.0.1', REDIS_URL: path.url, LOG_LEVEL: 'warn' },
+      rateLimits: { signIn: { max: MAX_FAILED, windowSeconds: 900 } },
+    });
+  });
+  afterAll(async () => {
+    await cutOff?.close();
+    await path?.cut();
+  });
+
+  it('counts in each node’s memory: every limit still holds, nothing answers 500, the outage is logged', async () => {
+    const before = freshAddress();
+    await expect(
+      cutOff.client({ address: before }).auth.login.mutate({ email: uniqueEmail('x'), password: WRONG }),
+    ).rejects.toThrow();
+    expect(await redis.get(`tessera:rate-limit:signIn:${before}`)).toBe('1');
+
+    await path.cut();
+    const during = await expectLimitsHold(cutOff);
+    // Counted in this node's memory, not in Redis.
+    expect(await redis.exists(`tessera:rate-limit:signIn:${during}`)).toBe(0);
+    expect(logged(cutOff, 50, /Redis unreachable/)).toBe(true);
+
+    await path.mend();
+    // The client reconnects on its own; from then on counts land in Redis again.
+    const deadline = Date.now() + 15_000;
+    for (;;) {
+      const address = freshAddress();
+      await cutOff
+        .client({ address })
+        .auth.login.mutate({ email: uniqueEmail('back'), password: WRONG })
+        .catch(() => undefined);
+      if ((await redis.get(`tessera:rate-limit:signIn:${address}`)) === '1') break;
+      if (Date.now() > deadline) throw new Error('counts never went back to Redis');
+      await sleep(100);
+    }
+    expect(logged(cutOff, 40, /Redis reachable again/)).toBe(true);
+  });
+
+  it('does not stop a node from starting: it counts in memory until Redis answers', async () => {
+    // A port nothing listens on.
+    const closed = createServer();
+    const port = await new Promise<number>((resolve) =>
+      closed.listen(0, '127.0.0.1', () => resolve((closed.address() as { port: number }).port)),
+    );
+    await new Promise<void>((resolve) => closed.close(() => resolve()));
+
+    const lonely = await startServer({
+      env: { TRUST_PROXY: '127.0.0.1', REDIS_URL: `redis://127.0.0.1:${port}`, LOG_LEVEL: 'warn' },
+      rateLimits: { signIn: { max: MAX_FAILED, windowSeconds: 900 } },
+    });
+    try {
+      await expectLimitsHold(lonely);
+      expect(logged(lonely, 50, /Redis unreachable/)).toBe(true);
+    } finally {
+      await lonely.close();
+    }
   });
 });
