@@ -97,7 +97,12 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   const now = overrides.now ?? Date.now;
   const deps: Deps = {
     stores: createStores(database.db, { mailKey, listTimeoutMs: config.listQueryTimeoutMs }),
-    transact: createTransact(database.db, { mailKey, listTimeoutMs: config.listQueryTimeoutMs }),
+    transact: createTransact(database.db, {
+      mailKey,
+      listTimeoutMs: config.listQueryTimeoutMs,
+      onRetry: (code) =>
+        app.log.warn({ code }, 'transaction retried after a deadlock or serialization failure'),
+    }),
     hasher: createPasswordHasher(config.argon2),
     accessTokens: createAccessTokens({
       keys,

@@ -20,4 +20,4 @@ export {
 } from './outbox-queue.js';
 export { recordSigningKey, type RecordedSigningKey } from './signing-key.js';
 export type { MailBody } from './mail-crypto.js';
-export type { StoreOptions } from './stores/index.js';
+export type { StoreOptions, TransactOptions } from './stores/index.js';

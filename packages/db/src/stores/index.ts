@@ -23,6 +23,11 @@ export function createStores(db: Kysely<Database>, options: StoreOptions = {}): 
   };
 }
 
+export interface TransactOptions extends StoreOptions {
+  /** Told the SQLSTATE of each retried transaction (the server logs it: a deadlock is worth a look). */
+  onRetry?: (code: string) => void;
+}
+
 /**
  * SQLSTATEs after which PostgreSQL has rolled the whole transaction back and running it again
  * is safe: deadlock_detected and serialization_failure.
@@ -35,14 +40,16 @@ const RETRYABLE = new Set(['40P01', '40001']);
  * deadlock points to a path that does not (yet), and one retry turns it into a wait instead
  * of a 500. A second failure is thrown.
  */
-export function createTransact(db: Kysely<Database>, options: StoreOptions = {}): Transact {
+export function createTransact(db: Kysely<Database>, options: TransactOptions = {}): Transact {
   const run = <T>(work: (stores: Stores) => Promise<T>) =>
     db.transaction().execute((trx) => work(createStores(trx, options)));
   return async (work) => {
     try {
       return await run(work);
     } catch (error) {
-      if (!RETRYABLE.has((error as { code?: unknown } | null)?.code as string)) throw error;
+      const code = (error as { code?: unknown } | null)?.code;
+      if (typeof code !== 'string' || !RETRYABLE.has(code)) throw error;
+      options.onRetry?.(code);
       return run(work);
     }
   };
