@@ -2,7 +2,6 @@ import { readFileSync } from 'node:fs';
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { errorCode } from '@tessera/client';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_RATE_LIMITS } from '../../src/limits/rate-limit.js';
@@ -13,13 +12,13 @@ import {
   uniqueEmail,
   type SecurityServer,
 } from './helpers/harness.js';
+import { count, failedSignIns, outcomes, WRONG_PASSWORD as WRONG } from './helpers/sign-ins.js';
 
 /**
  * The machine's Redis (README: REDIS_URL); override with TEST_REDIS_URL. The outage tests
  * at the end reach it through a TCP path they cut, never a mock.
  */
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
-const WRONG = 'not the right password at all';
 
 let nodeA: SecurityServer;
 let nodeB: SecurityServer;
@@ -46,12 +45,6 @@ afterAll(async () => {
 
 /** Node A for even i, node B for odd: round-robin as a load balancer would. */
 const node = (i: number) => (i % 2 === 0 ? nodeA : nodeB);
-
-function outcomes(results: PromiseSettledResult<unknown>[]): string[] {
-  return results.map((r) => (r.status === 'rejected' ? (errorCode(r.reason) ?? String(r.reason)) : 'OK'));
-}
-
-const count = (codes: string[], code: string) => codes.filter((c) => c === code).length;
 
 describe('limits shared through Redis by every node', () => {
   it('checks exactly LOGIN_MAX_ATTEMPTS of 100 parallel guesses spread over two nodes and 100 addresses', async () => {
@@ -161,13 +154,7 @@ async function register(server: SecurityServer): Promise<string> {
 async function expectLimitsHold(server: SecurityServer) {
   // Per address: one address, many invented accounts.
   const address = freshAddress();
-  const perAddress = outcomes(
-    await Promise.allSettled(
-      Array.from({ length: MAX_FAILED + 3 }, () =>
-        server.client({ address }).auth.login.mutate({ email: uniqueEmail('spray'), password: WRONG }),
-      ),
-    ),
-  );
+  const perAddress = await failedSignIns(server, address, MAX_FAILED + 3);
   expect(count(perAddress, 'UNAUTHORIZED')).toBe(MAX_FAILED);
   expect(count(perAddress, 'TOO_MANY_REQUESTS')).toBe(3);
 

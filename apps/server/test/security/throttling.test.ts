@@ -14,8 +14,8 @@ import {
   uniqueEmail,
   type SecurityServer,
 } from './helpers/harness.js';
+import { count, failedSignIns, outcomes, WRONG_PASSWORD as WRONG } from './helpers/sign-ins.js';
 
-const WRONG = 'not the right password at all';
 const NEW_PASSWORD = 'a completely new passphrase for tessera';
 
 let server: SecurityServer;
@@ -33,15 +33,6 @@ afterAll(async () => {
   await server?.close();
   await sink?.stop();
 });
-
-/** Outcome of each settled call: the error code, or OK. */
-function outcomes(results: PromiseSettledResult<unknown>[]): string[] {
-  return results.map((r) => (r.status === 'rejected' ? (errorCode(r.reason) ?? String(r.reason)) : 'OK'));
-}
-
-function count(codes: string[], code: string): number {
-  return codes.filter((c) => c === code).length;
-}
 
 /** A registered account, signed up from an address of its own (so no test spends another's budget). */
 async function account(target = server) {
@@ -108,12 +99,7 @@ describe('failed sign-ins per address', () => {
   it('throttles one address spraying one password over 100 accounts, counting in-flight guesses', async () => {
     const address = freshAddress();
     const victim = await account();
-    const results = await Promise.allSettled(
-      Array.from({ length: 100 }, () =>
-        server.client({ address }).auth.login.mutate({ email: uniqueEmail('spray'), password: WRONG }),
-      ),
-    );
-    const codes = outcomes(results);
+    const codes = await failedSignIns(server, address, 100);
     expect(count(codes, 'UNAUTHORIZED')).toBe(max);
     expect(count(codes, 'TOO_MANY_REQUESTS')).toBe(100 - max);
 
@@ -152,13 +138,7 @@ describe('failed sign-ins per address', () => {
     }
     // The address still has its whole budget of failures (spread over accounts, so the
     // per-account limit does not stop them first).
-    const codes = outcomes(
-      await Promise.allSettled(
-        Array.from({ length: max + 1 }, () =>
-          server.client({ address }).auth.login.mutate({ email: uniqueEmail('typo'), password: WRONG }),
-        ),
-      ),
-    );
+    const codes = await failedSignIns(server, address, max + 1);
     expect(count(codes, 'UNAUTHORIZED')).toBe(max);
     expect(count(codes, 'TOO_MANY_REQUESTS')).toBe(1);
   });
@@ -204,13 +184,7 @@ describe('failed sign-ins per address', () => {
     expect(response.status).toBe(400);
     expect(response.text).toMatch(/Batch call exceeds maximum size/);
     // Nothing was checked, so the address still has its whole budget.
-    const codes = outcomes(
-      await Promise.allSettled(
-        Array.from({ length: max + 1 }, () =>
-          server.client({ address }).auth.login.mutate({ email: uniqueEmail('after'), password: WRONG }),
-        ),
-      ),
-    );
+    const codes = await failedSignIns(server, address, max + 1);
     expect(count(codes, 'UNAUTHORIZED')).toBe(max);
     expect(count(codes, 'TOO_MANY_REQUESTS')).toBe(1);
   });
@@ -241,15 +215,8 @@ describe('which address counts', () => {
       rateLimits: { signIn: { max: limit, windowSeconds: 900 } },
     });
     const hex = () => randomInt(0x10000).toString(16);
-    /** Failed sign-ins in parallel, each from the next address of `addresses`. */
-    const guesses = async (addresses: string[]) =>
-      outcomes(
-        await Promise.allSettled(
-          addresses.map((address) =>
-            proxied.client({ address }).auth.login.mutate({ email: uniqueEmail('v6'), password: WRONG }),
-          ),
-        ),
-      );
+    /** Failed sign-ins in parallel, one from each of `addresses`. */
+    const guesses = (addresses: string[]) => failedSignIns(proxied, addresses, addresses.length);
     try {
       // Eight addresses of one /64, written every way IPv6 allows: one budget.
       const prefix = `2001:db8:${hex()}:${(0x1000 + randomInt(0xe000)).toString(16)}`;
