@@ -6,7 +6,14 @@ import {
   type UserRecord,
   type UserStore,
 } from '@tessera/api';
-import { sql, type Expression, type Kysely, type Selectable, type SqlBool } from 'kysely';
+import {
+  sql,
+  type Expression,
+  type Kysely,
+  type Selectable,
+  type SelectQueryBuilder,
+  type SqlBool,
+} from 'kysely';
 import type { Database, UsersTable } from '../database.js';
 import { isUniqueViolation } from './errors.js';
 
@@ -211,18 +218,63 @@ export function userStore(db: Kysely<Database>, options: UserStoreOptions = {}):
   };
 }
 
-/** One page of a listing: every filter and sort below is served by an index (see the 2026-12-01-002 migration). */
+/**
+ * Rows of the requested order a search reads before it collects its matches instead: a
+ * search common enough to fill a page in that many rows is served by walking the order.
+ */
+const SEARCH_WALK_ROWS = 2_000;
+
+/**
+ * One page of a listing. Every filter and sort is served by an index (the 2026-12-01-002
+ * migration); a search takes at most two bounded steps. Walking the requested order and
+ * keeping the matches is fastest for a common term, but the planner assumes matches are
+ * spread evenly, and a search is often correlated with the order ("tim" sorted by name:
+ * every match sits past the T's, so it read 900,000 of a million rows). So a search first
+ * walks at most SEARCH_WALK_ROWS rows of the order; if that does not fill the page, it
+ * collects every match through the trigram or prefix indexes and sorts those: the work is
+ * bounded by the walk plus the number of matches, never by where they sit in the order.
+ */
 async function listPage(db: Kysely<Database>, query: UserListQuery): Promise<UserListRow[]> {
-  const { column, value } = sortColumn(query.sort);
-  const direction = query.order;
-  let select = db.selectFrom('users').select(userColumns).select(value.as('sort_value'));
+  const page = (rows: (Selectable<UsersTable> & { sort_value: string })[]) =>
+    rows.map(({ sort_value, ...row }) => ({ user: toUserRecord(row), sortValue: sort_value }));
+  if (!query.search) return page(await rowsOf(db, query).$call(inOrder(query)).limit(query.limit).execute());
+
+  const walked = await db
+    .selectFrom(rowsOf(db, query).$call(inOrder(query)).limit(SEARCH_WALK_ROWS).as('users'))
+    .selectAll()
+    .where(search(query))
+    .$call(inOrder(query))
+    .limit(query.limit)
+    .execute();
+  if (walked.length === query.limit) return page(walked);
+  // OFFSET 0 keeps the subquery whole: planned on its own, it finds every match by index.
+  const collected = await db
+    .selectFrom(rowsOf(db, query).where(search(query)).offset(0).as('users'))
+    .selectAll()
+    .$call(inOrder(query))
+    .limit(query.limit)
+    .execute();
+  return page(collected);
+}
+
+/** Users with their sort value, after the cursor and through the role and disabled filters (not the search). */
+function rowsOf(db: Kysely<Database>, query: UserListQuery) {
+  let select = db
+    .selectFrom('users')
+    .select(userColumns)
+    .select(sortColumn(query.sort).value.as('sort_value'));
   for (const condition of filters(query)) select = select.where(condition);
   if (query.after) select = select.where(afterKeyset(query));
-  select = select.orderBy(column, direction);
-  // Emails are unique, so they order on their own; the other sorts break ties by id.
-  if (query.sort !== 'email') select = select.orderBy('id', direction);
-  const rows = await select.limit(query.limit).execute();
-  return rows.map(({ sort_value, ...row }) => ({ user: toUserRecord(row), sortValue: sort_value }));
+  return select;
+}
+
+/** The requested order. Emails are unique, so they order on their own; the other sorts break ties by id. */
+function inOrder(query: UserListQuery) {
+  const { column } = sortColumn(query.sort);
+  return <QB extends SelectQueryBuilder<any, any, any>>(select: QB): QB => {
+    const ordered = select.orderBy(column, query.order);
+    return (query.sort === 'email' ? ordered : ordered.orderBy('id', query.order)) as QB;
+  };
 }
 
 /** One key for "the set of admins" in pg_advisory_xact_lock (an arbitrary fixed bigint). */
@@ -267,16 +319,16 @@ function filters(query: UserListQuery): Expression<SqlBool>[] {
     where.push(
       query.disabled ? sql<SqlBool>`users.disabled_at is not null` : sql<SqlBool>`users.disabled_at is null`,
     );
-  if (query.search) {
-    // Written to match the indexes on `email` (stored lower-cased) and `lower(name)`: trigram
-    // indexes for a substring, btree text_pattern_ops indexes for a prefix.
-    const text = escapeLike(query.search);
-    const pattern = searchesSubstring(query.search) ? `%${text}%` : `${text}%`;
-    where.push(
-      sql<SqlBool>`(users.email like lower(${pattern}) or lower(users.name) like lower(${pattern}))`,
-    );
-  }
   return where;
+}
+
+/** The search condition (only called with a search). */
+function search(query: UserListQuery): Expression<SqlBool> {
+  // Written to match the indexes on `email` (stored lower-cased) and `lower(name)`: trigram
+  // indexes for a substring, btree text_pattern_ops indexes for a prefix.
+  const text = escapeLike(query.search!);
+  const pattern = searchesSubstring(query.search!) ? `%${text}%` : `${text}%`;
+  return sql<SqlBool>`(users.email like lower(${pattern}) or lower(users.name) like lower(${pattern}))`;
 }
 
 /**
