@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENUMERATION_FLOOR_MS } from '../../src/http/security.js';
 import {
   freshAddress,
+  GENEROUS_LIMITS,
   postJson,
   rejection,
   startServer,
@@ -152,16 +153,25 @@ describe('sign-ins the client abandons', () => {
 describe('the status a hook sees', () => {
   it('is the real one on tRPC too: a failed tRPC sign-in waits for the enumeration floor', async () => {
     // The tRPC adapter answers with a fetch Response; until Fastify copies its status onto
-    // the reply (after onSend), reply.statusCode says 200 whatever happened.
-    for (const path of ['/trpc/auth.login', '/api/auth/login']) {
-      const started = performance.now();
-      const response = await postJson(
-        `${server.url}${path}`,
-        { email: uniqueEmail('floor'), password: WRONG },
-        { 'x-forwarded-for': freshAddress() },
-      );
-      expect(response.status, path).toBe(401);
-      expect(performance.now() - started, path).toBeGreaterThanOrEqual(ENUMERATION_FLOOR_MS - 1);
+    // the reply (after onSend), reply.statusCode says 200 whatever happened. A server with
+    // fast hashing, so that only the floor can make a failed sign-in slow.
+    const fast = await startServer({ rateLimits: GENEROUS_LIMITS });
+    try {
+      for (const path of ['/trpc/auth.login', '/api/auth/login']) {
+        // The first failure also makes the dummy hash; time the ones after it.
+        for (let attempt = 0; attempt < 3; attempt++) {
+          const started = performance.now();
+          const response = await postJson(`${fast.url}${path}`, {
+            email: uniqueEmail('floor'),
+            password: WRONG,
+          });
+          expect(response.status, path).toBe(401);
+          if (attempt > 0)
+            expect(performance.now() - started, path).toBeGreaterThanOrEqual(ENUMERATION_FLOOR_MS - 1);
+        }
+      }
+    } finally {
+      await fast.close();
     }
   });
 });
