@@ -2,7 +2,7 @@ import { errorCode, type RouterOutputs } from '@tessera/client';
 import { useState } from 'react';
 import { useAuth } from '../auth.js';
 import { errorMessage } from '../errors.js';
-import { Field, FormAlert, FormProblem, text, useForm } from '../forms.js';
+import { EmailField, Field, FormAlert, FormProblem, text, useForm } from '../forms.js';
 import { navigate, useLocation } from '../router.js';
 import { api, session } from '../session.js';
 import { useQuery } from '../use-query.js';
@@ -34,30 +34,54 @@ export function ProfilePage() {
 
 function AccountSection() {
   const { user, setUser } = useAuth();
-  const form = useForm(['name', 'email']);
+  const form = useForm(['name', 'email', 'currentPassword']);
   const [saved, setSaved] = useState<string>();
+  const [emailDraft, setEmailDraft] = useState<string>();
   const [verifySent, setVerifySent] = useState(false);
   const [verifyError, setVerifyError] = useState<string>();
+  const [cancelError, setCancelError] = useState<string>();
   if (!user) return null;
+  // A new address needs the current password (a stolen session alone must not move the account).
+  const changingEmail = emailDraft !== undefined && emailDraft.trim().toLowerCase() !== user.email;
 
   const onSubmit = form.submit(async (data) => {
     setSaved(undefined);
     const name = text(data, 'name');
     const email = text(data, 'email');
+    const emailChanges = email.trim().toLowerCase() !== user.email;
     const changes = {
       ...(name.trim() !== user.name ? { name } : {}),
-      ...(email.trim().toLowerCase() !== user.email ? { email } : {}),
+      ...(emailChanges ? { email, currentPassword: text(data, 'currentPassword') } : {}),
     };
     if (Object.keys(changes).length === 0) return setSaved('Nothing to save: no changes.');
+    if (emailChanges && !changes.currentPassword)
+      throw new FormProblem({
+        fields: { currentPassword: 'Enter your current password to change your email.' },
+      });
     try {
-      setUser(await api.users.updateMe.mutate(changes));
-      setSaved('Your details have been saved.');
+      const updated = await api.users.updateMe.mutate(changes);
+      setUser(updated);
+      setEmailDraft(undefined);
+      // A pending address is announced by the alert above the form (role=status).
+      setSaved(emailChanges && updated.pendingEmail ? undefined : 'Your details have been saved.');
     } catch (error) {
       if (errorCode(error) === 'CONFLICT')
         throw new FormProblem({ fields: { email: 'Another account already uses this email.' } });
       throw error;
     }
   });
+
+  const cancelEmailChange = async () => {
+    setSaved(undefined);
+    setCancelError(undefined);
+    try {
+      // Asking for the current address again drops the pending one and its link.
+      setUser(await api.users.updateMe.mutate({ email: user.email }));
+      setSaved('The email change is cancelled.');
+    } catch (error) {
+      setCancelError(errorMessage(error));
+    }
+  };
 
   const sendVerification = async () => {
     setVerifyError(undefined);
@@ -75,6 +99,18 @@ function AccountSection() {
         <h2 id="account-heading">Account</h2>
         <span className={`badge badge-${user.role}`}>{user.role}</span>
       </div>
+      {user.pendingEmail && (
+        <div className="alert alert-info" role="status">
+          <p>
+            Check <strong>{user.pendingEmail}</strong> to confirm your new email address. Until you follow the
+            link we sent there, you keep signing in with {user.email}.
+          </p>
+          <button type="button" className="button button-secondary" onClick={() => void cancelEmailChange()}>
+            Cancel the change
+          </button>
+          {cancelError && <p className="field-error">{cancelError}</p>}
+        </div>
+      )}
       {!user.emailVerified && (
         <div className="alert alert-warning">
           <p>
@@ -101,17 +137,24 @@ function AccountSection() {
             defaultValue={user.name}
             error={form.errors.fields.name}
           />
-          <Field
-            label="Email"
-            name="email"
-            type="email"
-            autoComplete="email"
-            required
+          <EmailField
             defaultValue={user.email}
             error={form.errors.fields.email}
             hint={user.emailVerified ? 'Verified.' : 'Not verified.'}
+            onChange={(event) => setEmailDraft(event.currentTarget.value)}
           />
         </div>
+        {changingEmail && (
+          <Field
+            label="Current password"
+            name="currentPassword"
+            type="password"
+            autoComplete="current-password"
+            required
+            error={form.errors.fields.currentPassword}
+            hint="Needed to change your email. We will send a link to the new address to confirm it."
+          />
+        )}
         <div className="actions">
           <Submit pending={form.pending} pendingLabel="Saving…">
             Save changes
