@@ -34,7 +34,11 @@ export const usersRouter = {
         path: '/users/me',
         tags,
         protect: true,
-        summary: 'Change your own name or email (a new email must be verified again)',
+        summary: 'Change your own name or email',
+        description:
+          'A new email needs `currentPassword` and is held as `pendingEmail` until the link mailed to it is followed ' +
+          '(POST /auth/email/verify); the current address keeps working meanwhile and is told of the request. ' +
+          'Sending the current address again cancels a pending change. At most 5 email changes a day.',
       },
     })
     .input(updateMeInput)
@@ -102,6 +106,10 @@ export const usersRouter = {
         tags,
         protect: true,
         summary: 'Change a user: name, email, role, disabled',
+        description:
+          'An email change applies at once, unverified: the old address gets a notice, the new one a ' +
+          'verification link (an invite if no password was set), and every outstanding link of the account ' +
+          'stops working. A demotion or a disable ends every session. Your own email goes through PATCH /users/me.',
       },
     })
     .input(updateUserInput)
