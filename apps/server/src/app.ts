@@ -23,6 +23,7 @@ import { createMailTransport } from './mail/transport.js';
 import { registerMetrics } from './ops/metrics.js';
 import { createPasswordHasher } from './auth/password-hasher.js';
 import { requestInfo } from './http/request-info.js';
+import { answerErrorsInShape, frameworkErrors, refuseBodiesOnReads } from './http/request-guards.js';
 import { registerRest } from './http/rest/index.js';
 import { registerSecurity } from './http/security.js';
 import { counterThrottle, memoryCounters, redisCounters } from './limits/counters.js';
@@ -77,7 +78,10 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     trustProxy: config.trustProxy,
     bodyLimit: BODY_LIMIT_BYTES,
     routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
+    frameworkErrors,
   });
+  answerErrorsInShape(app);
+  refuseBodiesOnReads(app);
 
   const database =
     overrides.database ??
