@@ -210,7 +210,7 @@ describe.runIf(testEngine === 'postgres')('a node that could not reach the datab
         headers: { authorization: `Bearer ${accessToken}` },
       });
       expect(answer.status).toBe(503);
-      expect(await answer.json()).toMatchObject({ reason: 'signing_key_mismatch' });
+      expect(await answer.json()).toMatchObject({ data: { reason: 'signing_key_mismatch' } });
       const rest = await fetch(`${node.url}/api/auth/password/forgot`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
