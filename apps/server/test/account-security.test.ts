@@ -375,6 +375,18 @@ describe('a link belongs to the address it was sent to', () => {
   });
 });
 
+describe('a disabled account', () => {
+  it('gets no link even when staff moves and disables it in one change', async () => {
+    const user = await signUp(server);
+    const moved = uniqueEmail('moved-and-disabled');
+    await admin.client.users.update.mutate({ id: user.id, email: moved, disabled: true });
+    expect(await openLinks(server, user.id)).toEqual([]);
+    expect(await accountProblems(server, user.id)).toEqual([]);
+    // The old address is still told.
+    expect((await mailTo(user.email, /email was changed/i)).link).toBeUndefined();
+  });
+});
+
 describe('demotion', () => {
   it('ends every session of the demoted account in the same change, audited; a promotion keeps them', async () => {
     const manager = await signUp(server, { role: 'manager' });

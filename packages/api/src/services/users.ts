@@ -408,8 +408,10 @@ async function applyChanges(
   if (plan.email !== undefined || plan.disabled === true)
     await stores.oneTimeTokens.revokeForUser(target.id, oneTimePurposes);
   if (plan.email !== undefined) {
-    if (updated.passwordHash === null) await queueInvite(deps, stores, updated);
-    else await queueEmailVerification(deps, stores, updated);
+    // A disabled account follows no link; once enabled, its owner asks for one (verification
+    // or reset) like anyone else.
+    if (updated.disabledAt === null)
+      await (updated.passwordHash === null ? queueInvite : queueEmailVerification)(deps, stores, updated);
     await stores.outbox.enqueue(emailChangedByStaffMail(target.email, plan.email));
   }
   // Access tokens carry the role and other services trust them offline until they expire:
