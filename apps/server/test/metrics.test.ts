@@ -46,7 +46,10 @@ describe('/metrics with METRICS_TOKEN', () => {
       expect(response.headers.get('www-authenticate')).toMatch(/^Bearer/);
       const text = await response.text();
       expect(text).not.toMatch(/tessera_|process_resident/);
-      expect(JSON.parse(text)).toMatchObject({ reason: 'metrics_token_required' });
+      expect(JSON.parse(text)).toMatchObject({
+        code: 'UNAUTHORIZED',
+        data: { reason: 'metrics_token_required' },
+      });
     }
   });
 
