@@ -188,6 +188,11 @@ export function parseConfig(env: Record<string, string | undefined> = process.en
       loginMaxAttempts: e.LOGIN_MAX_ATTEMPTS,
       loginWindowSeconds: e.LOGIN_WINDOW_SECONDS,
       resetTokenTtlSeconds: e.RESET_TOKEN_TTL_SECONDS,
+      // The same two limits as below, for the calls the services count (an email change).
+      addressLimits: {
+        mail: { ...DEFAULT_RATE_LIMITS.mail, max: e.RATE_LIMIT_MAIL },
+        passwordChecks: { ...DEFAULT_RATE_LIMITS.passwordChecks, max: e.RATE_LIMIT_PASSWORD_CHECKS },
+      },
     },
     argon2: {
       memoryCost: e.ARGON2_MEMORY_KIB,

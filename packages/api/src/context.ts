@@ -3,6 +3,12 @@ import type { Deps, SessionRecord, UserRecord } from './ports/index.js';
 /** What the transport tells us about the caller. */
 export interface RequestInfo {
   ip: string | null;
+  /**
+   * The budget the client's address counts against, as the per-address limits compute it
+   * (an IPv4 address, an IPv6 /64): the key of the limits a service counts itself
+   * (address-limits.ts).
+   */
+  clientAddress: string;
   userAgent: string | null;
   /** The raw `Authorization` header, if any. */
   authorization: string | undefined;

@@ -19,6 +19,24 @@ const HOSTILE: Record<string, string> = {
   'only spaces': '   \t  ',
   '101 characters': 'x'.repeat(101),
   '101 emoji': '😀'.repeat(101),
+  // Nothing visible: these got round "Name is required" and left a blank where a person is expected.
+  'zero-width space': '\u200B',
+  'zero-width joiners': '\u200B\u200C\u200D',
+  'Hangul filler': '\u3164',
+  'braille blank': '\u2800',
+  'variation selector': '\uFE0F',
+  'soft hyphen': '\u00AD',
+  'tag characters': '\u{E0041}\u{E0042}',
+  'ideographic space and word joiner': '\u3000\u2060 ',
+  'combining marks alone': '\u0301\u0302',
+  // Bidi controls reorder what staff read: "Admin\u202Egnp.exe" shows as "Adminexe.png".
+  'right-to-left override': 'Admin\u202Egnp.exe',
+  'left-to-right mark': 'Ada\u200ELovelace',
+  'first-strong isolate': 'Ada \u2068Lovelace\u2069',
+  'Arabic letter mark': 'Ada\u061C',
+  // Stacked marks ("zalgo") spill over the lines around them.
+  '99 marks on one letter': 'a' + '\u0301'.repeat(99),
+  '5 marks on one letter': 'x\u0301\u0302\u0303\u0304\u0305',
 };
 
 let server: TestServer;
@@ -117,6 +135,9 @@ describe('display names', () => {
       ['👩‍💻 Grace', '👩‍💻 Grace'],
       ['😀'.repeat(100), '😀'.repeat(100)],
       ['محمد', 'محمد'],
+      // Joiners and marks inside visible text are fine, up to 4 marks on one letter.
+      ['x\u0301\u0302\u0303\u0304 Tiếng Việt', 'x\u0301\u0302\u0303\u0304 Tiếng Việt'],
+      ['क्षत्रिय', 'क्षत्रिय'],
     ];
     for (const [sent, stored] of cases) {
       const answer = await send(path, sent);
@@ -125,7 +146,11 @@ describe('display names', () => {
     }
   });
 
-  it('the CLI takes a name by the same rule', async () => {
+  it.each([
+    ['a bell', 'Ops\u0007Team', '--name: Name must be one line without control characters.'],
+    ['nothing visible', '\u200B\u3164', '--name: Name must contain a visible character.'],
+    ['an override', 'Ops\u202ETeam', '--name: Name must not contain text-direction control characters.'],
+  ])('the CLI takes a name by the same rule (%s)', async (_label, name, message) => {
     const run = await new Promise<{ code: number | null; stderr: string }>((done) => {
       const child = spawn(
         process.execPath,
@@ -138,7 +163,7 @@ describe('display names', () => {
           '--email',
           uniqueEmail('cli'),
           '--name',
-          'Ops\u0007Team',
+          name,
         ],
         { cwd: resolve(import.meta.dirname, '../..'), env: { ...process.env, LOG_LEVEL: 'silent' } },
       );
@@ -148,6 +173,6 @@ describe('display names', () => {
       child.on('close', (code) => done({ code, stderr }));
     });
     expect(run.code).toBe(2);
-    expect(run.stderr).toContain('--name: Name must be one line without control characters.');
+    expect(run.stderr).toContain(message);
   });
 });

@@ -113,6 +113,24 @@ export function emailChangedByStaffMail(to: string, newEmail: string): OutgoingM
   });
 }
 
+/**
+ * Tells the old address that the owner's move to another one went through (the link sent to
+ * the new address was followed). No link, and the new address masked, as the request's notice.
+ */
+export function emailChangedMail(to: string, newEmail: string): OutgoingMail {
+  return render({
+    to,
+    subject: `Your ${PRODUCT} email was changed`,
+    intro: [
+      `The email address of your ${PRODUCT} account was changed from ${to} to ${maskEmail(newEmail)}: the link sent to the new address was followed.`,
+      'From now on you sign in, and receive mail, with the new address.',
+    ],
+    notYou:
+      "If this wasn't you, someone who knows your password has taken over the account: contact your administrator now.",
+    secret: false,
+  });
+}
+
 /** `n***@example.com`: enough for the owner to recognise the address, not enough to harvest it. */
 function maskEmail(email: string): string {
   const at = email.lastIndexOf('@');

@@ -99,6 +99,21 @@ export interface AuthSettings {
   loginWindowSeconds: number;
   /** How long a just-rotated refresh token is still accepted (two tabs refreshing at once). */
   refreshReuseGraceSeconds: number;
+  /**
+   * Per-address limits (RATE_LIMIT_MAIL, RATE_LIMIT_PASSWORD_CHECKS) for the calls that only
+   * the service can tell apart: an email change mails and checks a password, a name change
+   * does neither (services/address-limits.ts). A limit left out is not applied.
+   */
+  addressLimits?: Partial<Record<AddressLimitName, AddressLimit>>;
+}
+
+/** The per-address limits a service counts itself. */
+export type AddressLimitName = 'mail' | 'passwordChecks';
+
+/** At most `max` per client address in each window of `windowSeconds`. */
+export interface AddressLimit {
+  max: number;
+  windowSeconds: number;
 }
 
 /** The ports a request works with; the server builds them once and passes them in the context. */

@@ -18,6 +18,9 @@ export const email = z
 /** Longest display name, in characters (code points: an emoji or a CJK character counts once). */
 export const NAME_MAX_LENGTH = 100;
 
+/** Most combining marks (accents, vowel signs) one base character of a name may carry. */
+export const MAX_COMBINING_MARKS = 4;
+
 /**
  * What a display name may contain, decided once for every path that takes one (sign-up,
  * create, update, updateMe, import, the CLI): trimmed, NFC-normalised, 1–100 characters of
@@ -25,6 +28,14 @@ export const NAME_MAX_LENGTH = 100;
  * them, which PostgreSQL text cannot hold), line and paragraph separators, and lone surrogates
  * (a JS string can hold them, UTF-8 and PostgreSQL's JSON cannot: stored as text they silently
  * became U+FFFD, written to the audit log's JSON they failed).
+ *
+ * A name is also read by people — staff in the admin console, the audit log — so it must show
+ * what it is: at least one visible character (a name of zero-width spaces, fillers or tag
+ * characters gets round "required" and leaves a blank where a person is expected), no bidi
+ * controls (an unterminated U+202E reverses what follows it: "Admin\u202Egnp.exe" reads as
+ * "Adminexe.png", and can reorder the text after it on the page), and at most
+ * MAX_COMBINING_MARKS marks in a row (stacked marks — "zalgo" — spill over neighbouring lines;
+ * no script needs more than a few on one letter).
  */
 export const name = z
   .string()
@@ -32,13 +43,28 @@ export const name = z
   .trim()
   .refine((s) => !LONE_SURROGATE.test(s), 'Name must be valid Unicode text')
   .refine((s) => !LINE_OR_CONTROL.test(s), 'Name must be one line without control characters')
+  .refine((s) => !BIDI_CONTROL.test(s), 'Name must not contain text-direction control characters')
   .normalize('NFC')
   .min(1, 'Name is required')
+  .refine((s) => s.replace(INVISIBLE, '').length > 0, 'Name must contain a visible character')
+  .refine(
+    (s) => !STACKED_MARKS.test(s),
+    `Name must not have more than ${MAX_COMBINING_MARKS} accents on one letter`,
+  )
   .refine((s) => codePoints(s) <= NAME_MAX_LENGTH, `Name must be at most ${NAME_MAX_LENGTH} characters`);
 
 /** With the u flag, a surrogate pair is one code point; only an unpaired half matches. */
 const LONE_SURROGATE = /\p{Cs}/u;
 const LINE_OR_CONTROL = /[\p{Cc}\u2028\u2029]/u;
+/** U+061C, U+200E/F, U+202A–U+202E, U+2066–U+2069. */
+const BIDI_CONTROL = /\p{Bidi_Control}/u;
+/**
+ * What shows nothing on its own: default-ignorable code points (zero-width characters, soft
+ * hyphen, variation selectors, tag characters, the Hangul fillers), white space, the blank
+ * braille pattern (a symbol, but drawn as nothing) and combining marks (they need a base).
+ */
+const INVISIBLE = /[\p{Default_Ignorable_Code_Point}\p{White_Space}\u2800\p{M}]/gu;
+const STACKED_MARKS = new RegExp(`\\p{M}{${MAX_COMBINING_MARKS + 1},}`, 'u');
 
 function codePoints(s: string): number {
   let n = 0;

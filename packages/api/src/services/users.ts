@@ -28,6 +28,7 @@ import {
 } from '../schemas/users.js';
 import { emailChangedByStaffMail, emailChangeRequestedMail } from '../mail/templates.js';
 import { assertPasswordAllowed } from './auth.js';
+import { countAgainstAddressLimit } from './address-limits.js';
 import { queueEmailChange, queueEmailVerification, queueInvite } from './mail-flows.js';
 import { assertCurrentPassword } from './passwords.js';
 import { toUser } from './user-view.js';
@@ -222,11 +223,17 @@ export async function updateMe(
         'Enter your current password to change your email',
         'current_password_required',
       );
+    // Per address too, as change password and delete account are at the HTTP edge, which
+    // cannot tell an email change from a name change (a name change checks no password).
+    await countAgainstAddressLimit(deps, request, 'passwordChecks');
     await assertCurrentPassword(deps, request, actor, {
       password: input.currentPassword,
       field: 'currentPassword',
       action: 'users.email_change',
     });
+    // Two mails, one to an address of the caller's choosing: the address's mail budget, as
+    // reset and verification requests count, counted before anything is written or queued.
+    await countAgainstAddressLimit(deps, request, 'mail');
     await reserveEmailChange(deps, request, actor.user.id);
     // Told now rather than at confirmation: the caller proved the password and is limited
     // to a few changes a day, while auth.register already answers this to anyone (README).
