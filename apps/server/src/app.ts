@@ -9,8 +9,7 @@ import {
   openDatabase,
   type DatabaseHandle,
 } from '@tessera/db';
-import { fastifyTRPCPlugin, type FastifyTRPCPluginOptions } from '@trpc/server/adapters/fastify';
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import { sql } from 'kysely';
 import { createAccessTokens } from './auth/access-tokens.js';
 import type { Config } from './config.js';
@@ -26,6 +25,7 @@ import { requestInfo } from './http/request-info.js';
 import { answerErrorsInShape, frameworkErrors, refuseBodiesOnReads } from './http/request-guards.js';
 import { registerRest } from './http/rest/index.js';
 import { registerSecurity } from './http/security.js';
+import { registerTrpcRoute } from './http/trpc-route.js';
 import { counterThrottle, memoryCounters, redisCounters } from './limits/counters.js';
 import { registerWeb } from './http/web.js';
 
@@ -147,20 +147,14 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   await registerSecurity(app, config, { counters });
   registerMetrics(app, database.db, config.metricsToken);
 
-  await app.register(fastifyTRPCPlugin, {
-    prefix: '/trpc',
-    trpcOptions: {
-      router: appRouter,
-      maxBatchSize: MAX_BATCH_SIZE,
-      createContext: ({ req, res }: { req: FastifyRequest; res: FastifyReply }): Context => ({
-        deps,
-        request: requestInfo(req, res),
-      }),
-      onError({ error, path }) {
-        if (error.code === 'INTERNAL_SERVER_ERROR')
-          app.log.error({ err: error.cause ?? error, path }, 'procedure failed');
-      },
-    } satisfies FastifyTRPCPluginOptions<typeof appRouter>['trpcOptions'],
+  await registerTrpcRoute(app, '/trpc', {
+    router: appRouter,
+    maxBatchSize: MAX_BATCH_SIZE,
+    createContext: (req, reply): Context => ({ deps, request: requestInfo(req, reply) }),
+    onError({ error, path }) {
+      if (error.code === 'INTERNAL_SERVER_ERROR')
+        app.log.error({ err: error.cause ?? error, path }, 'procedure failed');
+    },
   });
 
   await registerRest(app, deps);

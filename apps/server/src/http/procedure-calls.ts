@@ -46,7 +46,10 @@ function findCalls(request: FastifyRequest): ProcedureCalls | undefined {
   return undefined;
 }
 
-/** The `:path` parameter exactly as the tRPC adapter reads it (already percent-decoded). */
+/**
+ * The `:path` parameter, percent-decoded once (by Fastify's router). The /trpc route reads
+ * its procedure names from here too, so what runs is what the limits counted.
+ */
 function trpcPath(request: FastifyRequest): string | undefined {
   const params = request.params as { path?: unknown } | undefined;
   if (typeof params?.path === 'string') return params.path;
@@ -90,9 +93,9 @@ const REST_POST_PATHS: ReadonlyMap<string, string> = (() => {
 })();
 
 /**
- * The status an answer goes out with, as an onSend hook sees it. The tRPC adapter hands
- * Fastify a fetch `Response`, whose status Fastify copies onto the reply only after the
- * onSend hooks have run: until then `reply.statusCode` still says 200.
+ * The status an answer goes out with, as an onSend hook sees it: a fetch `Response` (as
+ * tRPC's own adapter sends) has its status copied onto the reply only after the onSend hooks
+ * have run. Our /trpc route sets the status first, so this is `reply.statusCode` there.
  */
 export function answerStatus(reply: FastifyReply, payload: unknown): number {
   return Object.prototype.toString.call(payload) === '[object Response]'

@@ -1,0 +1,246 @@
+import type { AnyTRPCRouter, inferRouterContext } from '@trpc/server';
+import type { TRPCResponse } from '@trpc/server/rpc';
+import {
+  getErrorShape,
+  getHTTPStatusCode,
+  getProcedureAtPath,
+  getTRPCErrorFromUnknown,
+  TRPCError,
+  type ProcedureType,
+} from '@trpc/server/unstable-core-do-not-import';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { procedureCalls } from './procedure-calls.js';
+
+export interface TrpcRouteOptions<TRouter extends AnyTRPCRouter> {
+  router: TRouter;
+  createContext(req: FastifyRequest, reply: FastifyReply): inferRouterContext<TRouter>;
+  maxBatchSize: number;
+  onError?(opts: { error: TRPCError; path: string | undefined }): void;
+}
+
+/** Which HTTP method each procedure type answers, as tRPC's own handler has it (no method override). */
+const METHOD_BY_TYPE: Readonly<Record<ProcedureType, string>> = {
+  query: 'GET',
+  mutation: 'POST',
+  subscription: 'GET',
+};
+
+/**
+ * Serves a router at `prefix/:path` with tRPC's HTTP protocol (plain JSON, batching with
+ * `?batch=1`), answering as `fastifyTRPCPlugin` does for the queries and mutations Tessera
+ * has (test/trpc-route.test.ts compares the two). It calls procedures straight from
+ * Fastify's request: the official adapter turns every request into a Fetch `Request` and
+ * every answer into a `Response`, which cost more CPU per call than a signed-in read itself.
+ *
+ * Two deliberate differences, both security fixes:
+ * - The procedure names are the ones `procedureCalls` finds, the same the rate limits and
+ *   the enumeration floor count: the path is percent-decoded once, by Fastify. tRPC's own
+ *   handler decodes it a second time, so `auth%252Elogin` ran `auth.login` unseen by them.
+ * - Streamed answers (`trpc-accept: application/jsonl`) are refused: their status is sent
+ *   before any call has run, so no hook could tell a failed sign-in from a good one.
+ *   Subscriptions and form-data bodies are not served either (no procedure uses them).
+ */
+export async function registerTrpcRoute<TRouter extends AnyTRPCRouter>(
+  app: FastifyInstance,
+  prefix: string,
+  options: TrpcRouteOptions<TRouter>,
+): Promise<void> {
+  await app.register(async (scope) => {
+    // Bodies stay text until a procedure asks for its input, as in tRPC's own handler, so a
+    // malformed body is that call's BAD_REQUEST, not a framework error.
+    scope.removeAllContentTypeParsers();
+    scope.addContentTypeParser(
+      ['application/json', 'text/plain'],
+      { parseAs: 'string' },
+      (_req, body, done) => done(null, body),
+    );
+    scope.addContentTypeParser('*', (_req, _payload, done) => done(null, undefined));
+    scope.all(`${prefix}/:path`, (req, reply) => handle(options, req, reply));
+  });
+}
+
+interface Call {
+  path: string;
+  index: number;
+}
+
+async function handle<TRouter extends AnyTRPCRouter>(
+  options: TrpcRouteOptions<TRouter>,
+  req: FastifyRequest,
+  reply: FastifyReply,
+): Promise<void> {
+  const { router } = options;
+  if (req.method === 'HEAD') return void reply.code(204).send();
+  reply.header('vary', 'trpc-accept, accept');
+
+  const target = procedureCalls(req);
+  const isBatch = target?.batch ?? false;
+  let ctx: inferRouterContext<TRouter> | undefined;
+  let calls: Call[] = [];
+  let type: ProcedureType | 'unknown' = 'unknown';
+
+  try {
+    if (!target) throw new TRPCError({ code: 'BAD_REQUEST', message: 'Invalid URL-encoding in path' });
+    assertContentType(req);
+    assertNotStreaming(req);
+    calls = target.calls.map((path, index) => ({ path, index }));
+    if (isBatch && calls.length > options.maxBatchSize)
+      throw new TRPCError({ code: 'BAD_REQUEST', message: 'Batch call exceeds maximum size' });
+    const procedures = await Promise.all(calls.map((call) => getProcedureAtPath(router, call.path)));
+    const types = new Set(procedures.flatMap((p) => (p ? [p._def.type as ProcedureType] : [])));
+    if (types.size > 1)
+      throw new TRPCError({
+        code: 'BAD_REQUEST',
+        message: `Cannot mix procedure types in call: ${[...types].join(', ')}`,
+      });
+    type = types.values().next().value ?? 'unknown';
+    ctx = options.createContext(req, reply);
+
+    const inputs = lazyInputs(req, isBatch, calls.length);
+    const results = await Promise.all(
+      calls.map(async (call): Promise<TRPCResponse> => {
+        const procedure = procedures[call.index];
+        try {
+          if (!procedure)
+            throw new TRPCError({ code: 'NOT_FOUND', message: `No procedure found on path "${call.path}"` });
+          const procedureType = procedure._def.type as ProcedureType;
+          if (METHOD_BY_TYPE[procedureType] !== req.method) {
+            reply.header('allow', METHOD_BY_TYPE[procedureType]);
+            throw new TRPCError({
+              code: 'METHOD_NOT_SUPPORTED',
+              message: `Unsupported ${req.method}-request to ${procedureType} procedure at path "${call.path}"`,
+            });
+          }
+          if (procedureType === 'subscription')
+            throw new TRPCError({
+              code: 'METHOD_NOT_SUPPORTED',
+              message: 'Subscriptions are not served here',
+            });
+          const data: unknown = await procedure({
+            path: call.path,
+            getRawInput: () => inputs.read(call.index),
+            ctx,
+            type: procedureType,
+            signal: undefined,
+            batchIndex: call.index,
+          });
+          return { result: { data } };
+        } catch (cause) {
+          return errorResponse(
+            options,
+            cause,
+            ctx,
+            call,
+            procedure?._def.type ?? 'unknown',
+            inputs.peek(call.index),
+          );
+        }
+      }),
+    );
+    return send(reply, isBatch ? results : results[0]!);
+  } catch (cause) {
+    // The request as a whole failed (bad path encoding, media type, batch size): one error answer.
+    return send(reply, errorResponse(options, cause, ctx, undefined, type, undefined));
+  }
+}
+
+function errorResponse<TRouter extends AnyTRPCRouter>(
+  options: TrpcRouteOptions<TRouter>,
+  cause: unknown,
+  ctx: inferRouterContext<TRouter> | undefined,
+  call: Call | undefined,
+  type: ProcedureType | 'unknown',
+  input: unknown,
+): TRPCResponse {
+  const error = getTRPCErrorFromUnknown(cause);
+  options.onError?.({ error, path: call?.path });
+  const shape = getErrorShape({
+    config: options.router._def._config,
+    error,
+    type,
+    path: call?.path,
+    input,
+    ctx,
+  });
+  errors.set(shape, error);
+  return { error: shape } as TRPCResponse;
+}
+
+/** The TRPCError behind each error shape, for the status code (shapes only carry the JSON-RPC number). */
+const errors = new WeakMap<object, TRPCError>();
+
+function send(reply: FastifyReply, body: TRPCResponse | TRPCResponse[]) {
+  const list = Array.isArray(body) ? body : [body];
+  const status = getHTTPStatusCode(
+    body,
+    list.map((response) => ('error' in response ? errors.get(response.error) : undefined)),
+  );
+  return reply.code(status).header('content-type', 'application/json').send(JSON.stringify(body));
+}
+
+/** tRPC's streaming links ask for JSON Lines; this route answers whole JSON only. */
+function assertNotStreaming(req: FastifyRequest): void {
+  const accept = `${req.headers['trpc-accept'] ?? ''},${req.headers.accept ?? ''}`;
+  if (accept.split(',').some((type) => type.trim() === 'application/jsonl'))
+    throw new TRPCError({
+      code: 'BAD_REQUEST',
+      message: 'Streamed answers are not served: use httpBatchLink or httpLink',
+    });
+}
+
+/** JSON bodies only; a GET carries its input in the query string, whatever its content type says. */
+function assertContentType(req: FastifyRequest): void {
+  const header = req.headers['content-type'];
+  const type = header?.split(';', 1)[0]?.trim().toLowerCase();
+  if (type === 'application/json' || req.method === 'GET') return;
+  throw new TRPCError({
+    code: 'UNSUPPORTED_MEDIA_TYPE',
+    message: header !== undefined ? `Unsupported content-type "${header}` : 'Missing content-type header',
+  });
+}
+
+/**
+ * Inputs read once, on first use, from `?input=` (GET) or the body: a malformed one fails each
+ * call that asks for it, as BAD_REQUEST, the way tRPC's handler does.
+ */
+function lazyInputs(req: FastifyRequest, isBatch: boolean, count: number) {
+  let parsed: Record<number, unknown> | undefined;
+  let failure: TRPCError | undefined;
+  function load(): Record<number, unknown> {
+    if (parsed) return parsed;
+    if (failure) throw failure;
+    try {
+      const text =
+        req.method === 'GET' ? (req.query as { input?: string }).input : (req.body as string | undefined);
+      const raw: unknown = text ? JSON.parse(text) : undefined;
+      parsed = Object.create(null) as Record<number, unknown>;
+      if (raw === undefined) return parsed;
+      if (!isBatch) parsed[0] = raw;
+      else if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
+        throw new TRPCError({
+          code: 'BAD_REQUEST',
+          message: '"input" needs to be an object when doing a batch call',
+        });
+      else
+        for (let i = 0; i < count; i++)
+          if ((raw as Record<number, unknown>)[i] !== undefined)
+            parsed[i] = (raw as Record<number, unknown>)[i];
+      return parsed;
+    } catch (cause) {
+      parsed = undefined;
+      failure =
+        cause instanceof TRPCError
+          ? cause
+          : new TRPCError({
+              code: 'BAD_REQUEST',
+              message: cause instanceof Error ? cause.message : 'Invalid input',
+              cause,
+            });
+      throw failure;
+    }
+  }
+  return {
+    read: async (index: number) => load()[index],
+    peek: (index: number) => parsed?.[index],
+  };
+}
