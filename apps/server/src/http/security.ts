@@ -5,6 +5,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { allowedOrigins, type Config } from '../config.js';
 import { answerStatus, procedureCalls, replyWithError, type ProcedureCalls } from './procedure-calls.js';
 import type { Counters } from '../limits/counters.js';
+import { registerPasswordChecksInFlight } from '../limits/in-flight.js';
 import { registerRateLimits, type RateLimitSettings } from '../limits/rate-limit.js';
 
 export interface SecurityResources {
@@ -78,6 +79,8 @@ export async function registerSecurity(
     maxAge: CORS_MAX_AGE_SECONDS,
   });
 
+  // The in-flight bound first: it needs no counter, and a request it refuses takes no slot.
+  registerPasswordChecksInFlight(app, config.rateLimits?.passwordChecksInFlight);
   registerRateLimits(app, config.rateLimits ?? {}, resources.counters);
   registerEqualTiming(app);
   registerDepthLimit(app);

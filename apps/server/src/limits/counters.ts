@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Throttle } from '@tessera/api';
 import type { FastifyBaseLogger } from 'fastify';
 import { Redis } from 'ioredis';
@@ -34,11 +35,28 @@ export interface Counters {
 /**
  * Most keys one node holds in memory, whoever chose them (emails and addresses come from
  * clients). Past it the least recently used key is forgotten, its count restarting: an
- * attacker who rotates keys costs memory up to this cap, never more (about 56 MB of heap
- * with 40-character keys, measured here; test/security/throttling-memory.test.ts). The same cap holds for the in-memory stand-in
- * during a Redis outage.
+ * attacker who rotates keys costs memory up to this cap, never more. Keys are at most
+ * KEY_MAX_BYTES (`storeKey`), so the cap is also one of bytes: about 56 MB of heap at the cap,
+ * measured here (test/security/throttling-memory.test.ts). The same cap holds for the
+ * in-memory stand-in during a Redis outage.
  */
 export const MEMORY_MAX_KEYS = 100_000;
+
+/** Longest key kept as it is; a longer one is stored as a hash of itself (`storeKey`). */
+export const KEY_MAX_BYTES = 64;
+
+/**
+ * The name a counter is stored under, memory and Redis alike: the key itself when it is short
+ * (an address, a usual email — readable in Redis), otherwise its kind (the first two fixed
+ * segments, `throttle:login`) and a SHA-256 of the whole key. Clients choose much of a key (a
+ * sign-in email may be 254 characters, an X-Forwarded-For value under TRUST_PROXY=true longer),
+ * and the memory cap counts keys: fixed-size keys make it a cap on bytes too.
+ */
+export function storeKey(key: string): string {
+  if (Buffer.byteLength(key) <= KEY_MAX_BYTES) return key;
+  const kind = key.split(':', 2).join(':').slice(0, 20);
+  return `${kind}:#${createHash('sha256').update(key).digest('base64url')}`;
+}
 
 /**
  * How long a Redis command may take before this node counts in memory instead: long enough
@@ -86,11 +104,7 @@ export class BoundedMemoryLimiter extends RateLimiterMemory {
   /** Held keys, least recently used first (a Map iterates in insertion order). */
   readonly #keys = new Map<string, true>();
 
-  constructor(
-    readonly maxKeys: number,
-    /** Called on every use; the Redis store's stand-in uses it to report an outage. */
-    private readonly onUse: () => void = () => {},
-  ) {
+  constructor(readonly maxKeys: number) {
     // `points` and `duration` are defaults only: callers pass the window per call and read counts.
     super({ points: 1, duration: 60, keyPrefix: '' });
   }
@@ -122,21 +136,24 @@ export class BoundedMemoryLimiter extends RateLimiterMemory {
 
   /** As the Redis script: lowers a live count only, and not below zero. */
   override async reward(key: string | number, points = 1, options: Options = {}): Promise<RateLimiterRes> {
-    this.onUse();
     const current = await super.get(key);
     if (!current || current.msBeforeNext <= 0 || current.consumedPoints <= 0)
       return current ?? new RateLimiterRes(0, 0, 0, false);
     return super.reward(key, Math.min(points, current.consumedPoints), options);
   }
 
+  /** Whether `key` has hits in an open window. */
+  async holds(key: string): Promise<boolean> {
+    const current = await super.get(key);
+    return current !== null && current.msBeforeNext > 0 && current.consumedPoints > 0;
+  }
+
   override delete(key: string | number): Promise<boolean> {
-    this.onUse();
     this.#keys.delete(String(key));
     return super.delete(key);
   }
 
   #touch(key: string | number): void {
-    this.onUse();
     const name = String(key);
     this.#keys.delete(name);
     this.#keys.set(name, true);
@@ -149,14 +166,14 @@ export class BoundedMemoryLimiter extends RateLimiterMemory {
 
 /** Counters in this process: right for one node. */
 export function memoryCounters(maxKeys = MEMORY_MAX_KEYS): Counters {
-  return countersOn(new BoundedMemoryLimiter(maxKeys), async () => {});
+  return withStoreKeys({ ...changesOn(new BoundedMemoryLimiter(maxKeys)), close: async () => {} });
 }
 
 /**
  * Counters in Redis, shared by every node. When Redis cannot be reached — at start or later —
- * each node counts in its own memory (rate-limiter-flexible's insurance limiter) until it is
- * back: every limit still holds, per node, nothing answers 500, and the outage is logged at
- * error level. The node starts even if Redis is down; the client keeps reconnecting.
+ * each node counts in its own memory until it is back: every limit still holds, per node,
+ * nothing answers 500, and the outage and its end are each logged once (reportOutages). The
+ * node starts even if Redis is down; the client keeps reconnecting.
  */
 export async function redisCounters(
   url: string,
@@ -171,30 +188,74 @@ export async function redisCounters(
     commandTimeout: REDIS_COMMAND_TIMEOUT_MS,
     maxRetriesPerRequest: 1,
   });
-  const outage = outageReporter(log);
-  redis.on('error', outage.failed);
-  redis.on('ready', outage.recovered);
+  const outage = reportOutages(log);
+  redis.on('error', (error: unknown) => outage.failed(error));
+  redis.on('ready', () => outage.recovered());
   try {
     await redis.connect();
   } catch (error) {
     outage.failed(error);
   }
-  const limiter = new RateLimiterRedis({
-    storeClient: redis,
-    keyPrefix: 'tessera',
-    points: 1,
-    duration: 60,
-    customIncrTtlLuaScript: ADD_SCRIPT,
-    // Not connected: count in memory at once instead of sending a command that must fail.
-    rejectIfRedisNotReady: true,
-    insuranceLimiter: new BoundedMemoryLimiter(maxKeys, () => outage.failed()),
-  });
-  return countersOn(limiter, async () => {
-    await redis.quit().catch(() => redis.disconnect());
+  const standIn = new BoundedMemoryLimiter(maxKeys);
+  const inMemory = changesOn(standIn);
+  const shared = changesOn(
+    new RateLimiterRedis({
+      storeClient: redis,
+      keyPrefix: 'tessera',
+      points: 1,
+      duration: 60,
+      customIncrTtlLuaScript: ADD_SCRIPT,
+      // Not connected: count in memory at once instead of sending a command that must fail.
+      rejectIfRedisNotReady: true,
+    }),
+  );
+  // The fallback is ours rather than rate-limiter-flexible's insurance limiter, which hides
+  // which store answered: we need to know, to log the end of an outage that never dropped
+  // the connection (a stalled Redis, commands timing out) and to give hits back where they went.
+  const either = async <T>(inRedis: () => Promise<T>, inMemoryInstead: () => Promise<T>): Promise<T> => {
+    let result: T;
+    try {
+      result = await inRedis();
+    } catch (error) {
+      outage.failed(error);
+      return inMemoryInstead();
+    }
+    outage.recovered();
+    return result;
+  };
+  return withStoreKeys({
+    add: (key, points, windowSeconds) =>
+      either(
+        () => shared.add(key, points, windowSeconds),
+        () => inMemory.add(key, points, windowSeconds),
+      ),
+    async giveBack(key, points) {
+      // A hit counted in memory during an outage is given back there, even once Redis answers
+      // again: Redis never saw it, and lowering its count would bank a free attempt.
+      if (await standIn.holds(key)) return inMemory.giveBack(key, points);
+      await either(
+        () => shared.giveBack(key, points),
+        () => inMemory.giveBack(key, points),
+      );
+    },
+    async reset(key) {
+      // Both: a success clears the account's count wherever an outage may have left one.
+      await inMemory.reset(key);
+      await either(
+        () => shared.reset(key),
+        async () => {},
+      );
+    },
+    async close() {
+      await redis.quit().catch(() => redis.disconnect());
+    },
   });
 }
 
-function countersOn(limiter: RateLimiterAbstract, close: () => Promise<void>): Counters {
+type Changes = Omit<Counters, 'close'>;
+
+/** The three changes on one rate-limiter-flexible store; a store error rejects. */
+function changesOn(limiter: RateLimiterAbstract): Changes {
   return {
     async add(key, points, windowSeconds) {
       const result = await limiter.penalty(key, points, { customDuration: windowSeconds });
@@ -209,7 +270,16 @@ function countersOn(limiter: RateLimiterAbstract, close: () => Promise<void>): C
     async reset(key) {
       await limiter.delete(key);
     },
-    close,
+  };
+}
+
+/** Every key goes through `storeKey` here, the one place, whichever store is behind. */
+function withStoreKeys(counters: Counters): Counters {
+  return {
+    add: (key, points, windowSeconds) => counters.add(storeKey(key), points, windowSeconds),
+    giveBack: (key, points) => counters.giveBack(storeKey(key), points),
+    reset: (key) => counters.reset(storeKey(key)),
+    close: () => counters.close(),
   };
 }
 
@@ -222,25 +292,32 @@ export function counterThrottle(counters: Counters): Throttle {
   };
 }
 
-/** Logs an outage when it starts (and every OUTAGE_LOG_INTERVAL_MS while it lasts), and its end. */
-function outageReporter(log: FastifyBaseLogger) {
+/**
+ * Logs each outage once when it starts (error; again every OUTAGE_LOG_INTERVAL_MS while it
+ * lasts, as a reminder) and once when it ends (warn). An outage ends when Redis answers a
+ * command or the client is ready again, whichever comes first — a stalled Redis never drops
+ * the connection, so `ready` alone would miss that end and swallow the next outage.
+ */
+function reportOutages(log: FastifyBaseLogger) {
   let down = false;
   let loggedAt = -Infinity;
   return {
-    failed(error?: unknown) {
-      down = true;
+    failed(error: unknown) {
       const now = performance.now();
-      if (now - loggedAt < OUTAGE_LOG_INTERVAL_MS) return;
+      if (down && now - loggedAt < OUTAGE_LOG_INTERVAL_MS) return;
+      const started = !down;
+      down = true;
       loggedAt = now;
       log.error(
         { err: error },
-        "Redis unreachable: rate-limit and sign-in counters fall back to this node's memory; limits now hold per node, not across nodes",
+        started
+          ? "Redis unreachable: rate-limit and sign-in counters fall back to this node's memory; limits now hold per node, not across nodes"
+          : "Redis still unreachable: counters are in this node's memory; limits hold per node",
       );
     },
     recovered() {
       if (!down) return;
       down = false;
-      loggedAt = -Infinity;
       log.warn('Redis reachable again: counters are shared by every node again');
     },
   };

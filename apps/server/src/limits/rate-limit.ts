@@ -33,6 +33,8 @@ export interface RateLimitSettings {
   refresh: Limit;
   /** Calls that check the current password of a signed-in user: auth.changePassword, users.deleteMe. */
   passwordChecks: Limit;
+  /** Password checks (argon2 work) one address may have running at once, per node (in-flight.ts). */
+  passwordChecksInFlight: number;
 }
 
 /** Production defaults; see the README's security section for the reasoning. */
@@ -43,9 +45,11 @@ export const DEFAULT_RATE_LIMITS: RateLimitSettings = {
   tokens: { max: 30, windowSeconds: 15 * 60 },
   refresh: { max: 300, windowSeconds: 5 * 60 },
   passwordChecks: { max: 20, windowSeconds: 15 * 60 },
+  passwordChecksInFlight: 4,
 };
 
-type Bucket = keyof RateLimitSettings;
+/** The windowed limits, counted in the shared counters. */
+type Bucket = Exclude<keyof RateLimitSettings, 'passwordChecksInFlight'>;
 
 /** Which limit each procedure counts against; procedures not listed are not limited here. */
 const BUCKET_BY_PROCEDURE: Readonly<Record<string, Bucket>> = {

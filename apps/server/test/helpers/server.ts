@@ -48,6 +48,7 @@ export async function startTestServer(
     RATE_LIMIT_TOKENS: '100000',
     RATE_LIMIT_REFRESH: '100000',
     RATE_LIMIT_PASSWORD_CHECKS: '100000',
+    RATE_LIMIT_PASSWORD_CHECKS_IN_FLIGHT: '100000',
     PORT: '0',
     ...env,
   });

@@ -1,4 +1,3 @@
-import { connect } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { errorCode } from '@tessera/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,7 +12,7 @@ import {
   uniqueEmail,
   type SecurityServer,
 } from './helpers/harness.js';
-import { count, failedSignIns, WRONG_PASSWORD as WRONG } from './helpers/sign-ins.js';
+import { abandonSignIn, count, failedSignIns, WRONG_PASSWORD as WRONG } from './helpers/sign-ins.js';
 
 /** A small per-address budget of failed sign-ins, so a few kept slots show. */
 const MAX_FAILED = 5;
@@ -28,36 +27,6 @@ beforeAll(async () => {
   });
 });
 afterAll(() => server?.close());
-
-/**
- * Sends a sign-in over a raw socket and closes the socket `afterMs` later, as a client that
- * gives up does. With `partial`, only half the body is sent: the server never gets to check a
- * password. Resolves with the bytes of answer that arrived before the socket closed.
- */
-function abandonSignIn(
-  body: { email: string; password: string },
-  address: string,
-  { partial = false, afterMs }: { partial?: boolean; afterMs: number },
-): Promise<number> {
-  const { hostname, port } = new URL(server.url);
-  const json = JSON.stringify(body);
-  return new Promise((resolve, reject) => {
-    let received = 0;
-    const socket = connect(Number(port), hostname, () => {
-      socket.write(
-        `POST /trpc/auth.login HTTP/1.1\r\nHost: ${hostname}\r\nContent-Type: application/json\r\n` +
-          `Content-Length: ${Buffer.byteLength(json)}\r\nX-Forwarded-For: ${address}\r\n\r\n` +
-          (partial ? json.slice(0, json.length >> 1) : json),
-      );
-      setTimeout(() => {
-        socket.destroy();
-        resolve(received);
-      }, afterMs);
-    });
-    socket.on('data', (chunk: Buffer) => (received += chunk.length));
-    socket.on('error', reject);
-  });
-}
 
 /** Audit rows of one action from one address: each is a sign-in the server finished. */
 async function finished(action: 'auth.login' | 'auth.login.failure', ip: string): Promise<number> {
@@ -96,7 +65,7 @@ describe('sign-ins the client abandons', () => {
     for (let wave = 1; wave <= 3; wave++) {
       const received = await Promise.all(
         Array.from({ length: MAX_FAILED }, () =>
-          abandonSignIn({ email, password: STRONG_PASSWORD }, address, { afterMs: 30 }),
+          abandonSignIn(server, { email, password: STRONG_PASSWORD }, address, { afterMs: 30 }),
         ),
       );
       expect(received, 'no answer reached the client').toEqual(Array(MAX_FAILED).fill(0));
@@ -107,7 +76,7 @@ describe('sign-ins the client abandons', () => {
     for (let wave = 1; wave <= 2; wave++) {
       const received = await Promise.all(
         Array.from({ length: MAX_FAILED }, () =>
-          abandonSignIn({ email: uniqueEmail('ghost'), password: WRONG }, address, {
+          abandonSignIn(server, { email: uniqueEmail('ghost'), password: WRONG }, address, {
             partial: true,
             afterMs: 30,
           }),
@@ -135,7 +104,7 @@ describe('sign-ins the client abandons', () => {
   it('still count when they failed on credentials: leaving early is no way around the limit', async () => {
     const address = freshAddress();
     const guesses = Array.from({ length: MAX_FAILED }, () =>
-      abandonSignIn({ email: uniqueEmail('guess'), password: WRONG }, address, { afterMs: 30 }),
+      abandonSignIn(server, { email: uniqueEmail('guess'), password: WRONG }, address, { afterMs: 30 }),
     );
     expect(await Promise.all(guesses)).toEqual(Array(MAX_FAILED).fill(0));
     await until(async () => (await finished('auth.login.failure', address)) === MAX_FAILED, 'the guesses');

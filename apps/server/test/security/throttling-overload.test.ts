@@ -86,6 +86,33 @@ describe('a full password-hashing line', () => {
     expect(signedIn.user.email).toBe(victim);
   });
 
+  it('gives a refused current-password check back to the account too (change password, delete account, new email)', async () => {
+    const email = uniqueEmail('checker');
+    const { accessToken } = await server
+      .client({ address: freshAddress() })
+      .auth.register.mutate({ name: 'Checker', email, password: STRONG_PASSWORD });
+    const flood = Promise.allSettled(
+      Array.from({ length: 30 }, () =>
+        server
+          .client({ address: freshAddress() })
+          .auth.login.mutate({ email: uniqueEmail('flood'), password: WRONG }),
+      ),
+    );
+    const change = { currentPassword: STRONG_PASSWORD, newPassword: 'A brand new long passphrase 7' };
+    const refused = await Promise.allSettled(
+      Array.from({ length: 10 }, () =>
+        server.client({ token: accessToken, address: freshAddress() }).auth.changePassword.mutate(change),
+      ),
+    );
+    await flood;
+    expect(outcomes(refused)).toEqual(Array(10).fill('SERVICE_UNAVAILABLE:overloaded'));
+    // Ten refusals used none of the account's ten attempts: the owner changes the password.
+    const changed = await server
+      .client({ token: accessToken, address: freshAddress() })
+      .auth.changePassword.mutate(change);
+    expect(changed.user.email).toBe(email);
+  });
+
   it('says when to come back, on REST as on tRPC', async () => {
     const flood = Array.from({ length: 4 }, () =>
       postJson(

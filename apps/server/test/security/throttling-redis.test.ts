@@ -4,9 +4,12 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import Fastify from 'fastify';
+import { redisCounters, storeKey } from '../../src/limits/counters.js';
 import { DEFAULT_RATE_LIMITS } from '../../src/limits/rate-limit.js';
 import {
   freshAddress,
+  GENEROUS_LIMITS,
   startServer,
   STRONG_PASSWORD,
   uniqueEmail,
@@ -24,15 +27,18 @@ let nodeA: SecurityServer;
 let nodeB: SecurityServer;
 let redis: Redis;
 
+/** The windowed limits as shipped; the in-flight bound (per node, throttling-in-flight.test.ts) out of the way. */
+const LIMITS = { ...DEFAULT_RATE_LIMITS, passwordChecksInFlight: GENEROUS_LIMITS.passwordChecksInFlight };
+
 beforeAll(async () => {
   const env = { TRUST_PROXY: '127.0.0.1', REDIS_URL };
   // Two nodes, one database, one Redis: what "scaling out" in DESIGN.md means.
-  nodeA = await startServer({ env, rateLimits: DEFAULT_RATE_LIMITS });
+  nodeA = await startServer({ env, rateLimits: LIMITS });
   // The same signing key too: a node with another refuses to start (key-agreement.ts).
   const JWT_PRIVATE_KEY = readFileSync(join(nodeA.dataDir, 'jwt-ed25519.pem'), 'utf8');
   nodeB = await startServer({
     env: { ...env, JWT_PRIVATE_KEY },
-    rateLimits: DEFAULT_RATE_LIMITS,
+    rateLimits: LIMITS,
     database: nodeA.database,
   });
   redis = new Redis(REDIS_URL);
@@ -130,6 +136,14 @@ async function redisPath(target: URL) {
   const port = await listen(0);
   return {
     url: `redis://127.0.0.1:${port}`,
+    /** Stops carrying bytes, connections left open: a Redis that stalls (CLIENT PAUSE, a hung host). */
+    stall() {
+      for (const socket of sockets) socket.pause();
+    },
+    /** Carries bytes again; what waited is delivered. */
+    unstall() {
+      for (const socket of sockets) socket.resume();
+    },
     async cut() {
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
@@ -248,5 +262,89 @@ describe('when Redis cannot be reached', () => {
     } finally {
       await lonely.close();
     }
+  });
+});
+
+describe('the Redis store directly', () => {
+  let path: Awaited<ReturnType<typeof redisPath>>;
+  const lines: { level: number; msg: string }[] = [];
+  // The server's own logger (pino, through Fastify), writing here.
+  const { log } = Fastify({
+    logger: { level: 'warn', stream: { write: (line: string) => void lines.push(JSON.parse(line)) } },
+  });
+  let counters: Awaited<ReturnType<typeof redisCounters>>;
+
+  beforeAll(async () => {
+    path = await redisPath(new URL(REDIS_URL));
+    counters = await redisCounters(path.url, log);
+  });
+  afterAll(async () => {
+    await counters?.close();
+    await path?.cut();
+  });
+
+  const key = (name: string) => `test:${name}:${freshAddress()}`;
+  const logged = (text: RegExp) => lines.filter((line) => text.test(line.msg)).length;
+
+  /** Adds to fresh keys until one lands in Redis again (the client reconnects on its own). */
+  async function untilRedisAnswers() {
+    const deadline = Date.now() + 15_000;
+    for (;;) {
+      const probe = key('probe');
+      await counters.add(probe, 1, 60);
+      if ((await redis.get(`tessera:${probe}`)) === '1') return;
+      if (Date.now() > deadline) throw new Error('Redis never answered again');
+      await sleep(100);
+    }
+  }
+
+  it('stores a long key as a fixed-size hash, and a short one as it is', async () => {
+    const short = key('short');
+    const long = `throttle:login:account:${'x'.repeat(1000)}${freshAddress()}@example.com`;
+    await counters.add(short, 1, 60);
+    expect((await counters.add(long, 1, 60)).count).toBe(1);
+    expect((await counters.add(long, 1, 60)).count).toBe(2);
+    expect(await redis.get(`tessera:${short}`)).toBe('1');
+    expect(storeKey(long)).toMatch(/^throttle:login:#[\w-]{43}$/);
+    expect(await redis.get(`tessera:${storeKey(long)}`)).toBe('2');
+    expect(await redis.exists(`tessera:${long}`)).toBe(0);
+  });
+
+  it('logs each stall once when it starts and once when it ends, a second one within 30 s too', async () => {
+    await untilRedisAnswers();
+    const starts = logged(/^Redis unreachable/);
+    const ends = logged(/^Redis reachable again/);
+    for (let stall = 1; stall <= 2; stall++) {
+      path.stall();
+      // Commands time out (500 ms): counted in memory, the connection never drops.
+      const during = key('stall');
+      expect((await counters.add(during, 1, 60)).count).toBe(1);
+      expect((await counters.add(during, 1, 60)).count).toBe(2);
+      path.unstall();
+      await untilRedisAnswers();
+      expect(logged(/^Redis unreachable/)).toBe(starts + stall);
+      expect(logged(/^Redis reachable again/)).toBe(ends + stall);
+    }
+  });
+
+  it('gives a hit back to the store that counted it, also after Redis is back', async () => {
+    await untilRedisAnswers();
+    const slot = key('give-back');
+    await counters.add(slot, 1, 60);
+    expect(await redis.get(`tessera:${slot}`)).toBe('1');
+
+    // Counted in memory while Redis is gone (a sign-in arriving during the outage)…
+    await path.cut();
+    await counters.add(slot, 1, 60);
+    await path.mend();
+    await untilRedisAnswers();
+    // …and given back once Redis answers again: Redis never saw that hit, its count stays.
+    await counters.giveBack(slot, 1);
+    expect(await redis.get(`tessera:${slot}`)).toBe('1');
+    // A hit Redis counted is given back there.
+    const other = key('give-back');
+    await counters.add(other, 2, 60);
+    await counters.giveBack(other, 1);
+    expect(await redis.get(`tessera:${other}`)).toBe('1');
   });
 });

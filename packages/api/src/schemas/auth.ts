@@ -8,9 +8,11 @@ export type RegisterInput = z.infer<typeof registerInput>;
 /**
  * Sign-in takes any bounded strings: a malformed email or an empty password is just another
  * failed sign-in (UNAUTHORIZED, the same message), not a validation error that tells apart.
+ * The email is read with the shared `email` rule by the service (auth.login), which answers
+ * one that fails it at once, before anything is counted or looked up.
  */
 export const loginInput = z.object({
-  email: z.string().trim().toLowerCase().max(1024),
+  email: z.string().max(1024),
   password: z.string().max(1024),
 });
 export type LoginInput = z.infer<typeof loginInput>;

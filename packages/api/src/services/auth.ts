@@ -9,6 +9,7 @@ import {
 import { passwordProblem } from '../password-policy.js';
 import { EmailTakenError, OverloadedError, type Deps } from '../ports/index.js';
 import type { AuthResult, LoginInput, RegisterInput } from '../schemas/auth.js';
+import { email as emailRule } from '../schemas/common.js';
 import { hashToken, newOpaqueToken } from '../secrets.js';
 import { queueEmailVerification } from './mail-flows.js';
 import { authResult, startSession } from './sessions.js';
@@ -56,9 +57,16 @@ export async function register(deps: Deps, request: RequestInfo, input: Register
  * email still costs one argon2 verify (against a dummy hash) so timing does not tell.
  */
 export async function login(deps: Deps, request: RequestInfo, input: LoginInput): Promise<AuthResult> {
-  await reserveLoginAttempt(deps, request, input.email);
-  const user = await deps.stores.users.findByEmail(input.email);
-  const passwordOk = await checkCountedPassword(deps, input.email, async () =>
+  // The one email rule every account was created under: what fails it (NUL, which PostgreSQL
+  // cannot even compare, lone surrogates, 1,000 characters of noise) belongs to no account, so
+  // it is a failed sign-in at once — no counter key for a client to invent, no lookup, no
+  // argon2 (the per-address count and the timing floor still apply to this 401).
+  const parsed = emailRule.safeParse(input.email);
+  if (!parsed.success) throw invalidCredentials();
+  const email = parsed.data;
+  await reserveLoginAttempt(deps, request, email);
+  const user = await deps.stores.users.findByEmail(email);
+  const passwordOk = await checkCountedPassword(deps, email, async () =>
     deps.hasher.verify(user?.passwordHash ?? (await dummyHash(deps)), input.password),
   );
   if (!user || !user.passwordHash || !passwordOk || user.disabledAt) {
@@ -74,7 +82,7 @@ export async function login(deps: Deps, request: RequestInfo, input: LoginInput)
     });
     throw invalidCredentials();
   }
-  await deps.throttle.reset(loginThrottleKey(input.email));
+  await deps.throttle.reset(loginThrottleKey(email));
   const rehash = deps.hasher.needsRehash(user.passwordHash)
     ? await deps.hasher.hash(input.password)
     : undefined;

@@ -4,7 +4,12 @@ import { passwordChangedMail } from '../mail/templates.js';
 import type { Deps, OneTimePurpose, Stores, UserRecord } from '../ports/index.js';
 import type { AuthResult } from '../schemas/auth.js';
 import { hashToken } from '../secrets.js';
-import { assertPasswordAllowed, loginThrottleKey, reserveLoginAttempt } from './auth.js';
+import {
+  assertPasswordAllowed,
+  checkCountedPassword,
+  loginThrottleKey,
+  reserveLoginAttempt,
+} from './auth.js';
 import { isRefusal, linkStillBelongs, queuePasswordReset } from './mail-flows.js';
 import { startSession } from './sessions.js';
 
@@ -152,7 +157,12 @@ export async function assertCurrentPassword(
 ): Promise<void> {
   const { user } = actor;
   await reserveLoginAttempt(deps, request, user.email);
-  const ok = user.passwordHash !== null && (await deps.hasher.verify(user.passwordHash, check.password));
+  // Counted as a sign-in is, and given back the same way when the hasher refuses it
+  // (overloaded, 503): the owner retrying through a flood keeps their attempts.
+  const hash = user.passwordHash;
+  const ok =
+    hash !== null &&
+    (await checkCountedPassword(deps, user.email, () => deps.hasher.verify(hash, check.password)));
   if (ok) {
     await deps.throttle.reset(loginThrottleKey(user.email));
     return;

@@ -44,6 +44,7 @@ export const GENEROUS_LIMITS: RateLimitSettings = {
   tokens: { max: 100_000, windowSeconds: 60 },
   refresh: { max: 100_000, windowSeconds: 60 },
   passwordChecks: { max: 100_000, windowSeconds: 60 },
+  passwordChecksInFlight: 100_000,
 };
 
 /**

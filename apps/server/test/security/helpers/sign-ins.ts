@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import { errorCode } from '@tessera/client';
 import { uniqueEmail, type SecurityServer } from './harness.js';
 
@@ -33,4 +34,36 @@ export async function failedSignIns(
       ),
     ),
   );
+}
+
+/**
+ * Sends a sign-in over a raw socket from `address` (X-Forwarded-For) and closes the socket
+ * `afterMs` later, as a client that gives up does. With `partial`, only half the body is sent:
+ * the server never gets to check a password. Resolves with the bytes of answer that arrived
+ * before the socket closed.
+ */
+export function abandonSignIn(
+  server: SecurityServer,
+  body: { email: string; password: string },
+  address: string,
+  { partial = false, afterMs }: { partial?: boolean; afterMs: number },
+): Promise<number> {
+  const { hostname, port } = new URL(server.url);
+  const json = JSON.stringify(body);
+  return new Promise((resolve, reject) => {
+    let received = 0;
+    const socket = connect(Number(port), hostname, () => {
+      socket.write(
+        `POST /trpc/auth.login HTTP/1.1\r\nHost: ${hostname}\r\nContent-Type: application/json\r\n` +
+          `Content-Length: ${Buffer.byteLength(json)}\r\nX-Forwarded-For: ${address}\r\n\r\n` +
+          (partial ? json.slice(0, json.length >> 1) : json),
+      );
+      setTimeout(() => {
+        socket.destroy();
+        resolve(received);
+      }, afterMs);
+    });
+    socket.on('data', (chunk: Buffer) => (received += chunk.length));
+    socket.on('error', reject);
+  });
 }
