@@ -127,9 +127,9 @@ async function main() {
             headers: { 'content-type': 'application/json' },
             bodies: accounts.map((a) => JSON.stringify({ email: a.email, password: a.password })),
           },
-          // A sign-in cut off when autocannon's clock runs out is never answered, and the
-          // server then counts it as a failed sign-in of this address: after a few runs every
-          // login would be a 429. So these runs end on a count of answers instead.
+          // A sign-in cut off when autocannon's clock runs out still costs the server its argon2
+          // verify but is never answered, so the rate would count work it did not report. These
+          // runs end on a count of answers instead.
           { drainAtRate: argon2?.verifiesPerSecond ?? 50 },
         ),
       );

@@ -2,9 +2,9 @@
 // users.list over HTTP against the built server: first page, a page half a million rows deep
 // (reached by following cursors), searches, filters; then shows the query plans at that size.
 // Settings: ./config.ts (README.md). Results: printed, and written to results/users-list/latest.json.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg, tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { UserListQuery } from '@tessera/api';
 import { captureQueries, createStores, createTransact, openDatabase, type Database } from '@tessera/db';
@@ -71,8 +71,11 @@ async function main() {
 
   try {
     // The built server migrates the database itself, so the schema is the one it runs with.
-    const dataDir = mkdtempSync(join(tmpdir(), 'tessera-bench-users-'));
-    cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
+    // Its data folder (and so its generated signing key) lives as long as the seeded database:
+    // a node with another key is refused by a database that recorded one.
+    const dataDir = fileURLToPath(new URL(`../../results/users-list/data-${databaseName}`, import.meta.url));
+    mkdirSync(dataDir, { recursive: true });
+    if (config.drop) cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
     const server = await startTessera({
       port: await freePort(),
       databaseUrl: target.url,
