@@ -82,4 +82,27 @@ describe('data.reason', () => {
     );
     expect((await rest('GET', '/no/such/route')).body.data.reason).toBe('not_found');
   });
+
+  it('never echoes what the client sent: unknown procedures and unparsable JSON get fixed words', async () => {
+    const hostile = 'users.<script>alert(1)</script>';
+    const unknown = await fetch(`${server.url}/trpc/${encodeURIComponent(hostile)}`);
+    const unknownText = await unknown.text();
+    expect(unknown.status).toBe(404);
+    expect(unknownText).not.toContain('script');
+    expect(JSON.parse(unknownText)).toMatchObject({
+      error: { message: 'Not found', data: { reason: 'not_found' } },
+    });
+
+    const broken = await fetch(`${server.url}/trpc/auth.login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"email": secret-bytes',
+    });
+    const brokenText = await broken.text();
+    expect(broken.status).toBe(400);
+    expect(brokenText).not.toContain('secret');
+    expect(JSON.parse(brokenText)).toMatchObject({
+      error: { message: 'The input is not valid JSON', data: { reason: 'malformed_json' } },
+    });
+  });
 });

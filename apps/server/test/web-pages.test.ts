@@ -41,7 +41,11 @@ describe('page routes come from the web build (routes.json)', () => {
   it('answers a path the build does not list with JSON 404 outside a browser', async () => {
     const response = await fetch(`${server.url}/reset-password`, { headers: { accept: '*/*' } });
     expect(response.status).toBe(404);
-    expect(await response.json()).toEqual({ code: 'NOT_FOUND', message: 'Not found' });
+    expect(await response.json()).toEqual({
+      code: 'NOT_FOUND',
+      message: 'Not found',
+      data: { code: 'NOT_FOUND', httpStatus: 404, reason: 'not_found' },
+    });
   });
 
   it('refuses to serve a build without routes.json, naming the file', async () => {

@@ -37,14 +37,28 @@ const t = initTRPC
           data: { ...shape.data, stack: undefined, reason: reasonOf(error) },
         };
       }
+      // tRPC's own words for an unknown procedure or unparsable input quote what the client
+      // sent (the path, the bytes JSON.parse choked on): answers never echo input.
+      if (error.code === 'NOT_FOUND' && !(error.cause instanceof ReasonError))
+        return {
+          ...shape,
+          message: 'Not found',
+          data: { ...shape.data, stack: undefined, path: undefined, reason: 'not_found' },
+        };
+      const malformedJson = error.code === 'BAD_REQUEST' && error.cause instanceof SyntaxError;
       const zodError = flatFieldErrors(error.cause);
       return {
         ...shape,
-        message: error.cause instanceof ZodError ? firstIssueMessage(error.cause) : shape.message,
+        message:
+          error.cause instanceof ZodError
+            ? firstIssueMessage(error.cause)
+            : malformedJson
+              ? 'The input is not valid JSON'
+              : shape.message,
         data: {
           ...shape.data,
           stack: undefined,
-          reason: reasonOf(error),
+          reason: malformedJson ? 'malformed_json' : reasonOf(error),
           zodError,
           fieldErrors: zodError?.fieldErrors ?? null,
         },
