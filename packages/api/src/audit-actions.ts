@@ -8,6 +8,7 @@ export const auditActions = [
   'auth.login.failure',
   'auth.logout',
   'auth.refresh.reuse',
+  'auth.refresh.limit',
   'auth.session.revoke',
   'auth.password_change',
   'auth.password_change.failure',

@@ -15,4 +15,5 @@ export { can, type Action, type Subject } from './policy.js';
 export { passwordProblem, PASSWORD_MAX_LENGTH, type PasswordProblem } from './password-policy.js';
 export { hashToken, newOpaqueToken } from './secrets.js';
 export { toUser } from './services/user-view.js';
+export { MAX_REFRESH_ROTATIONS } from './services/sessions.js';
 export { REASON_BY_CODE, type Reason } from './errors.js';

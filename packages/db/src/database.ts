@@ -44,6 +44,8 @@ export interface SessionsTable {
   last_used_at: UpdatedAt;
   expires_at: Timestamp;
   revoked_at: Timestamp | null;
+  /** Rotations so far: the family has one row more. Refresh ends the session at a cap. */
+  rotations: Generated<number>;
 }
 
 /** The refresh-token family of each session: a replay of any member is recognised. */

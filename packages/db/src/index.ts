@@ -18,6 +18,11 @@ export {
   type ClaimOptions,
   type PruneOptions,
 } from './outbox-queue.js';
+export {
+  ENDED_SESSION_RETENTION_HOURS,
+  pruneEndedSessions,
+  type SessionPruneOptions,
+} from './session-pruning.js';
 export { recordSigningKey, type RecordedSigningKey } from './signing-key.js';
 export type { MailBody } from './mail-crypto.js';
 export type { StoreOptions, TransactOptions } from './stores/index.js';

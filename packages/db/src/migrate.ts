@@ -4,6 +4,7 @@ import * as initialSchema from './migrations/2026-11-26-001-initial-schema.js';
 import * as auditActionIndex from './migrations/2026-11-27-001-audit-action-index.js';
 import * as accountSecurity from './migrations/2026-12-01-001-account-security.js';
 import * as signingKeyMailRetentionListIndexes from './migrations/2026-12-01-002-signing-key-mail-retention-list-indexes.js';
+import * as sessionFamilyBound from './migrations/2026-12-01-003-session-family-bound.js';
 
 /** Every migration, by its dated name. Listed explicitly so bundling and `dist` need no fs scan. */
 const migrations: Record<string, Migration> = {
@@ -11,6 +12,7 @@ const migrations: Record<string, Migration> = {
   '2026-11-27-001-audit-action-index': auditActionIndex,
   '2026-12-01-001-account-security': accountSecurity,
   '2026-12-01-002-signing-key-mail-retention-list-indexes': signingKeyMailRetentionListIndexes,
+  '2026-12-01-003-session-family-bound': sessionFamilyBound,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

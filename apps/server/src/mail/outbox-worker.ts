@@ -1,4 +1,12 @@
-import { claimDueMail, markMailFailed, markMailSent, pruneMail, type Database } from '@tessera/db';
+import {
+  claimDueMail,
+  ENDED_SESSION_RETENTION_HOURS,
+  markMailFailed,
+  markMailSent,
+  pruneEndedSessions,
+  pruneMail,
+  type Database,
+} from '@tessera/db';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { MailTransport } from './transport.js';
@@ -93,8 +101,16 @@ export function startOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
       batchSize: PRUNE_BATCH,
       maxBatches: PRUNE_MAX_BATCHES,
     })
-      .then((deleted) => {
+      .then(async (deleted) => {
         if (deleted > 0) log.debug({ deleted }, 'deleted mail past its retention');
+        // The one periodic job every node runs also deletes sessions ended (revoked or
+        // expired) more than a day ago, with their refresh-token families (session-pruning.ts).
+        const sessions = await pruneEndedSessions(db, {
+          endedBefore: new Date(at - ENDED_SESSION_RETENTION_HOURS * HOUR_MS),
+          batchSize: PRUNE_BATCH,
+          maxBatches: PRUNE_MAX_BATCHES,
+        });
+        if (sessions > 0) log.debug({ sessions }, 'deleted sessions ended more than a day ago');
       })
       .finally(() => {
         pruning = undefined;

@@ -12,6 +12,8 @@ export interface SessionRecord {
   lastUsedAt: Date;
   expiresAt: Date;
   revokedAt: Date | null;
+  /** Times the refresh token was rotated; the session's family holds one token more. */
+  rotations: number;
 }
 
 export interface NewSession {

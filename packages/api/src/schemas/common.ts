@@ -46,7 +46,8 @@ export const name = z
   .refine((s) => !BIDI_CONTROL.test(s), 'Name must not contain text-direction control characters')
   .normalize('NFC')
   .min(1, 'Name is required')
-  .refine((s) => s.replace(INVISIBLE, '').length > 0, 'Name must contain a visible character')
+  // An empty name has its own message ("required") and no second one.
+  .refine((s) => s === '' || s.replace(INVISIBLE, '').length > 0, 'Name must contain a visible character')
   .refine(
     (s) => !STACKED_MARKS.test(s),
     `Name must not have more than ${MAX_COMBINING_MARKS} accents on one letter`,

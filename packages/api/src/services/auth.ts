@@ -12,7 +12,7 @@ import type { AuthResult, LoginInput, RegisterInput } from '../schemas/auth.js';
 import { email as emailRule } from '../schemas/common.js';
 import { hashToken, newOpaqueToken } from '../secrets.js';
 import { queueEmailVerification } from './mail-flows.js';
-import { authResult, startSession } from './sessions.js';
+import { authResult, MAX_REFRESH_ROTATIONS, startSession } from './sessions.js';
 
 /** Refuses a password the policy forbids, naming the reason on the given field. */
 export function assertPasswordAllowed(deps: Deps, field: string, password: string, email?: string) {
@@ -133,6 +133,10 @@ export async function refresh(deps: Deps, request: RequestInfo, presented: strin
   const successor = deps.refreshTokens.successor(sessionId, presentedHash);
   const successorHash = hashToken(successor);
   if (session.refreshTokenHash === presentedHash) {
+    if (session.rotations >= MAX_REFRESH_ROTATIONS) {
+      await endSession(deps, request, sessionId, userId, now, 'auth.refresh.limit');
+      throw invalidRefreshToken();
+    }
     const rotated = await deps.transact((stores) =>
       stores.sessions.rotate(sessionId, presentedHash, successorHash, now),
     );
@@ -148,7 +152,7 @@ export async function refresh(deps: Deps, request: RequestInfo, presented: strin
     const rotatedAgoMs = now.getTime() - (session.rotatedAt?.getTime() ?? 0);
     const withinGrace = rotatedAgoMs <= deps.settings.refreshReuseGraceSeconds * 1000;
     if (!withinGrace || session.refreshTokenHash !== successorHash) {
-      await revokeReplayedSession(deps, request, sessionId, userId, now);
+      await endSession(deps, request, sessionId, userId, now, 'auth.refresh.reuse');
       throw invalidRefreshToken();
     }
   }
@@ -157,19 +161,24 @@ export async function refresh(deps: Deps, request: RequestInfo, presented: strin
   return authResult(deps, live.user, sessionId, successor);
 }
 
-/** A rotated refresh token came back after the grace period: someone holds a stolen copy. */
-async function revokeReplayedSession(
+/**
+ * Ends a session at a refresh, audited: `auth.refresh.reuse` when a rotated token came back
+ * after the grace period (someone holds a stolen copy), `auth.refresh.limit` when the session
+ * reached MAX_REFRESH_ROTATIONS (its owner signs in again).
+ */
+async function endSession(
   deps: Deps,
   request: RequestInfo,
   sessionId: string,
   userId: string,
   now: Date,
+  action: 'auth.refresh.reuse' | 'auth.refresh.limit',
 ): Promise<void> {
   await deps.transact(async (stores) => {
     await stores.sessions.revoke(sessionId, now);
     await stores.audit.record({
       actorId: null,
-      action: 'auth.refresh.reuse',
+      action,
       targetId: userId,
       ip: request.ip,
       userAgent: request.userAgent,

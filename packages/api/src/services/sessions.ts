@@ -5,6 +5,14 @@ import type { AuthResult, SessionView } from '../schemas/auth.js';
 import { hashToken, newOpaqueToken } from '../secrets.js';
 import { toUser } from './user-view.js';
 
+/**
+ * Rotations after which a session ends and its owner signs in again. Every refresh token of a
+ * session stays known (its family, one row each, so that a replay of any of them is caught);
+ * this bounds one session's family. Far above an honest session's: 30 days of refreshes every
+ * 15 minutes is 2,880.
+ */
+export const MAX_REFRESH_ROTATIONS = 10_000;
+
 /** Opens a session for `user` (inside the caller's transaction) and returns its tokens. */
 export async function startSession(
   deps: Deps,

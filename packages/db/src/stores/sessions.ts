@@ -14,6 +14,7 @@ const sessionColumns = [
   'sessions.last_used_at',
   'sessions.expires_at',
   'sessions.revoked_at',
+  'sessions.rotations',
 ] as const;
 
 function toSessionRecord(row: Selectable<SessionsTable>): SessionRecord {
@@ -28,6 +29,7 @@ function toSessionRecord(row: Selectable<SessionsTable>): SessionRecord {
     lastUsedAt: row.last_used_at,
     expiresAt: row.expires_at,
     revokedAt: row.revoked_at,
+    rotations: row.rotations,
   };
 }
 
@@ -66,7 +68,12 @@ export function sessionStore(db: Kysely<Database>): SessionStore {
     async rotate(id, fromHash, toHash, at) {
       const result = await db
         .updateTable('sessions')
-        .set({ refresh_token_hash: toHash, rotated_at: at, last_used_at: at })
+        .set((eb) => ({
+          refresh_token_hash: toHash,
+          rotated_at: at,
+          last_used_at: at,
+          rotations: eb('rotations', '+', 1),
+        }))
         .where('id', '=', id)
         .where('refresh_token_hash', '=', fromHash)
         .where('revoked_at', 'is', null)
