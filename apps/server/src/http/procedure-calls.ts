@@ -93,17 +93,6 @@ const REST_POST_PATHS: ReadonlyMap<string, string> = (() => {
 })();
 
 /**
- * The status an answer goes out with, as an onSend hook sees it: a fetch `Response` (as
- * tRPC's own adapter sends) has its status copied onto the reply only after the onSend hooks
- * have run. Our /trpc route sets the status first, so this is `reply.statusCode` there.
- */
-export function answerStatus(reply: FastifyReply, payload: unknown): number {
-  return Object.prototype.toString.call(payload) === '[object Response]'
-    ? (payload as Response).status
-    : reply.statusCode;
-}
-
-/**
  * Answers an error in the shape the caller's transport uses: tRPC's error envelope (one per
  * call for a batch, so the client can match them up), or the REST `{ code, message }` body
  * for everything else.

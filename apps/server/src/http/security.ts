@@ -3,7 +3,7 @@ import fastifyCors from '@fastify/cors';
 import fastifyHelmet from '@fastify/helmet';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { allowedOrigins, type Config } from '../config.js';
-import { answerStatus, procedureCalls, replyWithError, type ProcedureCalls } from './procedure-calls.js';
+import { procedureCalls, replyWithError, type ProcedureCalls } from './procedure-calls.js';
 import type { Counters } from '../limits/counters.js';
 import { registerPasswordChecksInFlight } from '../limits/in-flight.js';
 import { registerRateLimits, type RateLimitSettings } from '../limits/rate-limit.js';
@@ -115,7 +115,7 @@ function registerEqualTiming(app: FastifyInstance): void {
   });
   app.addHook('onSend', async (request, reply, payload) => {
     const start = started.get(request);
-    if (!start || !needsFloor(start.target, answerStatus(reply, payload))) return payload;
+    if (!start || !needsFloor(start.target, reply.statusCode)) return payload;
     started.delete(request);
     const wait = start.at + ENUMERATION_FLOOR_MS - performance.now();
     if (wait > 0) await sleep(wait);

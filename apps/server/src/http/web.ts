@@ -77,13 +77,11 @@ export async function registerWeb(app: FastifyInstance, dist: string): Promise<v
       !request.url.startsWith('/trpc');
     // Other paths get the page only in a browser (its not-found view); APIs get JSON.
     if (isPage && request.headers.accept?.includes('text/html')) return sendPage(reply);
-    return reply
-      .code(404)
-      .send({
-        code: 'NOT_FOUND',
-        message: 'Not found',
-        data: { code: 'NOT_FOUND', httpStatus: 404, reason: 'not_found' },
-      });
+    return reply.code(404).send({
+      code: 'NOT_FOUND',
+      message: 'Not found',
+      data: { code: 'NOT_FOUND', httpStatus: 404, reason: 'not_found' },
+    });
   });
 }
 

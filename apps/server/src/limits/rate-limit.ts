@@ -1,10 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import {
-  answerStatus,
-  procedureCalls,
-  replyWithError,
-  type ProcedureCalls,
-} from '../http/procedure-calls.js';
+import { procedureCalls, replyWithError, type ProcedureCalls } from '../http/procedure-calls.js';
 import { addressBudget } from './client-address.js';
 import type { Counters } from './counters.js';
 
@@ -113,7 +108,7 @@ export function registerRateLimits(
     const slots = signInSlots.get(request);
     if (!slots) return payload;
     signInSlots.delete(request);
-    const status = answerStatus(reply, payload);
+    const status = reply.statusCode;
     if (status === 401 || status === 207) return payload;
     await counters.giveBack(slots.key, slots.points);
     return payload;
