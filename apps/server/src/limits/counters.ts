@@ -285,10 +285,14 @@ function withStoreKeys(counters: Counters): Counters {
 
 /** The `Throttle` port (per-account sign-in attempts) on the shared counters. */
 export function counterThrottle(counters: Counters): Throttle {
+  // A per-address limit counted by a service (an email change mails like a reset request)
+  // must hit the very counter the HTTP edge counts, `rate-limit:<limit>:<address>`; every
+  // other key of the services lives under `throttle:`.
+  const stored = (key: string) => (key.startsWith('rate-limit:') ? key : `throttle:${key}`);
   return {
-    hit: (key, windowSeconds) => counters.add(`throttle:${key}`, 1, windowSeconds),
-    giveBack: (key) => counters.giveBack(`throttle:${key}`, 1),
-    reset: (key) => counters.reset(`throttle:${key}`),
+    hit: (key, windowSeconds) => counters.add(stored(key), 1, windowSeconds),
+    giveBack: (key) => counters.giveBack(stored(key), 1),
+    reset: (key) => counters.reset(stored(key)),
   };
 }
 

@@ -86,6 +86,20 @@ describe('an email change counts against the per-address mail limit', () => {
     await changeEmail(users[1]!, freshAddress());
   });
 
+  it('shares one budget with reset and verification requests from the same address', async () => {
+    const address = freshAddress();
+    const user = await signUp(server);
+    for (let i = 0; i < MAIL_LIMIT - 1; i++)
+      await from(user, address).auth.requestPasswordReset.mutate({ email: uniqueEmail('nobody') });
+    await changeEmail(user, address);
+    expect(errorReason(await rejection(changeEmail(user, address)))).toBe('rate_limited');
+    expect(
+      errorReason(
+        await rejection(from(user, address).auth.requestPasswordReset.mutate({ email: user.email })),
+      ),
+    ).toBe('rate_limited');
+  });
+
   it('a name change counts against neither limit', async () => {
     const address = freshAddress();
     const user = await signUp(server);
