@@ -5,11 +5,14 @@ import pg from 'pg';
 /** Which engine this run tests: PostgreSQL when TEST_DATABASE_URL is set, PGlite otherwise. */
 export const testEngine = process.env.TEST_DATABASE_URL ? 'postgres' : 'pglite';
 
+/** A test database; `url` is set on PostgreSQL (for tools such as pg_dump). */
+export type TestDatabase = DatabaseHandle & { url?: string };
+
 /**
  * A fresh, migrated database for one test file: an in-memory PGlite, or a new database on
  * the PostgreSQL server of TEST_DATABASE_URL that is dropped again on close.
  */
-export async function createTestDatabase(): Promise<DatabaseHandle & { url?: string }> {
+export async function createTestDatabase(): Promise<TestDatabase> {
   const serverUrl = process.env.TEST_DATABASE_URL;
   if (!serverUrl) {
     const handle = await openDatabase({ dataDir: 'memory://' });

@@ -3,15 +3,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { createClient, type TesseraClient } from '@tessera/client';
-import type { DatabaseHandle } from '@tessera/db';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/app.js';
 import { parseConfig } from '../../src/config.js';
-import { createTestDatabase } from './database.js';
+import type { RateLimitSettings } from '../../src/limits/rate-limit.js';
+import { createTestDatabase, type TestDatabase } from './database.js';
 
 export interface TestServer {
   app: FastifyInstance;
-  database: DatabaseHandle;
+  database: TestDatabase;
   /** http://127.0.0.1:<port> */
   url: string;
   /** The server's DATA_DIR (a temp folder). */
@@ -25,16 +25,27 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
+export interface TestServerOptions {
+  /** Another node's (or a stopped server's) database: a second node, or a restart. Left open on close. */
+  sharedDatabase?: TestDatabase;
+  /**
+   * Per-address limits that replace the ones from `env`; a limit left out is not applied.
+   * For windows other than the defaults, which are not environment settings.
+   */
+  rateLimits?: Partial<RateLimitSettings>;
+}
+
 /**
- * Builds and starts Tessera on port 0 against a fresh database (or another node's, to test
- * scaling out), the way users run it. `env` holds extra settings, named as in the README.
+ * The one place tests build config + database + app: Tessera on port 0 against a fresh
+ * database (or another node's, to test scaling out), the way users run it. `env` holds extra
+ * settings, named as in the README.
  */
 export async function startTestServer(
   env: Record<string, string> = {},
-  options: { sharedDatabase?: DatabaseHandle } = {},
+  options: TestServerOptions = {},
 ): Promise<TestServer> {
   const dataDir = mkdtempSync(join(tmpdir(), 'tessera-test-'));
-  const config = parseConfig({
+  const parsed = parseConfig({
     LOG_LEVEL: 'silent',
     DATA_DIR: dataDir,
     // Cheaper argon2 keeps the suite quick; production parameters are measured in `pnpm bench`.
@@ -52,6 +63,7 @@ export async function startTestServer(
     PORT: '0',
     ...env,
   });
+  const config = options.rateLimits ? { ...parsed, rateLimits: options.rateLimits } : parsed;
   // A second node on the same database must not close it when it stops.
   const database = options.sharedDatabase
     ? { ...options.sharedDatabase, close: async () => {} }

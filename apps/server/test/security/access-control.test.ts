@@ -2,7 +2,6 @@ import type { Role } from '@tessera/api';
 import { errorCode } from '@tessera/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  GENEROUS_LIMITS,
   postJson,
   raw,
   rejection,
@@ -15,7 +14,7 @@ import {
 let server: SecurityServer;
 
 beforeAll(async () => {
-  server = await startServer({ rateLimits: GENEROUS_LIMITS });
+  server = await startServer();
 });
 afterAll(() => server?.close());
 
@@ -271,7 +270,7 @@ describe('manager and admin limits', () => {
   });
 
   it('refuses to let the last enabled admin be removed, by anyone', async () => {
-    const solo = await startServer({ rateLimits: GENEROUS_LIMITS });
+    const solo = await startServer();
     try {
       const email = uniqueEmail('solo-admin');
       const { user, accessToken } = await solo

@@ -5,7 +5,6 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   codeOf,
-  GENEROUS_LIMITS,
   postJson,
   raw,
   startServer,
@@ -26,7 +25,7 @@ function expectOpaque(response: RawResponse, what: string) {
 let server: SecurityServer;
 
 beforeAll(async () => {
-  server = await startServer({ rateLimits: GENEROUS_LIMITS });
+  server = await startServer();
 });
 afterAll(() => server?.close());
 
@@ -94,7 +93,6 @@ describe('an unreachable database', () => {
         JWT_PRIVATE_KEY: readFileSync(join(server.dataDir, 'jwt-ed25519.pem'), 'utf8'),
       },
       database: unreachable,
-      rateLimits: GENEROUS_LIMITS,
     });
     try {
       const { accessToken } = await server

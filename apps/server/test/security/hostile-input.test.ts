@@ -5,7 +5,6 @@ import { performance } from 'node:perf_hooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startMailSink, type MailSink } from '../helpers/mail-sink.js';
 import {
-  GENEROUS_LIMITS,
   postJson,
   raw,
   rawPath,
@@ -48,7 +47,6 @@ beforeAll(async () => {
   writeFileSync(join(webDist, 'routes.json'), JSON.stringify(['/', '/reset-password']));
   server = await startServer({
     env: { PUBLIC_URL, SMTP_URL: sink.url, MAIL_POLL_INTERVAL_MS: '20', WEB_DIST: webDist },
-    rateLimits: GENEROUS_LIMITS,
   });
   const email = uniqueEmail('hostile-admin');
   const result = await server

@@ -1,7 +1,6 @@
 import { request as httpRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  GENEROUS_LIMITS,
   rawPath,
   startServer,
   STRONG_PASSWORD,
@@ -14,7 +13,7 @@ let server: SecurityServer;
 let token: string;
 
 beforeAll(async () => {
-  server = await startServer({ rateLimits: GENEROUS_LIMITS });
+  server = await startServer();
   ({ accessToken: token } = await server
     .client()
     .auth.register.mutate({ name: 'Hostile', email: uniqueEmail('hostile-req'), password: STRONG_PASSWORD }));

@@ -3,7 +3,6 @@ import { join } from 'node:path';
 import { errorCode, fieldErrors } from '@tessera/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  GENEROUS_LIMITS,
   rejection,
   startServer,
   STRONG_PASSWORD,
@@ -14,7 +13,7 @@ import {
 let server: SecurityServer;
 
 beforeAll(async () => {
-  server = await startServer({ rateLimits: GENEROUS_LIMITS });
+  server = await startServer();
 });
 afterAll(() => server?.close());
 
@@ -153,7 +152,6 @@ describe('password storage', () => {
         JWT_PRIVATE_KEY: readFileSync(join(server.dataDir, 'jwt-ed25519.pem'), 'utf8'),
       },
       database: server.database,
-      rateLimits: GENEROUS_LIMITS,
     });
     try {
       await rejection(stronger.client().auth.login.mutate({ email, password: 'wrong wrong wrong wrong' }));

@@ -4,7 +4,6 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startMailSink, tokenFromLink, type MailSink } from '../helpers/mail-sink.js';
 import {
-  GENEROUS_LIMITS,
   postJson,
   raw,
   rejection,
@@ -24,7 +23,6 @@ beforeAll(async () => {
     // SMTP_URL set: without it the embedded transport logs each mail's link on purpose
     // (DESIGN.md's zero-set-up default), which is the one documented exception.
     env: { LOG_LEVEL: 'trace', SMTP_URL: sink.url, MAIL_POLL_INTERVAL_MS: '60000' },
-    rateLimits: GENEROUS_LIMITS,
   });
 });
 afterAll(async () => {

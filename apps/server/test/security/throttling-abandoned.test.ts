@@ -4,7 +4,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENUMERATION_FLOOR_MS } from '../../src/http/security.js';
 import {
   freshAddress,
-  GENEROUS_LIMITS,
   postJson,
   rejection,
   startServer,
@@ -124,7 +123,7 @@ describe('the status a hook sees', () => {
     // The tRPC adapter answers with a fetch Response; until Fastify copies its status onto
     // the reply (after onSend), reply.statusCode says 200 whatever happened. A server with
     // fast hashing, so that only the floor can make a failed sign-in slow.
-    const fast = await startServer({ rateLimits: GENEROUS_LIMITS });
+    const fast = await startServer();
     try {
       for (const path of ['/trpc/auth.login', '/api/auth/login']) {
         // The first failure also makes the dummy hash; time the ones after it.

@@ -2,7 +2,6 @@ import { errorCode, errorReason } from '@tessera/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   freshAddress,
-  GENEROUS_LIMITS,
   postJson,
   startServer,
   STRONG_PASSWORD,
@@ -26,7 +25,6 @@ beforeAll(async () => {
       ARGON2_MEMORY_KIB: '131072',
       ARGON2_TIME_COST: '20',
     },
-    rateLimits: GENEROUS_LIMITS,
   });
   victim = uniqueEmail('overload');
   await server

@@ -4,7 +4,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { storeKey } from '../../src/limits/counters.js';
 import {
   freshAddress,
-  GENEROUS_LIMITS,
   postJson,
   rejection,
   startServer,
@@ -26,7 +25,6 @@ beforeAll(async () => {
   redis = new Redis(REDIS_URL);
   server = await startServer({
     env: { TRUST_PROXY: '127.0.0.1', REDIS_URL },
-    rateLimits: GENEROUS_LIMITS,
   });
 });
 afterAll(async () => {

@@ -10,7 +10,6 @@ import { errorCode } from '@tessera/client';
 import { createLocalJWKSet, exportJWK, jwtVerify, type JSONWebKeySet, type JWK } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  GENEROUS_LIMITS,
   raw,
   rejection,
   startServer,
@@ -33,7 +32,6 @@ let ourKid: string;
 beforeAll(async () => {
   server = await startServer({
     env: { PUBLIC_URL: ISSUER, JWT_PRIVATE_KEY: ourKeyPem },
-    rateLimits: GENEROUS_LIMITS,
   });
   const jwks = (await (await fetch(`${server.url}/.well-known/jwks.json`)).json()) as JSONWebKeySet;
   ourKid = jwks.keys[0]!.kid!;

@@ -1,110 +1,44 @@
 import { randomInt } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { createClient, type TesseraClient } from '@tessera/client';
-import type { DatabaseHandle } from '@tessera/db';
-import type { FastifyInstance } from 'fastify';
-import { buildApp } from '../../../src/app.js';
-import { parseConfig } from '../../../src/config.js';
 import type { RateLimitSettings } from '../../../src/limits/rate-limit.js';
-import { createTestDatabase } from '../../helpers/database.js';
+import type { TestDatabase } from '../../helpers/database.js';
+import { startTestServer, type TestServer } from '../../helpers/server.js';
 
-export { STRONG_PASSWORD, uniqueEmail } from '../../helpers/server.js';
+export { rejection, STRONG_PASSWORD, uniqueEmail } from '../../helpers/server.js';
 
-export interface SecurityServer {
-  app: FastifyInstance;
-  database: DatabaseHandle & { url?: string };
-  url: string;
-  dataDir: string;
-  /** Every log line the server wrote (JSON strings). */
-  logs: string[];
+/** A test server whose client can speak from a chosen address. */
+export interface SecurityServer extends Omit<TestServer, 'client'> {
   /** A typed client; `address` is sent as X-Forwarded-For (only counts under TRUST_PROXY). */
   client(options?: { token?: string; address?: string }): TesseraClient;
-  advance(ms: number): void;
-  close(): Promise<void>;
 }
 
 export interface ServerOptions {
   /** Settings as environment variables, named as in the README. */
   env?: Record<string, string>;
-  /** Per-address limits (not yet an environment setting); omitted → the server's fallback. */
+  /** Per-address limits with windows of their own (see startTestServer); omitted → from `env`. */
   rateLimits?: Partial<RateLimitSettings>;
   /** Reuse an open database (a second node, or a restart); it is then left open on close. */
-  database?: DatabaseHandle & { url?: string };
+  database?: TestDatabase;
 }
 
-/** Limits so high that only the test that means to trip one does. */
-export const GENEROUS_LIMITS: RateLimitSettings = {
-  signIn: { max: 100_000, windowSeconds: 60 },
-  register: { max: 100_000, windowSeconds: 60 },
-  mail: { max: 100_000, windowSeconds: 60 },
-  tokens: { max: 100_000, windowSeconds: 60 },
-  refresh: { max: 100_000, windowSeconds: 60 },
-  passwordChecks: { max: 100_000, windowSeconds: 60 },
-  passwordChecksInFlight: 100_000,
-};
-
 /**
- * Like test/helpers/server.ts's startTestServer (the app as users run it, on port 0, on a
- * fresh database), plus what attacks need: chosen rate limits, a shared or reopened
- * database for multi-node and restart scenarios.
+ * startTestServer (test/helpers/server.ts) with what attacks need: a client that speaks from
+ * a chosen address. Its limits are as generous as there unless `env` or `rateLimits` set them.
  */
 export async function startServer(options: ServerOptions = {}): Promise<SecurityServer> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'tessera-security-'));
-  const config = {
-    ...parseConfig({
-      LOG_LEVEL: 'silent',
-      DATA_DIR: dataDir,
-      ARGON2_MEMORY_KIB: '8192',
-      ARGON2_TIME_COST: '1',
-      ARGON2_MAX_CONCURRENCY: '4',
-      PORT: '0',
-      ...options.env,
-    }),
-    ...(options.rateLimits ? { rateLimits: options.rateLimits } : {}),
-  };
-  const ownsDatabase = !options.database;
-  const database = options.database ?? (await createTestDatabase());
-  let offset = 0;
-  const logs: string[] = [];
-  const logStream = new Writable({
-    write(chunk, _encoding, done) {
-      logs.push(...String(chunk).split('\n').filter(Boolean));
-      done();
-    },
+  const server = await startTestServer(options.env, {
+    sharedDatabase: options.database,
+    rateLimits: options.rateLimits,
   });
-  const handle: DatabaseHandle = ownsDatabase ? database : { ...database, close: async () => {} };
-  const app = await buildApp(config as Parameters<typeof buildApp>[0], {
-    database: handle,
-    now: () => Date.now() + offset,
-    logStream,
-  });
-  await app.listen({ port: 0, host: '127.0.0.1' });
-  const address = app.server.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
-  const url = `http://127.0.0.1:${port}`;
   return {
-    app,
-    database,
-    url,
-    dataDir,
-    logs,
-    client: ({ token, address: forwardedFor } = {}) =>
+    ...server,
+    client: ({ token, address } = {}) =>
       createClient({
-        url,
+        url: server.url,
         ...(token ? { token } : {}),
-        ...(forwardedFor ? { headers: { 'x-forwarded-for': forwardedFor } } : {}),
+        ...(address ? { headers: { 'x-forwarded-for': address } } : {}),
       }),
-    advance: (ms) => {
-      offset += ms;
-    },
-    async close() {
-      await app.close();
-      rmSync(dataDir, { recursive: true, force: true });
-    },
   };
 }
 
@@ -154,9 +88,6 @@ export function codeOf(response: RawResponse): string | undefined {
   if (typeof record.error?.data?.code === 'string') return record.error.data.code;
   return typeof record.code === 'string' ? record.code : undefined;
 }
-
-/** Resolves with what the promise rejected with; fails if it did not reject. */
-export { rejection } from '../../helpers/server.js';
 
 /**
  * A request whose path goes out byte for byte: fetch() would resolve `.`/`..` segments
