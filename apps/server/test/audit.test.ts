@@ -1,7 +1,7 @@
 import type { Role } from '@tessera/api';
 import { createClient, errorCode, fieldErrors } from '@tessera/client';
-import { captureQueries, createStores } from '@tessera/db';
-import { CompiledQuery, sql } from 'kysely';
+import { captureQueries, createStores, explainQuery } from '@tessera/db';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   startTestServer,
@@ -240,10 +240,8 @@ describe('audit.list at scale', () => {
         limit: 51,
       }),
     );
-    const { rows } = await server.database.db.executeQuery<{ 'QUERY PLAN': string }>(
-      CompiledQuery.raw(`explain ${query!.sql}`, [...query!.parameters]),
-    );
-    expect(rows.map((r) => r['QUERY PLAN']).join('\n')).toMatch(/audit_events_action_idx/);
+    const plan = await explainQuery(server.database.db, query!);
+    expect(plan.join('\n')).toMatch(/audit_events_action_idx/);
     const page = await admin.client.audit.list.query({ action: 'users.role.change', limit: 100 });
     expect(page.items.length).toBeGreaterThan(0);
     expect(page.items.every((e) => e.action === 'users.role.change')).toBe(true);

@@ -1,7 +1,7 @@
 import type { UserListQuery } from '@tessera/api';
 import { errorCode, errorReason } from '@tessera/client';
-import { captureQueries, createStores, type DatabaseHandle } from '@tessera/db';
-import { CompiledQuery, sql } from 'kysely';
+import { captureQueries, createStores, explainQuery, type DatabaseHandle } from '@tessera/db';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, testEngine } from './helpers/database.js';
 import { rejection, startTestServer, STRONG_PASSWORD, uniqueEmail } from './helpers/server.js';
@@ -37,12 +37,7 @@ async function seed(
 async function plansOf(database: DatabaseHandle, query: Omit<UserListQuery, 'limit'>): Promise<string[]> {
   const captured = await captureQueries((db) => createStores(db).users.list({ ...query, limit: 21 }));
   return Promise.all(
-    captured.map(async (compiled) => {
-      const { rows } = await database.db.executeQuery<{ 'QUERY PLAN': string }>(
-        CompiledQuery.raw(`explain ${compiled.sql}`, [...compiled.parameters]),
-      );
-      return rows.map((r) => r['QUERY PLAN']).join('\n');
-    }),
+    captured.map(async (compiled) => (await explainQuery(database.db, compiled)).join('\n')),
   );
 }
 

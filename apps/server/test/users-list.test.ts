@@ -1,7 +1,7 @@
 import type { RouterInputs } from '@tessera/api';
 import { errorCode, fieldErrors, type TesseraClient } from '@tessera/client';
-import { captureQueries, createStores } from '@tessera/db';
-import { CompiledQuery, sql } from 'kysely';
+import { captureQueries, createStores, explainQuery } from '@tessera/db';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   startTestServer,
@@ -383,10 +383,7 @@ describe('users.list search uses the trigram indexes', () => {
     const plan = await server.database.db.transaction().execute(async (trx) => {
       await sql`set local enable_seqscan = off`.execute(trx);
       await sql`set local enable_indexscan = off`.execute(trx);
-      const result = await trx.executeQuery<{ 'QUERY PLAN': string }>(
-        CompiledQuery.raw(`explain ${query.sql}`, [...query.parameters]),
-      );
-      return result.rows.map((r) => r['QUERY PLAN']).join('\n');
+      return (await explainQuery(trx, query)).join('\n');
     });
     expect(plan).toMatch(/Bitmap Index Scan on users_email_trgm_idx/);
     expect(plan).toMatch(/Bitmap Index Scan on users_name_trgm_idx/);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { captureQueries } from './engine.js';
+import { captureQueries, explainQuery, openDatabase } from './engine.js';
+import { migrateToLatest } from './migrate.js';
 import { createStores } from './stores/index.js';
 
 describe('captureQueries', () => {
@@ -10,5 +11,25 @@ describe('captureQueries', () => {
     expect(rest).toEqual([]);
     expect(query?.sql).toMatch(/^select .* from "audit_events"/);
     expect(query?.parameters).toEqual(expect.arrayContaining(['users.delete', 51]));
+  });
+});
+
+describe('explainQuery', () => {
+  it("returns PostgreSQL's plan for a captured query, with EXPLAIN's options", async () => {
+    const database = await openDatabase({ dataDir: 'memory://' });
+    try {
+      await migrateToLatest(database.db);
+      const [query] = await captureQueries((db) =>
+        createStores(db).audit.list({ action: 'users.delete', limit: 51 }),
+      );
+      const plan = await explainQuery(database.db, query!);
+      expect(plan.join('\n')).toMatch(/audit_events/);
+      expect(plan.join('\n')).toMatch(/cost=/);
+      const analysed = await explainQuery(database.db, query!, 'analyze, costs off');
+      expect(analysed.join('\n')).toMatch(/actual/);
+      expect(analysed.join('\n')).not.toMatch(/cost=/);
+    } finally {
+      await database.close();
+    }
   });
 });

@@ -7,7 +7,7 @@ import {
   PostgresDialect,
   PostgresIntrospector,
   PostgresQueryCompiler,
-  type CompiledQuery,
+  CompiledQuery,
 } from 'kysely';
 import pg from 'pg';
 import type { Database } from './database.js';
@@ -103,6 +103,23 @@ export async function captureQueries(
   });
   await run(dryRun);
   return captured;
+}
+
+/**
+ * PostgreSQL's plan for a captured query (see captureQueries), one line per row. `options`
+ * go inside EXPLAIN's parentheses, e.g. `analyze, costs off`. Run it in a transaction to
+ * plan under `set local` settings.
+ */
+export async function explainQuery(
+  db: Kysely<Database>,
+  query: CompiledQuery,
+  options?: string,
+): Promise<string[]> {
+  const explain = options ? `explain (${options})` : 'explain';
+  const { rows } = await db.executeQuery<{ 'QUERY PLAN': string }>(
+    CompiledQuery.raw(`${explain} ${query.sql}`, [...query.parameters]),
+  );
+  return rows.map((row) => row['QUERY PLAN']);
 }
 
 /** Node socket errors that mean the server cannot be reached. */

@@ -3,6 +3,7 @@ export {
   openDatabase,
   fromPGlite,
   captureQueries,
+  explainQuery,
   isDatabaseUnavailable,
   type DatabaseHandle,
   type DatabaseOptions,

@@ -7,11 +7,18 @@ import { cpus, loadavg } from 'node:os';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { UserListQuery } from '@tessera/api';
-import { captureQueries, createStores, createTransact, openDatabase, type Database } from '@tessera/db';
+import {
+  captureQueries,
+  createStores,
+  createTransact,
+  explainQuery,
+  openDatabase,
+  type Database,
+} from '@tessera/db';
 import { parseConfig } from '@tessera/server/config';
 import { createAdmin } from '@tessera/server/first-admin';
 import { createPasswordHasher } from '@tessera/server/password-hasher';
-import { CompiledQuery, type Kysely } from 'kysely';
+import type { CompiledQuery, Kysely } from 'kysely';
 import { freePort } from '../processes.js';
 import { buildServer, login, startTessera } from '../tessera.js';
 import { parseUsersBenchConfig } from './config.js';
@@ -251,10 +258,7 @@ async function explainAll(db: Kysely<Database>, scenarios: Scenario[]) {
   for (const scenario of scenarios) {
     if (!scenario.input) continue;
     const query = await storeQuery(toStoreQuery(scenario.input));
-    const result = await db.executeQuery<{ 'QUERY PLAN': string }>(
-      CompiledQuery.raw(`explain (analyze, costs off, buffers off) ${query.sql}`, [...query.parameters]),
-    );
-    plans[scenario.name] = result.rows.map((r) => r['QUERY PLAN']);
+    plans[scenario.name] = await explainQuery(db, query, 'analyze, costs off, buffers off');
   }
   return plans;
 }
