@@ -55,7 +55,11 @@ describe('an email change counts against the per-address mail limit', () => {
 
     const before = await userRow(server, users[1]!.id);
     const linksBefore = await openLinks(server, users[1]!.id);
-    const queuedBefore = await server.database.db.selectFrom('email_outbox').select('id').execute();
+    const queuedBefore = await server.database.db
+      .selectFrom('email_outbox')
+      .select('id')
+      .orderBy('id')
+      .execute();
     const response = await postJson(
       `${server.url}/trpc/users.updateMe`,
       { email: uniqueEmail('over'), currentPassword: STRONG_PASSWORD },
@@ -67,7 +71,9 @@ describe('an email change counts against the per-address mail limit', () => {
     // Nothing written, nothing queued: the pending address, the links, the notices.
     expect((await userRow(server, users[1]!.id))?.pending_email).toBe(before?.pending_email);
     expect(await openLinks(server, users[1]!.id)).toEqual(linksBefore);
-    expect(await server.database.db.selectFrom('email_outbox').select('id').execute()).toEqual(queuedBefore);
+    expect(await server.database.db.selectFrom('email_outbox').select('id').orderBy('id').execute()).toEqual(
+      queuedBefore,
+    );
 
     // REST says the same.
     const rest = await fetch(`${server.url}/api/users/me`, {
