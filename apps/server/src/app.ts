@@ -22,7 +22,12 @@ import { createMailTransport } from './mail/transport.js';
 import { registerMetrics } from './ops/metrics.js';
 import { createPasswordHasher } from './auth/password-hasher.js';
 import { requestInfo } from './http/request-info.js';
-import { answerErrorsInShape, frameworkErrors, refuseBodiesOnReads } from './http/request-guards.js';
+import {
+  answerErrorsInShape,
+  frameworkErrors,
+  originForm,
+  refuseBodiesOnReads,
+} from './http/request-guards.js';
 import { registerRest } from './http/rest/index.js';
 import { registerSecurity } from './http/security.js';
 import { registerTrpcRoute } from './http/trpc-route.js';
@@ -79,6 +84,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     bodyLimit: BODY_LIMIT_BYTES,
     routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
     frameworkErrors,
+    rewriteUrl: originForm,
   });
   answerErrorsInShape(app);
   refuseBodiesOnReads(app);
@@ -159,7 +165,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
 
   await registerRest(app, deps);
 
-  app.get('/healthz', async () => ({ status: 'ok' }));
+  app.get('/healthz', () => ({ status: 'ok' }));
   app.get('/readyz', async (_request, reply) => {
     try {
       await sql`select 1`.execute(database.db);

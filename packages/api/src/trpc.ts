@@ -45,6 +45,13 @@ const t = initTRPC
           message: 'Not found',
           data: { ...shape.data, stack: undefined, path: undefined, reason: 'not_found' },
         };
+      // tRPC's 415 quotes the Content-Type header back.
+      if (error.code === 'UNSUPPORTED_MEDIA_TYPE' && !(error.cause instanceof ReasonError))
+        return {
+          ...shape,
+          message: 'Send the body as JSON (Content-Type: application/json)',
+          data: { ...shape.data, stack: undefined, reason: reasonOf(error) },
+        };
       const malformedJson = error.code === 'BAD_REQUEST' && error.cause instanceof SyntaxError;
       const zodError = flatFieldErrors(error.cause);
       return {

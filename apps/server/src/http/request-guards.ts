@@ -1,9 +1,29 @@
+import type { IncomingMessage } from 'node:http';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { toRestError } from './rest/errors.js';
 
 /** An error body in the shape of every other (rest/errors.ts): a code, a message, a stable reason; never the input. */
 function refusal(status: number, code: string, reason: string, message: string) {
   return toRestError(status, { code, message, data: { reason } });
+}
+
+/**
+ * The request target in origin form (`/api/…?…`), for Fastify's `rewriteUrl`. HTTP/1.1 lets a
+ * client write the absolute form (`POST http://host/api/auth/login`); the router strips the
+ * origin, but `request.url` kept it, so every hook that reads the path (the limits, the
+ * enumeration floor, `no-store`, the key check) saw no API path while the procedure ran.
+ * Rewritten before routing, every part of the server sees the one path that runs.
+ */
+export function originForm(req: IncomingMessage): string {
+  const url = req.url ?? '/';
+  if (url.startsWith('/')) return url;
+  try {
+    const parsed = new URL(url);
+    return `${parsed.pathname}${parsed.search}`;
+  } catch {
+    // `*` (OPTIONS *) or garbage: leave it to the router, which answers 404.
+    return url;
+  }
 }
 
 /**
@@ -27,6 +47,11 @@ export function frameworkErrors(error: FastifyError, _request: FastifyRequest, r
   else void reply.code(500).send(toRestError(500, {}));
 }
 
+const FIXED_MESSAGES: Readonly<Record<number, string>> = {
+  413: 'Request body is too large',
+  415: 'Send the body as JSON (Content-Type: application/json)',
+};
+
 /**
  * Errors Fastify raises outside the REST scope (which has its own handler): a tRPC body of
  * the wrong media type or over the limit, malformed JSON sent to no route. Fastify's default
@@ -37,11 +62,10 @@ export function answerErrorsInShape(app: FastifyInstance): void {
     const status =
       error.statusCode && error.statusCode >= 400 && error.statusCode < 600 ? error.statusCode : 500;
     if (status >= 500) request.log.error({ err: error }, 'request failed');
+    // Fastify's own words quote the input (`Unsupported Media Type: <the header>`): fixed ones.
     const message = /JSON/i.test(error.message)
       ? 'The request body is not valid JSON'
-      : error.code?.startsWith('FST_')
-        ? error.message
-        : 'The request was refused';
+      : (FIXED_MESSAGES[status] ?? 'The request was refused');
     return reply.code(status).send(toRestError(status, { message }));
   });
 }

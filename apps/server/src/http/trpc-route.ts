@@ -6,7 +6,9 @@ import {
   getProcedureAtPath,
   getTRPCErrorFromUnknown,
   TRPCError,
+  type DefaultErrorShape,
   type ProcedureType,
+  type RootConfig,
 } from '@trpc/server/unstable-core-do-not-import';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { procedureCalls } from './procedure-calls.js';
@@ -45,7 +47,7 @@ export async function registerTrpcRoute<TRouter extends AnyTRPCRouter>(
   prefix: string,
   options: TrpcRouteOptions<TRouter>,
 ): Promise<void> {
-  await app.register(async (scope) => {
+  await app.register((scope, _options, registered) => {
     // Bodies stay text until a procedure asks for its input, as in tRPC's own handler, so a
     // malformed body is that call's BAD_REQUEST, not a framework error.
     scope.removeAllContentTypeParsers();
@@ -56,6 +58,7 @@ export async function registerTrpcRoute<TRouter extends AnyTRPCRouter>(
     );
     scope.addContentTypeParser('*', (_req, _payload, done) => done(null, undefined));
     scope.all(`${prefix}/:path`, (req, reply) => handle(options, req, reply));
+    registered();
   });
 }
 
@@ -87,7 +90,7 @@ async function handle<TRouter extends AnyTRPCRouter>(
     if (isBatch && calls.length > options.maxBatchSize)
       throw new TRPCError({ code: 'BAD_REQUEST', message: 'Batch call exceeds maximum size' });
     const procedures = await Promise.all(calls.map((call) => getProcedureAtPath(router, call.path)));
-    const types = new Set(procedures.flatMap((p) => (p ? [p._def.type as ProcedureType] : [])));
+    const types = new Set(procedures.flatMap((p) => (p ? [p._def.type] : [])));
     if (types.size > 1)
       throw new TRPCError({
         code: 'BAD_REQUEST',
@@ -103,7 +106,7 @@ async function handle<TRouter extends AnyTRPCRouter>(
         try {
           if (!procedure)
             throw new TRPCError({ code: 'NOT_FOUND', message: `No procedure found on path "${call.path}"` });
-          const procedureType = procedure._def.type as ProcedureType;
+          const procedureType = procedure._def.type;
           if (METHOD_BY_TYPE[procedureType] !== req.method) {
             reply.header('allow', METHOD_BY_TYPE[procedureType]);
             throw new TRPCError({
@@ -144,6 +147,14 @@ async function handle<TRouter extends AnyTRPCRouter>(
   }
 }
 
+/** The root types getErrorShape needs: the router's context; error formatters extend tRPC's default shape. */
+interface ErrorRoot<TRouter extends AnyTRPCRouter> {
+  ctx: inferRouterContext<TRouter>;
+  meta: object;
+  errorShape: DefaultErrorShape;
+  transformer: false;
+}
+
 function errorResponse<TRouter extends AnyTRPCRouter>(
   options: TrpcRouteOptions<TRouter>,
   cause: unknown,
@@ -154,8 +165,10 @@ function errorResponse<TRouter extends AnyTRPCRouter>(
 ): TRPCResponse {
   const error = getTRPCErrorFromUnknown(cause);
   options.onError?.({ error, path: call?.path });
-  const shape = getErrorShape({
-    config: options.router._def._config,
+  // AnyTRPCRouter types its config as `any`; name what it is.
+  const config = options.router._def._config as unknown as RootConfig<ErrorRoot<TRouter>>;
+  const shape = getErrorShape<ErrorRoot<TRouter>>({
+    config,
     error,
     type,
     path: call?.path,
@@ -163,7 +176,7 @@ function errorResponse<TRouter extends AnyTRPCRouter>(
     ctx,
   });
   errors.set(shape, error);
-  return { error: shape } as TRPCResponse;
+  return { error: shape };
 }
 
 /** The TRPCError behind each error shape, for the status code (shapes only carry the JSON-RPC number). */
@@ -180,7 +193,7 @@ function send(reply: FastifyReply, body: TRPCResponse | TRPCResponse[]) {
 
 /** tRPC's streaming links ask for JSON Lines; this route answers whole JSON only. */
 function assertNotStreaming(req: FastifyRequest): void {
-  const accept = `${req.headers['trpc-accept'] ?? ''},${req.headers.accept ?? ''}`;
+  const accept = [req.headers['trpc-accept'], req.headers.accept].flat().join(',');
   if (accept.split(',').some((type) => type.trim() === 'application/jsonl'))
     throw new TRPCError({
       code: 'BAD_REQUEST',
@@ -210,8 +223,11 @@ function lazyInputs(req: FastifyRequest, isBatch: boolean, count: number) {
     if (parsed) return parsed;
     if (failure) throw failure;
     try {
-      const text =
-        req.method === 'GET' ? (req.query as { input?: string }).input : (req.body as string | undefined);
+      const query = (req.query as { input?: unknown }).input;
+      // `?input=A&input=B` would parse as "A,B", past the depth limit, which saw a list.
+      if (Array.isArray(query))
+        throw new TRPCError({ code: 'BAD_REQUEST', message: 'Give "input" once in the query string' });
+      const text = req.method === 'GET' ? (query as string | undefined) : (req.body as string | undefined);
       const raw: unknown = text ? JSON.parse(text) : undefined;
       parsed = Object.create(null) as Record<number, unknown>;
       if (raw === undefined) return parsed;
@@ -240,7 +256,8 @@ function lazyInputs(req: FastifyRequest, isBatch: boolean, count: number) {
     }
   }
   return {
-    read: async (index: number) => load()[index],
+    // tRPC's getRawInput is async; a sync failure becomes this promise's rejection.
+    read: (index: number) => Promise.resolve().then(() => load()[index]),
     peek: (index: number) => parsed?.[index],
   };
 }

@@ -128,4 +128,18 @@ export function cursorCodec<T extends z.ZodType>(shape: T) {
 }
 
 /** A PostgreSQL timestamp as exact text (microseconds, UTC), the way cursors carry it. */
-export const exactTimestamp = z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/);
+export const exactTimestamp = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/)
+  .refine(isRealInstant, 'Not a real date and time');
+
+/**
+ * The shape alone lets `2026-02-30…` or `0000-01-01…` through, which PostgreSQL refuses with an
+ * error (a forged cursor would be a 500): the instant must exist, in years 1–9999.
+ */
+function isRealInstant(value: string): boolean {
+  const ms = Date.parse(`${value.slice(0, 23)}Z`);
+  if (Number.isNaN(ms)) return false;
+  const date = new Date(ms);
+  return date.getUTCFullYear() >= 1 && date.toISOString().slice(0, 19) === value.slice(0, 19);
+}
