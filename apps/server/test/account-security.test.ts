@@ -1,31 +1,22 @@
 import { errorCode, errorReason, fieldErrors } from '@tessera/client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { accountProblems, openLinks, signUp, userRow, type SignedIn } from './helpers/accounts.js';
-import { startMailSink, tokenFromLink, type MailSink, type ReceivedMail } from './helpers/mail-sink.js';
-import {
-  rejection,
-  startTestServer,
-  STRONG_PASSWORD,
-  uniqueEmail,
-  type TestServer,
-} from './helpers/server.js';
+import { mailSinkPerFile, tokenFromLink, type ReceivedMail } from './helpers/mail-sink.js';
+import { rejection, startTestServer, STRONG_PASSWORD, uniqueEmail } from './helpers/server.js';
+import { perFile } from './helpers/per-file.js';
 
 const PUBLIC_URL = 'https://id.example.test';
 const NEW_PASSWORD = 'a brand new passphrase for tessera';
 const WRONG = 'certainly not the password';
 
-let server: TestServer;
-let sink: MailSink;
 let admin: SignedIn;
 
+const sink = mailSinkPerFile();
+const server = perFile(() =>
+  startTestServer({ SMTP_URL: sink.url, PUBLIC_URL, MAIL_POLL_INTERVAL_MS: '20' }),
+);
 beforeAll(async () => {
-  sink = await startMailSink();
-  server = await startTestServer({ SMTP_URL: sink.url, PUBLIC_URL, MAIL_POLL_INTERVAL_MS: '20' });
   admin = await signUp(server, { role: 'admin' });
-});
-afterAll(async () => {
-  await server?.close();
-  await sink?.stop();
 });
 
 /** Mail to `to` whose subject matches, waiting for it; the `nth` such mail (0-based). */

@@ -2,22 +2,13 @@ import type { Role } from '@tessera/api';
 import { createClient, errorCode, fieldErrors } from '@tessera/client';
 import { captureQueries, createStores, explainQuery } from '@tessera/db';
 import { sql } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  startTestServer,
-  STRONG_PASSWORD,
-  uniqueEmail,
-  type TestServer,
-  rejection,
-} from './helpers/server.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { startTestServer, STRONG_PASSWORD, uniqueEmail, rejection } from './helpers/server.js';
+import { perFile } from './helpers/per-file.js';
 
 const USER_AGENT = 'AuditTest/1.0 (contract tests)';
 
-let server: TestServer;
-beforeAll(async () => {
-  server = await startTestServer();
-});
-afterAll(() => server?.close());
+const server = perFile(() => startTestServer());
 
 /** Every secret handed out in this file, to prove none of them reaches the audit log. */
 const secrets = new Set<string>([STRONG_PASSWORD]);

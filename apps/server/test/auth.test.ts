@@ -7,20 +7,11 @@ import {
   UnsecuredJWT,
   type JSONWebKeySet,
 } from 'jose';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  startTestServer,
-  STRONG_PASSWORD,
-  uniqueEmail,
-  type TestServer,
-  rejection,
-} from './helpers/server.js';
+import { describe, expect, it } from 'vitest';
+import { startTestServer, STRONG_PASSWORD, uniqueEmail, rejection } from './helpers/server.js';
+import { perFile } from './helpers/per-file.js';
 
-let server: TestServer;
-beforeAll(async () => {
-  server = await startTestServer();
-});
-afterAll(() => server?.close());
+const server = perFile(() => startTestServer());
 
 async function register(email = uniqueEmail()) {
   return server.client().auth.register.mutate({ name: 'Ada Lovelace', email, password: STRONG_PASSWORD });

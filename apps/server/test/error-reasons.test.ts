@@ -1,23 +1,11 @@
 import { errorReason } from '@tessera/client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  rejection,
-  startTestServer,
-  STRONG_PASSWORD,
-  uniqueEmail,
-  type TestServer,
-} from './helpers/server.js';
+import { describe, expect, it } from 'vitest';
+import { rejection, startTestServer, STRONG_PASSWORD, uniqueEmail } from './helpers/server.js';
+import { perFile } from './helpers/per-file.js';
 
 // Every error carries `data.reason`, a stable code clients branch on; the same on tRPC and REST.
 
-let server: TestServer;
-
-beforeAll(async () => {
-  server = await startTestServer({ RATE_LIMIT_MAIL: '1' });
-});
-afterAll(async () => {
-  await server?.close();
-});
+const server = perFile(() => startTestServer({ RATE_LIMIT_MAIL: '1' }));
 
 async function rest(method: string, path: string, json?: unknown) {
   const response = await fetch(`${server.url}/api${path}`, {

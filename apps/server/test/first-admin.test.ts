@@ -3,28 +3,21 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createClient, errorCode } from '@tessera/client';
 import { openDatabase } from '@tessera/db';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { buildApp } from '../src/app.js';
 import { parseConfig } from '../src/config.js';
 import { AdminSetupError, ensureFirstAdmin } from '../src/ops/first-admin.js';
 import { createTestDatabase, testEngine } from './helpers/database.js';
-import {
-  startTestServer,
-  STRONG_PASSWORD,
-  uniqueEmail,
-  type TestServer,
-  rejection,
-} from './helpers/server.js';
+import { startTestServer, STRONG_PASSWORD, uniqueEmail, rejection } from './helpers/server.js';
+import { perFile } from './helpers/per-file.js';
 
 const ADMIN_EMAIL = 'first.admin@example.com';
 const ADMIN_PASSWORD = 'the very first admin passphrase';
 
 describe('ADMIN_EMAIL + ADMIN_PASSWORD on start', () => {
-  let server: TestServer;
-  beforeAll(async () => {
-    server = await startTestServer({ ADMIN_EMAIL: ` ${ADMIN_EMAIL.toUpperCase()} `, ADMIN_PASSWORD });
-  });
-  afterAll(() => server?.close());
+  const server = perFile(() =>
+    startTestServer({ ADMIN_EMAIL: ` ${ADMIN_EMAIL.toUpperCase()} `, ADMIN_PASSWORD }),
+  );
 
   it('creates an admin who can sign in, with a verified email and an audit event', async () => {
     const { user } = await server
@@ -67,11 +60,7 @@ describe('ADMIN_EMAIL + ADMIN_PASSWORD on start', () => {
 });
 
 describe('ensureFirstAdmin', () => {
-  let server: TestServer;
-  beforeAll(async () => {
-    server = await startTestServer();
-  });
-  afterAll(() => server?.close());
+  const server = perFile(() => startTestServer());
   beforeEach(async () => {
     await server.database.db.deleteFrom('users').execute();
   });

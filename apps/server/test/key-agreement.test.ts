@@ -16,6 +16,7 @@ import {
   uniqueEmail,
   type TestServer,
 } from './helpers/server.js';
+import { perFile } from './helpers/per-file.js';
 
 const pem = () =>
   generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
@@ -171,11 +172,7 @@ async function postgresDoor(databaseUrl: string) {
 }
 
 describe.runIf(testEngine === 'postgres')('a node that could not reach the database at start', () => {
-  let first: TestServer;
-  beforeAll(async () => {
-    first = await startTestServer();
-  });
-  afterAll(() => first?.close());
+  const first = perFile(() => startTestServer());
 
   /** A node with MIGRATE_ON_START=false whose database is down while it starts. */
   async function startWhileDown(env: Record<string, string>) {

@@ -1,15 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ConfigError, parseConfig } from '../src/config.js';
-import { startTestServer, STRONG_PASSWORD, uniqueEmail, type TestServer } from './helpers/server.js';
+import { startTestServer, STRONG_PASSWORD, uniqueEmail } from './helpers/server.js';
+import { perFile } from './helpers/per-file.js';
 
 const METRICS_TOKEN = 'metrics-scraper-token-0123456789';
 
 describe('/metrics without METRICS_TOKEN', () => {
-  let server: TestServer;
-  beforeAll(async () => {
-    server = await startTestServer();
-  });
-  afterAll(() => server?.close());
+  const server = perFile(() => startTestServer());
 
   it('does not exist, with or without credentials', async () => {
     for (const headers of [{}, { authorization: `Bearer ${METRICS_TOKEN}` }] as Record<string, string>[]) {
@@ -21,11 +18,7 @@ describe('/metrics without METRICS_TOKEN', () => {
 });
 
 describe('/metrics with METRICS_TOKEN', () => {
-  let server: TestServer;
-  beforeAll(async () => {
-    server = await startTestServer({ METRICS_TOKEN });
-  });
-  afterAll(() => server?.close());
+  const server = perFile(() => startTestServer({ METRICS_TOKEN }));
 
   const scrape = (authorization?: string) =>
     fetch(`${server.url}/metrics`, { headers: authorization === undefined ? {} : { authorization } });

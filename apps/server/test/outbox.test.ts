@@ -3,27 +3,18 @@ import { join } from 'node:path';
 import { createStores } from '@tessera/db';
 import { sql } from 'kysely';
 import { simpleParser } from 'mailparser';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { startOutboxWorker } from '../src/mail/outbox-worker.js';
 import type { Envelope, MailTransport } from '../src/mail/transport.js';
-import { startMailSink, type MailSink } from './helpers/mail-sink.js';
-import { startTestServer, STRONG_PASSWORD, uniqueEmail, type TestServer } from './helpers/server.js';
+import { mailSinkPerFile } from './helpers/mail-sink.js';
+import { startTestServer, STRONG_PASSWORD, uniqueEmail } from './helpers/server.js';
+import { perFile } from './helpers/per-file.js';
 
 describe('outbox over real SMTP', () => {
-  let server: TestServer;
-  let sink: MailSink;
-  beforeAll(async () => {
-    sink = await startMailSink();
-    server = await startTestServer({
-      SMTP_URL: sink.url,
-      MAIL_POLL_INTERVAL_MS: '20',
-      MAIL_RETRY_BASE_MS: '50',
-    });
-  });
-  afterAll(async () => {
-    await server?.close();
-    await sink?.stop();
-  });
+  const sink = mailSinkPerFile();
+  const server = perFile(() =>
+    startTestServer({ SMTP_URL: sink.url, MAIL_POLL_INTERVAL_MS: '20', MAIL_RETRY_BASE_MS: '50' }),
+  );
 
   it('delivers every mail exactly once after SMTP comes back', async () => {
     await sink.stop();
@@ -51,11 +42,7 @@ describe('outbox over real SMTP', () => {
 });
 
 describe('outbox workers', () => {
-  let server: TestServer;
-  beforeAll(async () => {
-    server = await startTestServer({ MAIL_POLL_INTERVAL_MS: '60000' });
-  });
-  afterAll(() => server?.close());
+  const server = perFile(() => startTestServer({ MAIL_POLL_INTERVAL_MS: '60000' }));
 
   it('two workers on one database send each mail once', async () => {
     const mailKey = new Uint8Array(32).fill(7);
@@ -158,15 +145,13 @@ describe('embedded mail (no SMTP_URL)', () => {
 
 describe('mail retention', () => {
   const HOUR = 3_600_000;
-  let server: TestServer;
-  beforeAll(async () => {
-    server = await startTestServer({
+  const server = perFile(() =>
+    startTestServer({
       MAIL_POLL_INTERVAL_MS: '20',
       MAIL_RETENTION_HOURS: '24',
       MAIL_FAILED_RETENTION_HOURS: '48',
-    });
-  });
-  afterAll(() => server?.close());
+    }),
+  );
 
   const statusOf = async (recipient: string) =>
     (

@@ -1,28 +1,16 @@
 import { errorCode, fieldErrors } from '@tessera/client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startMailSink, tokenFromLink, type MailSink } from './helpers/mail-sink.js';
-import {
-  startTestServer,
-  STRONG_PASSWORD,
-  uniqueEmail,
-  type TestServer,
-  rejection,
-} from './helpers/server.js';
+import { describe, expect, it } from 'vitest';
+import { mailSinkPerFile, tokenFromLink } from './helpers/mail-sink.js';
+import { startTestServer, STRONG_PASSWORD, uniqueEmail, rejection } from './helpers/server.js';
+import { perFile } from './helpers/per-file.js';
 
 const PUBLIC_URL = 'https://id.example.test';
 const NEW_PASSWORD = 'a brand new passphrase for tessera';
 
-let server: TestServer;
-let sink: MailSink;
-
-beforeAll(async () => {
-  sink = await startMailSink();
-  server = await startTestServer({ SMTP_URL: sink.url, PUBLIC_URL, MAIL_POLL_INTERVAL_MS: '20' });
-});
-afterAll(async () => {
-  await server?.close();
-  await sink?.stop();
-});
+const sink = mailSinkPerFile();
+const server = perFile(() =>
+  startTestServer({ SMTP_URL: sink.url, PUBLIC_URL, MAIL_POLL_INTERVAL_MS: '20' }),
+);
 
 async function registered() {
   const email = uniqueEmail('reset');

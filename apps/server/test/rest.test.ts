@@ -1,8 +1,9 @@
 import { request as httpRequest } from 'node:http';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startMailSink, tokenFromLink, type MailSink } from './helpers/mail-sink.js';
-import { startTestServer, STRONG_PASSWORD, uniqueEmail, type TestServer } from './helpers/server.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { mailSinkPerFile, tokenFromLink } from './helpers/mail-sink.js';
+import { startTestServer, STRONG_PASSWORD, uniqueEmail } from './helpers/server.js';
+import { perFile } from './helpers/per-file.js';
 
 // The REST twins driven the way a non-TypeScript caller would: plain fetch and JSON.
 
@@ -12,23 +13,16 @@ const ADMIN_PASSWORD = 'the admin passphrase for rest tests';
 const NEW_PASSWORD = 'a brand new passphrase for tessera';
 const MISSING_ID = '5b0c4a43-7d3e-4f4a-9a51-3b7d2f0c9e11';
 
-let server: TestServer;
-let sink: MailSink;
-
-beforeAll(async () => {
-  sink = await startMailSink();
-  server = await startTestServer({
+const sink = mailSinkPerFile();
+const server = perFile(() =>
+  startTestServer({
     SMTP_URL: sink.url,
     PUBLIC_URL,
     MAIL_POLL_INTERVAL_MS: '20',
     ADMIN_EMAIL,
     ADMIN_PASSWORD,
-  });
-});
-afterAll(async () => {
-  await server?.close();
-  await sink?.stop();
-});
+  }),
+);
 
 interface Answer {
   status: number;

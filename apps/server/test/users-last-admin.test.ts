@@ -1,20 +1,11 @@
 import type { Role } from '@tessera/api';
 import { errorCode } from '@tessera/client';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import {
-  startTestServer,
-  STRONG_PASSWORD,
-  uniqueEmail,
-  type TestServer,
-  rejection,
-} from './helpers/server.js';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { startTestServer, STRONG_PASSWORD, uniqueEmail, rejection } from './helpers/server.js';
+import { perFile } from './helpers/per-file.js';
 
 // Its own server: these tests need to know exactly how many admins exist.
-let server: TestServer;
-beforeAll(async () => {
-  server = await startTestServer();
-});
-afterAll(() => server?.close());
+const server = perFile(() => startTestServer());
 
 beforeEach(async () => {
   // Start every test with no admin at all; each creates the ones it needs.

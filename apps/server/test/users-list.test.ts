@@ -3,6 +3,7 @@ import { errorCode, fieldErrors, type TesseraClient } from '@tessera/client';
 import { captureQueries, createStores, explainQuery } from '@tessera/db';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { USER_FIELDS } from './helpers/accounts.js';
 import {
   startTestServer,
   STRONG_PASSWORD,
@@ -294,20 +295,7 @@ describe('users.list search and filters', () => {
 
   it('returns User objects with the listed fields only', async () => {
     const [first] = (await manager.users.list.query({ limit: 1 })).items;
-    expect(Object.keys(first!).sort()).toEqual(
-      [
-        'createdAt',
-        'disabled',
-        'email',
-        'emailVerified',
-        'id',
-        'lastLoginAt',
-        'name',
-        'pendingEmail',
-        'role',
-        'updatedAt',
-      ].sort(),
-    );
+    expect(Object.keys(first!).sort()).toEqual(USER_FIELDS);
   });
 });
 

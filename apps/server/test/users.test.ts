@@ -1,48 +1,21 @@
 import type { Role } from '@tessera/api';
 import { errorCode, fieldErrors } from '@tessera/client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startMailSink, tokenFromLink, type MailSink } from './helpers/mail-sink.js';
-import {
-  startTestServer,
-  STRONG_PASSWORD,
-  uniqueEmail,
-  type TestServer,
-  rejection,
-} from './helpers/server.js';
+import { describe, expect, it } from 'vitest';
+import { signUp, USER_FIELDS, userRow } from './helpers/accounts.js';
+import { mailSinkPerFile, tokenFromLink } from './helpers/mail-sink.js';
+import { startTestServer, STRONG_PASSWORD, uniqueEmail, rejection } from './helpers/server.js';
+import { perFile } from './helpers/per-file.js';
 
 const PUBLIC_URL = 'https://id.example.test';
 const MISSING_ID = '5b0c4a43-7d3e-4f4a-9a51-3b7d2f0c9e11';
 
-let server: TestServer;
-let sink: MailSink;
-
-beforeAll(async () => {
-  sink = await startMailSink();
-  server = await startTestServer({ SMTP_URL: sink.url, PUBLIC_URL, MAIL_POLL_INTERVAL_MS: '20' });
-});
-afterAll(async () => {
-  await server?.close();
-  await sink?.stop();
-});
+const sink = mailSinkPerFile();
+const server = perFile(() =>
+  startTestServer({ SMTP_URL: sink.url, PUBLIC_URL, MAIL_POLL_INTERVAL_MS: '20' }),
+);
 
 /** A signed-in account of `role`: registered through the API, its role then set in the database. */
-async function account(role: Role = 'user', name = 'Test Person') {
-  const email = uniqueEmail(role);
-  const result = await server.client().auth.register.mutate({ name, email, password: STRONG_PASSWORD });
-  if (role !== 'user')
-    await server.database.db.updateTable('users').set({ role }).where('id', '=', result.user.id).execute();
-  return {
-    id: result.user.id,
-    email,
-    token: result.accessToken,
-    refreshToken: result.refreshToken,
-    client: server.client(result.accessToken),
-  };
-}
-
-function userRow(id: string) {
-  return server.database.db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
-}
+const account = (role: Role = 'user') => signUp(server, { role });
 
 describe('users.get', () => {
   it('lets managers and admins read any account, and never shows a hash', async () => {
@@ -51,20 +24,7 @@ describe('users.get', () => {
       for (const target of [admin, manager, plain]) {
         const user = await reader.client.users.get.query({ id: target.id });
         expect(user).toMatchObject({ id: target.id, email: target.email, disabled: false });
-        expect(Object.keys(user).sort()).toEqual(
-          [
-            'createdAt',
-            'disabled',
-            'email',
-            'emailVerified',
-            'id',
-            'lastLoginAt',
-            'name',
-            'pendingEmail',
-            'role',
-            'updatedAt',
-          ].sort(),
-        );
+        expect(Object.keys(user).sort()).toEqual(USER_FIELDS);
       }
   });
 
@@ -172,7 +132,7 @@ describe('users.create', () => {
     const manager = await account('manager');
     const email = uniqueEmail('invited');
     const created = await manager.client.users.create.mutate({ name: 'Invited Person', email });
-    expect((await userRow(created.id))?.password_hash).toBeNull();
+    expect((await userRow(server, created.id))?.password_hash).toBeNull();
     // No password yet: nothing signs in.
     expect(
       errorCode(await rejection(server.client().auth.login.mutate({ email, password: STRONG_PASSWORD }))),
@@ -206,7 +166,7 @@ describe('users.update', () => {
       expect(errorCode(refused)).toBe('FORBIDDEN');
       expect((refused as Error).message).toBe('Managers can only change accounts with the role "user"');
     }
-    expect((await userRow(admin.id))?.name).toBe('Test Person');
+    expect((await userRow(server, admin.id))?.name).toBe('Test Person');
   });
 
   it('keeps role changes for admins, and nobody changes their own role', async () => {
@@ -222,7 +182,7 @@ describe('users.update', () => {
     expect((own as Error).message).toBe("You can't change your own role");
     const ownManager = await rejection(manager.client.users.update.mutate({ id: manager.id, role: 'admin' }));
     expect(errorCode(ownManager)).toBe('FORBIDDEN');
-    expect((await userRow(manager.id))?.role).toBe('manager');
+    expect((await userRow(server, manager.id))?.role).toBe('manager');
 
     expect((await admin.client.users.update.mutate({ id: plain.id, role: 'manager' })).role).toBe('manager');
   });
@@ -280,7 +240,7 @@ describe('users.update', () => {
 
     const taken = await rejection(admin.client.users.update.mutate({ id: plain.id, email: other.email }));
     expect(errorCode(taken)).toBe('CONFLICT');
-    expect((await userRow(plain.id))?.email).toBe(newEmail);
+    expect((await userRow(server, plain.id))?.email).toBe(newEmail);
   });
 
   it('refuses a stale expectedUpdatedAt with CONFLICT and lets exactly one of two racing edits win', async () => {
@@ -297,7 +257,7 @@ describe('users.update', () => {
     );
     expect(errorCode(stale)).toBe('CONFLICT');
     expect((stale as Error).message).toMatch(/changed after you loaded it/);
-    expect((await userRow(plain.id))?.name).toBe('First');
+    expect((await userRow(server, plain.id))?.name).toBe('First');
 
     const results = await Promise.allSettled(
       ['A', 'B', 'C', 'D'].map((name) =>
@@ -307,7 +267,7 @@ describe('users.update', () => {
     const won = results.filter((r) => r.status === 'fulfilled');
     expect(won).toHaveLength(1);
     for (const r of results) if (r.status === 'rejected') expect(errorCode(r.reason)).toBe('CONFLICT');
-    expect((await userRow(plain.id))?.name).toBe(
+    expect((await userRow(server, plain.id))?.name).toBe(
       (won[0] as PromiseFulfilledResult<{ name: string }>).value.name,
     );
   });
@@ -391,7 +351,7 @@ describe('users.delete', () => {
       const refused = await rejection(manager.client.users.delete.mutate({ id: target.id }));
       expect(errorCode(refused)).toBe('FORBIDDEN');
       expect((refused as Error).message).toBe('Managers can only delete accounts with the role "user"');
-      expect(await userRow(target.id)).toBeDefined();
+      expect(await userRow(server, target.id)).toBeDefined();
     }
   });
 
@@ -403,8 +363,8 @@ describe('users.delete', () => {
     ];
     await admin.client.users.delete.mutate({ id: manager.id });
     await admin.client.users.delete.mutate({ id: otherAdmin.id });
-    expect(await userRow(manager.id)).toBeUndefined();
-    expect(await userRow(otherAdmin.id)).toBeUndefined();
+    expect(await userRow(server, manager.id)).toBeUndefined();
+    expect(await userRow(server, otherAdmin.id)).toBeUndefined();
   });
 
   it('sends people to users.deleteMe for their own account', async () => {
@@ -440,7 +400,7 @@ describe('users.updateMe', () => {
       }),
     });
     expect(response.status).toBe(200);
-    const row = await userRow(plain.id);
+    const row = await userRow(server, plain.id);
     expect(row).toMatchObject({
       name: 'Still Plain',
       role: 'user',
@@ -484,14 +444,14 @@ describe('users.deleteMe', () => {
     const wrong = await rejection(plain.client.users.deleteMe.mutate({ password: 'not my password at all' }));
     expect(errorCode(wrong)).toBe('BAD_REQUEST');
     expect(fieldErrors(wrong)?.password).toEqual(['The password is not correct']);
-    expect(await userRow(plain.id)).toBeDefined();
-    expect((await userRow(plain.id))?.failed_login_count).toBe(1);
+    expect(await userRow(server, plain.id)).toBeDefined();
+    expect((await userRow(server, plain.id))?.failed_login_count).toBe(1);
   });
 
   it('deletes the account with the right password; its token and password stop working', async () => {
     const manager = await account('manager');
     expect(await manager.client.users.deleteMe.mutate({ password: STRONG_PASSWORD })).toEqual({ ok: true });
-    expect(await userRow(manager.id)).toBeUndefined();
+    expect(await userRow(server, manager.id)).toBeUndefined();
     expect(errorCode(await rejection(manager.client.users.me.query()))).toBe('UNAUTHORIZED');
     expect(
       errorCode(

@@ -52,6 +52,11 @@ export function EmailField(props: Omit<FieldProps, 'label' | 'name' | 'type' | '
   return <Field label="Email" name="email" type="email" autoComplete="email" required {...props} />;
 }
 
+/** An input for the password someone has now (sign-in, or confirming a sensitive change). */
+export function CurrentPasswordField(props: Omit<FieldProps, 'type' | 'autoComplete' | 'required'>) {
+  return <Field type="password" autoComplete="current-password" required {...props} />;
+}
+
 /** The password policy, with a live count so people see when they are there. */
 export function PasswordHint({ length }: { length: number }) {
   return (

@@ -1,4 +1,4 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   assertE2eReady,
   foreignRequests,
@@ -6,29 +6,21 @@ import {
   screenshot,
   type BrowserUser,
 } from '../helpers/browser.js';
-import { startMailSink, type MailSink } from '../helpers/mail-sink.js';
-import { startTestServer, STRONG_PASSWORD, uniqueEmail, type TestServer } from '../helpers/server.js';
+import { mailSinkPerFile } from '../helpers/mail-sink.js';
+import { startTestServer, STRONG_PASSWORD, uniqueEmail } from '../helpers/server.js';
 import { linkIn } from './mail.js';
+import { perFile } from '../helpers/per-file.js';
 
 const PUBLIC_URL = 'http://tessera.test';
 
-let server: TestServer;
-let mail: MailSink;
+beforeAll(assertE2eReady);
+const mail = mailSinkPerFile();
+const server = perFile(() => startTestServer({ SMTP_URL: mail.url, PUBLIC_URL }));
 let browser: BrowserUser;
-
-beforeAll(async () => {
-  assertE2eReady();
-  mail = await startMailSink();
-  server = await startTestServer({ SMTP_URL: mail.url, PUBLIC_URL });
-});
 beforeEach(async () => {
   browser = await openBrowser();
 });
 afterEach(() => browser?.close());
-afterAll(async () => {
-  await server?.close();
-  await mail?.stop();
-});
 
 describe('web app: changing one’s email in Chromium', { timeout: 120_000 }, () => {
   it('asks for the current password, shows the pending address, and applies it once the link is followed', async () => {

@@ -1,5 +1,5 @@
 import type { Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   assertE2eReady,
   foreignRequests,
@@ -7,34 +7,25 @@ import {
   screenshot,
   type BrowserUser,
 } from '../helpers/browser.js';
-import { startTestServer, STRONG_PASSWORD, uniqueEmail, type TestServer } from '../helpers/server.js';
-import { startMailSink, type MailSink } from '../helpers/mail-sink.js';
+import { startTestServer, STRONG_PASSWORD, uniqueEmail } from '../helpers/server.js';
+import { mailSinkPerFile } from '../helpers/mail-sink.js';
 import { linkIn, nthMail } from './mail.js';
+import { perFile } from '../helpers/per-file.js';
 
 // Emailed links carry this origin; the test opens their path and fragment on the test server.
 const PUBLIC_URL = 'http://tessera.test';
 const NEW_PASSWORD = 'a brand new passphrase for tessera';
 
-let server: TestServer;
-let mail: MailSink;
+beforeAll(assertE2eReady);
+const mail = mailSinkPerFile();
+const server = perFile(() => startTestServer({ SMTP_URL: mail.url, PUBLIC_URL }));
 let browser: BrowserUser;
-
-beforeAll(async () => {
-  assertE2eReady();
-  mail = await startMailSink();
-  server = await startTestServer({ SMTP_URL: mail.url, PUBLIC_URL });
-});
 
 // Each test is one person at a fresh browser: no storage carried over.
 beforeEach(async () => {
   browser = await openBrowser();
 });
 afterEach(() => browser?.close());
-
-afterAll(async () => {
-  await server?.close();
-  await mail?.stop();
-});
 
 /** The path and fragment of an emailed link, on the server under test. */
 function onServer(link: string): string {

@@ -1,5 +1,5 @@
 import type { Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   assertE2eReady,
   foreignRequests,
@@ -7,37 +7,25 @@ import {
   screenshot,
   type BrowserUser,
 } from '../helpers/browser.js';
-import { startTestServer, STRONG_PASSWORD, uniqueEmail, type TestServer } from '../helpers/server.js';
-import { startMailSink, type MailSink } from '../helpers/mail-sink.js';
+import { startTestServer, STRONG_PASSWORD, uniqueEmail } from '../helpers/server.js';
+import { mailSinkPerFile } from '../helpers/mail-sink.js';
 import { linkIn } from './mail.js';
+import { perFile } from '../helpers/per-file.js';
 
 const PUBLIC_URL = 'http://tessera.test';
 const ADMIN_EMAIL = 'owner@example.com';
 const ADMIN_PASSWORD = 'keys to the whole kingdom, kept safe';
 
-let server: TestServer;
-let mail: MailSink;
+beforeAll(assertE2eReady);
+const mail = mailSinkPerFile();
+const server = perFile(() =>
+  startTestServer({ SMTP_URL: mail.url, PUBLIC_URL, ADMIN_EMAIL, ADMIN_PASSWORD }),
+);
 const browsers: BrowserUser[] = [];
-
-beforeAll(async () => {
-  assertE2eReady();
-  mail = await startMailSink();
-  server = await startTestServer({
-    SMTP_URL: mail.url,
-    PUBLIC_URL,
-    ADMIN_EMAIL,
-    ADMIN_PASSWORD,
-  });
-});
 
 // Browsers live for one test: each test's people start with empty storage.
 afterEach(async () => {
   for (const browser of browsers.splice(0)) await browser.close();
-});
-
-afterAll(async () => {
-  await server?.close();
-  await mail?.stop();
 });
 
 async function browser(options?: Parameters<typeof openBrowser>[0]): Promise<BrowserUser> {

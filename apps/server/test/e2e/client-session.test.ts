@@ -1,15 +1,12 @@
 import { createSession, errorCode, memoryStore, type SessionEvent } from '@tessera/client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, STRONG_PASSWORD, uniqueEmail, type TestServer } from '../helpers/server.js';
+import { describe, expect, it } from 'vitest';
+import { startTestServer, STRONG_PASSWORD, uniqueEmail } from '../helpers/server.js';
+import { perFile } from '../helpers/per-file.js';
 
 // The token handling the web app relies on (packages/client/src/session.ts), against a real
 // server: what the browser tests cannot easily count.
 
-let server: TestServer;
-beforeAll(async () => {
-  server = await startTestServer();
-});
-afterAll(() => server?.close());
+const server = perFile(() => startTestServer());
 
 // Past the access token lifetime (900 s) and the server's clock-skew allowance.
 const ACCESS_TTL_MS = 910_000;

@@ -3,6 +3,20 @@ import type { TesseraClient } from '@tessera/client';
 import type { DatabaseHandle } from '@tessera/db';
 import { STRONG_PASSWORD, uniqueEmail } from './server.js';
 
+/** The fields of a User answer, sorted: an answer with any other (a hash, a column) fails. */
+export const USER_FIELDS = [
+  'createdAt',
+  'disabled',
+  'email',
+  'emailVerified',
+  'id',
+  'lastLoginAt',
+  'name',
+  'pendingEmail',
+  'role',
+  'updatedAt',
+];
+
 /** A signed-in account made through the API, as the account-security tests use them. */
 export interface SignedIn {
   id: string;

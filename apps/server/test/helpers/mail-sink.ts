@@ -1,3 +1,4 @@
+import { perFile } from './per-file.js';
 import type { AddressInfo } from 'node:net';
 import { simpleParser, type ParsedMail } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
@@ -89,4 +90,9 @@ export function tokenFromLink(link: string | undefined): string {
   const token = new URLSearchParams(new URL(link ?? '').hash.slice(1)).get('token');
   if (!token) throw new Error(`no token in ${link}`);
   return token;
+}
+
+/** A mail sink started before the file's tests and stopped after them (see perFile). */
+export function mailSinkPerFile(): MailSink {
+  return perFile(startMailSink, (sink) => sink.stop());
 }

@@ -18,8 +18,11 @@ export interface TestServer {
   dataDir: string;
   /** Every log line the server wrote (JSON strings). */
   logs: string[];
-  /** A typed client, signed in when `token` is given. */
-  client(token?: string): TesseraClient;
+  /**
+   * A typed client, signed in with `token` (alone or in the object); `address` is sent as
+   * X-Forwarded-For, which counts only under TRUST_PROXY.
+   */
+  client(auth?: string | { token?: string; address?: string }): TesseraClient;
   /** Moves the server's clock forward (tokens, grace periods). */
   advance(ms: number): void;
   close(): Promise<void>;
@@ -87,7 +90,14 @@ export async function startTestServer(
     url,
     dataDir,
     logs,
-    client: (token) => createClient({ url, ...(token ? { token } : {}) }),
+    client: (auth) => {
+      const { token, address } = typeof auth === 'string' ? { token: auth } : (auth ?? {});
+      return createClient({
+        url,
+        ...(token ? { token } : {}),
+        ...(address ? { headers: { 'x-forwarded-for': address } } : {}),
+      });
+    },
     advance: (ms) => {
       offset += ms;
     },

@@ -1,43 +1,24 @@
 import type { Role } from '@tessera/api';
 import { errorCode } from '@tessera/client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  postJson,
-  raw,
-  rejection,
-  startServer,
-  STRONG_PASSWORD,
-  uniqueEmail,
-  type SecurityServer,
-} from './helpers/harness.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { postJson, raw, rejection, startServer, STRONG_PASSWORD, uniqueEmail } from './helpers/harness.js';
+import { signUp } from '../helpers/accounts.js';
+import { perFile } from '../helpers/per-file.js';
 
-let server: SecurityServer;
-
-beforeAll(async () => {
-  server = await startServer();
-});
-afterAll(() => server?.close());
+const server = perFile(() => startServer());
 
 type Account = Awaited<ReturnType<typeof account>>;
 
 /** A signed-in account of `role` (registered through the API, then given the role in the database). */
 async function account(role: Role = 'user') {
-  const email = uniqueEmail(role);
-  const result = await server
-    .client()
-    .auth.register.mutate({ name: `A ${role}`, email, password: STRONG_PASSWORD });
-  if (role !== 'user')
-    await server.database.db.updateTable('users').set({ role }).where('id', '=', result.user.id).execute();
+  const signedIn = await signUp(server, { role, name: `A ${role}` });
   return {
-    id: result.user.id,
-    email,
-    token: result.accessToken,
-    client: server.client({ token: result.accessToken }),
+    ...signedIn,
     rest: (method: string, path: string, body?: unknown) =>
       raw(`${server.url}/api${path}`, {
         method,
         headers: {
-          authorization: `Bearer ${result.accessToken}`,
+          authorization: `Bearer ${signedIn.token}`,
           ...(body === undefined ? {} : { 'content-type': 'application/json' }),
         },
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),

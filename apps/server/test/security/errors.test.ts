@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { openDatabase } from '@tessera/db';
 import { sql } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   codeOf,
   postJson,
@@ -11,8 +11,8 @@ import {
   STRONG_PASSWORD,
   uniqueEmail,
   type RawResponse,
-  type SecurityServer,
 } from './helpers/harness.js';
+import { perFile } from '../helpers/per-file.js';
 
 /** Anything that would tell an attacker about our code, queries or driver. */
 const INTERNALS =
@@ -22,12 +22,7 @@ function expectOpaque(response: RawResponse, what: string) {
   expect(response.text, what).not.toMatch(INTERNALS);
 }
 
-let server: SecurityServer;
-
-beforeAll(async () => {
-  server = await startServer();
-});
-afterAll(() => server?.close());
+const server = perFile(() => startServer());
 
 describe('a 500', () => {
   it('carries no stack, SQL or driver text when a store throws them', async () => {

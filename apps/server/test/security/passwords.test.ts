@@ -1,21 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { errorCode, fieldErrors } from '@tessera/client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  rejection,
-  startServer,
-  STRONG_PASSWORD,
-  uniqueEmail,
-  type SecurityServer,
-} from './helpers/harness.js';
+import { describe, expect, it } from 'vitest';
+import { rejection, startServer, STRONG_PASSWORD, uniqueEmail } from './helpers/harness.js';
+import { perFile } from '../helpers/per-file.js';
 
-let server: SecurityServer;
-
-beforeAll(async () => {
-  server = await startServer();
-});
-afterAll(() => server?.close());
+const server = perFile(() => startServer());
 
 const register = (password: string, email = uniqueEmail('pw')) =>
   server.client().auth.register.mutate({ name: 'Pass Word', email, password });

@@ -1,34 +1,21 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { sql } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startMailSink, tokenFromLink, type MailSink } from '../helpers/mail-sink.js';
-import {
-  postJson,
-  raw,
-  rejection,
-  startServer,
-  uniqueEmail,
-  type SecurityServer,
-} from './helpers/harness.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { mailSinkPerFile, tokenFromLink } from '../helpers/mail-sink.js';
+import { postJson, raw, rejection, startServer, uniqueEmail } from './helpers/harness.js';
+import { perFile } from '../helpers/per-file.js';
 
 const run = promisify(execFile);
 
-let server: SecurityServer;
-let sink: MailSink;
-
-beforeAll(async () => {
-  sink = await startMailSink();
-  server = await startServer({
+const sink = mailSinkPerFile();
+const server = perFile(() =>
+  startServer({
     // SMTP_URL set: without it the embedded transport logs each mail's link on purpose
     // (DESIGN.md's zero-set-up default), which is the one documented exception.
     env: { LOG_LEVEL: 'trace', SMTP_URL: sink.url, MAIL_POLL_INTERVAL_MS: '60000' },
-  });
-});
-afterAll(async () => {
-  await server?.close();
-  await sink?.stop();
-});
+  }),
+);
 
 /** Every secret a flow used, by what it is, so a failure names the leak. */
 const secrets = new Map<string, string>();

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { errorCode } from '@tessera/client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ENUMERATION_FLOOR_MS } from '../../src/http/security.js';
 import {
   freshAddress,
@@ -9,23 +9,20 @@ import {
   startServer,
   STRONG_PASSWORD,
   uniqueEmail,
-  type SecurityServer,
 } from './helpers/harness.js';
 import { abandonSignIn, count, failedSignIns, WRONG_PASSWORD as WRONG } from './helpers/sign-ins.js';
+import { perFile } from '../helpers/per-file.js';
 
 /** A small per-address budget of failed sign-ins, so a few kept slots show. */
 const MAX_FAILED = 5;
 
-let server: SecurityServer;
-
-beforeAll(async () => {
-  server = await startServer({
+const server = perFile(() =>
+  startServer({
     // argon2 slow enough (~150 ms a check here) that a client can leave while its sign-in runs.
     env: { TRUST_PROXY: '127.0.0.1', ARGON2_MEMORY_KIB: '65536', ARGON2_TIME_COST: '10' },
     rateLimits: { signIn: { max: MAX_FAILED, windowSeconds: 900 } },
-  });
-});
-afterAll(() => server?.close());
+  }),
+);
 
 /** Audit rows of one action from one address: each is a sign-in the server finished. */
 async function finished(action: 'auth.login' | 'auth.login.failure', ip: string): Promise<number> {

@@ -1,8 +1,8 @@
 import { randomInt } from 'node:crypto';
 import { errorCode } from '@tessera/client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DEFAULT_RATE_LIMITS } from '../../src/limits/rate-limit.js';
-import { startMailSink, tokenFromLink, type MailSink } from '../helpers/mail-sink.js';
+import { mailSinkPerFile, tokenFromLink } from '../helpers/mail-sink.js';
 import {
   codeOf,
   freshAddress,
@@ -12,30 +12,23 @@ import {
   startServer,
   STRONG_PASSWORD,
   uniqueEmail,
-  type SecurityServer,
 } from './helpers/harness.js';
 import { count, failedSignIns, outcomes, WRONG_PASSWORD as WRONG } from './helpers/sign-ins.js';
+import { perFile } from '../helpers/per-file.js';
 
 const NEW_PASSWORD = 'a completely new passphrase for tessera';
-
-let server: SecurityServer;
-let sink: MailSink;
 
 /** The windowed limits as shipped; the in-flight bound (throttling-in-flight.test.ts) left out, so not applied. */
 const { passwordChecksInFlight: _inFlight, ...LIMITS } = DEFAULT_RATE_LIMITS;
 
-beforeAll(async () => {
-  sink = await startMailSink();
-  // Behind one trusted proxy (loopback): each test speaks from its own client address.
-  server = await startServer({
+const sink = mailSinkPerFile();
+// Behind one trusted proxy (loopback): each test speaks from its own client address.
+const server = perFile(() =>
+  startServer({
     env: { TRUST_PROXY: '127.0.0.1', SMTP_URL: sink.url, MAIL_POLL_INTERVAL_MS: '20' },
     rateLimits: LIMITS,
-  });
-});
-afterAll(async () => {
-  await server?.close();
-  await sink?.stop();
-});
+  }),
+);
 
 /** A registered account, signed up from an address of its own (so no test spends another's budget). */
 async function account(target = server) {

@@ -2,7 +2,7 @@ import { errorCode, type RouterOutputs } from '@tessera/client';
 import { useState } from 'react';
 import { useAuth } from '../auth.js';
 import { errorMessage } from '../errors.js';
-import { EmailField, Field, FormAlert, FormProblem, text, useForm } from '../forms.js';
+import { CurrentPasswordField, EmailField, Field, FormAlert, FormProblem, text, useForm } from '../forms.js';
 import { navigate, useLocation } from '../router.js';
 import { api, session } from '../session.js';
 import { useQuery } from '../use-query.js';
@@ -145,12 +145,9 @@ function AccountSection() {
           />
         </div>
         {changingEmail && (
-          <Field
+          <CurrentPasswordField
             label="Current password"
             name="currentPassword"
-            type="password"
-            autoComplete="current-password"
-            required
             error={form.errors.fields.currentPassword}
             hint="Needed to change your email. We will send a link to the new address to confirm it."
           />
@@ -196,12 +193,9 @@ function PasswordSection() {
             Your password has been changed. Your other devices have been signed out.
           </Notice>
         )}
-        <Field
+        <CurrentPasswordField
           label="Current password"
           name="currentPassword"
-          type="password"
-          autoComplete="current-password"
-          required
           error={form.errors.fields.currentPassword}
         />
         <div className="grid-2">
@@ -358,12 +352,9 @@ function DeleteSection() {
       ) : (
         <form ref={form.ref} onSubmit={onSubmit} noValidate className="stack">
           <FormAlert message={form.errors.form} />
-          <Field
+          <CurrentPasswordField
             label="Confirm with your password"
             name="password"
-            type="password"
-            autoComplete="current-password"
-            required
             autoFocus
             error={form.errors.fields.password}
           />

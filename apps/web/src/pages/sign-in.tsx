@@ -1,6 +1,6 @@
 import { errorCode } from '@tessera/client';
 import { useAuth } from '../auth.js';
-import { FormProblem, EmailField, Field, FormAlert, text, useForm } from '../forms.js';
+import { CurrentPasswordField, EmailField, FormAlert, FormProblem, text, useForm } from '../forms.js';
 import { safeNext } from '../paths.js';
 import { Link, navigate, useLocation } from '../router.js';
 import { api, session } from '../session.js';
@@ -34,14 +34,7 @@ export function SignInPage() {
       <form ref={form.ref} onSubmit={onSubmit} noValidate className="stack">
         <FormAlert message={form.errors.form} />
         <EmailField autoComplete="username" defaultValue={state.email} error={form.errors.fields.email} />
-        <Field
-          label="Password"
-          name="password"
-          type="password"
-          autoComplete="current-password"
-          required
-          error={form.errors.fields.password}
-        />
+        <CurrentPasswordField label="Password" name="password" error={form.errors.fields.password} />
         <Submit pending={form.pending} pendingLabel="Signing in…">
           Sign in
         </Submit>

@@ -19,9 +19,9 @@ import * as emailVerification from '../services/email-verification.js';
 import * as passwords from '../services/passwords.js';
 import * as sessions from '../services/sessions.js';
 import { protectedProcedure, publicProcedure } from '../trpc.js';
+import { thenOk } from './then-ok.js';
 
 const tags = ['auth'];
-const ok = { ok: true as const };
 
 export const authRouter = {
   register: publicProcedure
@@ -52,10 +52,7 @@ export const authRouter = {
     })
     .input(logoutInput)
     .output(okOutput)
-    .mutation(async ({ ctx, input }) => {
-      await auth.logout(ctx.deps, ctx.request, input.refreshToken);
-      return ok;
-    }),
+    .mutation(thenOk(({ ctx, input }) => auth.logout(ctx.deps, ctx.request, input.refreshToken))),
 
   requestPasswordReset: publicProcedure
     .meta({
@@ -69,10 +66,7 @@ export const authRouter = {
     })
     .input(requestPasswordResetInput)
     .output(okOutput)
-    .mutation(async ({ ctx, input }) => {
-      await passwords.requestPasswordReset(ctx.deps, ctx.request, input.email);
-      return ok;
-    }),
+    .mutation(thenOk(({ ctx, input }) => passwords.requestPasswordReset(ctx.deps, ctx.request, input.email))),
 
   resetPassword: publicProcedure
     .meta({
@@ -86,10 +80,7 @@ export const authRouter = {
     })
     .input(resetPasswordInput)
     .output(okOutput)
-    .mutation(async ({ ctx, input }) => {
-      await passwords.resetPassword(ctx.deps, ctx.request, input);
-      return ok;
-    }),
+    .mutation(thenOk(({ ctx, input }) => passwords.resetPassword(ctx.deps, ctx.request, input))),
 
   changePassword: protectedProcedure
     .meta({
@@ -118,10 +109,7 @@ export const authRouter = {
     })
     .input(z.object({}))
     .output(okOutput)
-    .mutation(async ({ ctx }) => {
-      await emailVerification.requestEmailVerification(ctx.deps, ctx.actor);
-      return ok;
-    }),
+    .mutation(thenOk(({ ctx }) => emailVerification.requestEmailVerification(ctx.deps, ctx.actor))),
 
   verifyEmail: publicProcedure
     .meta({
@@ -129,10 +117,7 @@ export const authRouter = {
     })
     .input(verifyEmailInput)
     .output(okOutput)
-    .mutation(async ({ ctx, input }) => {
-      await emailVerification.verifyEmail(ctx.deps, ctx.request, input.token);
-      return ok;
-    }),
+    .mutation(thenOk(({ ctx, input }) => emailVerification.verifyEmail(ctx.deps, ctx.request, input.token))),
 
   sessions: protectedProcedure
     .meta({
@@ -160,8 +145,5 @@ export const authRouter = {
     })
     .input(revokeSessionInput)
     .output(okOutput)
-    .mutation(async ({ ctx, input }) => {
-      await sessions.revokeSession(ctx.deps, ctx.actor, ctx.request, input.id);
-      return ok;
-    }),
+    .mutation(thenOk(({ ctx, input }) => sessions.revokeSession(ctx.deps, ctx.actor, ctx.request, input.id))),
 } satisfies TRPCRouterRecord;

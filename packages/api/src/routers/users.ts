@@ -14,6 +14,7 @@ import {
 import * as users from '../services/users.js';
 import { toUser } from '../services/user-view.js';
 import { protectedProcedure } from '../trpc.js';
+import { thenOk } from './then-ok.js';
 
 const tags = ['users'];
 
@@ -57,10 +58,7 @@ export const usersRouter = {
     })
     .input(deleteMeInput)
     .output(okOutput)
-    .mutation(async ({ ctx, input }) => {
-      await users.deleteMe(ctx.deps, ctx.request, ctx.actor, input);
-      return { ok: true as const };
-    }),
+    .mutation(thenOk(({ ctx, input }) => users.deleteMe(ctx.deps, ctx.request, ctx.actor, input))),
 
   list: protectedProcedure
     .meta({
@@ -122,8 +120,5 @@ export const usersRouter = {
     })
     .input(userIdInput)
     .output(okOutput)
-    .mutation(async ({ ctx, input }) => {
-      await users.deleteUser(ctx.deps, ctx.request, ctx.actor, input.id);
-      return { ok: true as const };
-    }),
+    .mutation(thenOk(({ ctx, input }) => users.deleteUser(ctx.deps, ctx.request, ctx.actor, input.id))),
 } satisfies TRPCRouterRecord;

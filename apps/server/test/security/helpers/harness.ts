@@ -1,17 +1,13 @@
 import { randomInt } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
-import { createClient, type TesseraClient } from '@tessera/client';
 import type { RateLimitSettings } from '../../../src/limits/rate-limit.js';
 import type { TestDatabase } from '../../helpers/database.js';
 import { startTestServer, type TestServer } from '../../helpers/server.js';
 
 export { rejection, STRONG_PASSWORD, uniqueEmail } from '../../helpers/server.js';
 
-/** A test server whose client can speak from a chosen address. */
-export interface SecurityServer extends Omit<TestServer, 'client'> {
-  /** A typed client; `address` is sent as X-Forwarded-For (only counts under TRUST_PROXY). */
-  client(options?: { token?: string; address?: string }): TesseraClient;
-}
+/** The server the security tests attack: a test server (its client can speak from a chosen address). */
+export type SecurityServer = TestServer;
 
 export interface ServerOptions {
   /** Settings as environment variables, named as in the README. */
@@ -23,23 +19,11 @@ export interface ServerOptions {
 }
 
 /**
- * startTestServer (test/helpers/server.ts) with what attacks need: a client that speaks from
- * a chosen address. Its limits are as generous as there unless `env` or `rateLimits` set them.
+ * startTestServer (test/helpers/server.ts) with its options named: its limits are as generous
+ * as there unless `env` or `rateLimits` set them.
  */
-export async function startServer(options: ServerOptions = {}): Promise<SecurityServer> {
-  const server = await startTestServer(options.env, {
-    sharedDatabase: options.database,
-    rateLimits: options.rateLimits,
-  });
-  return {
-    ...server,
-    client: ({ token, address } = {}) =>
-      createClient({
-        url: server.url,
-        ...(token ? { token } : {}),
-        ...(address ? { headers: { 'x-forwarded-for': address } } : {}),
-      }),
-  };
+export function startServer(options: ServerOptions = {}): Promise<SecurityServer> {
+  return startTestServer(options.env, { sharedDatabase: options.database, rateLimits: options.rateLimits });
 }
 
 /** A documentation-range address (198.18.0.0/15) no other test is likely to use, even in a shared Redis. */
