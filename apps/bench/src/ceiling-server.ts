@@ -33,7 +33,7 @@ pool.on('error', () => {});
 const app = Fastify({ logger: false });
 app.addHook('onClose', () => pool.end());
 
-app.get('/healthz', async () => ({ status: 'ok' }));
+app.get('/healthz', () => ({ status: 'ok' }));
 
 app.get('/me', async (request, reply) => {
   const token = /^Bearer (\S+)$/.exec(request.headers.authorization ?? '')?.[1];

@@ -13,11 +13,11 @@ interface AuthContextValue {
   /** The signed-in user, or null. */
   user: User | null;
   /** Replaces the user after the profile changed. */
-  setUser(user: User): void;
+  setUser: (user: User) => void;
   /** Loads the user again (after a network failure, say). */
-  reload(): void;
+  reload: () => void;
   /** Ends this device's session. */
-  signOut(): Promise<void>;
+  signOut: () => Promise<void>;
 }
 
 const AuthContext = createContext<AuthContextValue | null>(null);

@@ -118,18 +118,22 @@ export function useForm(fields: readonly string[]) {
 
   const fieldsKey = fields.join(',');
   const submit = useCallback(
-    (action: (data: FormData) => Promise<void> | void) => async (event: FormEvent<HTMLFormElement>) => {
+    (action: (data: FormData) => Promise<void> | void) => (event: FormEvent<HTMLFormElement>) => {
       event.preventDefault();
       if (pending) return;
+      const data = new FormData(event.currentTarget);
       setPending(true);
       setErrors({ fields: {} });
-      try {
-        await action(new FormData(event.currentTarget));
-      } catch (error) {
-        fail(error instanceof FormProblem ? error.errors : toFormErrors(error, fieldsKey.split(',')));
-      } finally {
-        setPending(false);
-      }
+      // React ignores what a handler returns: the submission settles on its own, errors shown in the form.
+      void (async () => {
+        try {
+          await action(data);
+        } catch (error) {
+          fail(error instanceof FormProblem ? error.errors : toFormErrors(error, fieldsKey.split(',')));
+        } finally {
+          setPending(false);
+        }
+      })();
     },
     [pending, fail, fieldsKey],
   );

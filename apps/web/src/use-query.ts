@@ -5,7 +5,7 @@ export interface QueryState<T> {
   error: unknown;
   loading: boolean;
   /** Runs the query again, keeping the current data on screen meanwhile. */
-  reload(): void;
+  reload: () => void;
 }
 
 /**

@@ -69,7 +69,7 @@ export async function fromPGlite(
   onError: PoolErrorListener = toStderr,
 ): Promise<DatabaseHandle> {
   const { createPgConfig } = await import('@electric-sql/pglite/node-postgres');
-  const pool = new pg.Pool(createPgConfig(pglite) as pg.PoolConfig);
+  const pool = new pg.Pool(createPgConfig(pglite));
   pool.on('error', onError);
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   return {

@@ -15,14 +15,16 @@ const migrations: Record<string, Migration> = {
   '2026-12-01-003-session-family-bound': sessionFamilyBound,
 };
 
-const provider: MigrationProvider = { getMigrations: async () => migrations };
+const provider: MigrationProvider = { getMigrations: () => Promise.resolve(migrations) };
 
 /** Applies every pending migration; throws with the failing migration's name on error. */
 export async function migrateToLatest(db: Kysely<any>): Promise<MigrationResultSet> {
   const result = await new Migrator({ db, provider }).migrateToLatest();
   if (result.error) {
     const failed = result.results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
-    throw new Error(`Migration ${failed} failed: ${String(result.error)}`, { cause: result.error });
+    // Kysely types the error as unknown; it is an Error unless a migration threw something else.
+    const reason = result.error instanceof Error ? String(result.error) : JSON.stringify(result.error);
+    throw new Error(`Migration ${failed} failed: ${reason}`, { cause: result.error });
   }
   return result;
 }

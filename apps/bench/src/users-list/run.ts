@@ -72,7 +72,7 @@ async function main() {
   // One database per size, so a quick small run never throws away the million-row seed.
   const databaseName = `tessera_bench_users_${config.users}`;
   const target = await ensureDatabase(config.postgresUrl, databaseName, config.reseed);
-  const cleanups: (() => Promise<unknown> | unknown)[] = [];
+  const cleanups: (() => unknown)[] = [];
   if (config.drop) cleanups.push(() => target.drop());
   else log(`keeping database ${databaseName} for the next run (BENCH_USERS_DROP=true drops it)`);
 

@@ -108,10 +108,11 @@ export const ENUMERATION_FLOOR_MS = 200;
 
 function registerEqualTiming(app: FastifyInstance): void {
   const started = new WeakMap<FastifyRequest, { at: number; target: ProcedureCalls }>();
-  app.addHook('onRequest', async (request) => {
+  app.addHook('onRequest', (request, _reply, done) => {
     const target = procedureCalls(request);
     if (target?.calls.some((call) => call === 'auth.login' || call === 'auth.requestPasswordReset'))
       started.set(request, { at: performance.now(), target });
+    done();
   });
   app.addHook('onSend', async (request, reply, payload) => {
     const start = started.get(request);

@@ -80,17 +80,22 @@ export function registerPasswordChecksInFlight(app: FastifyInstance, max: number
     inFlight.set(address, running + calls);
     held.set(request, { address, calls, running: false });
   });
-  app.addHook('preHandler', async (request) => {
+  app.addHook('preHandler', (request, _reply, done) => {
     const slot = held.get(request);
     if (slot) slot.running = true;
+    done();
   });
   app.addHook('onSend', async (request, _reply, payload) => {
     release(request);
     return payload;
   });
   // A backstop: onSend precedes it for every answer that is sent.
-  app.addHook('onResponse', async (request) => release(request));
-  app.addHook('onRequestAbort', async (request) => {
+  app.addHook('onResponse', (request, _reply, done) => {
+    release(request);
+    done();
+  });
+  app.addHook('onRequestAbort', (request, done) => {
     if (!held.get(request)?.running) release(request);
+    done();
   });
 }

@@ -118,7 +118,7 @@ function AccountSection() {
             {verifySent ? 'We have sent you a link: check your inbox.' : ''}
           </p>
           {!verifySent && (
-            <button type="button" className="button button-secondary" onClick={sendVerification}>
+            <button type="button" className="button button-secondary" onClick={() => void sendVerification()}>
               Send verification link
             </button>
           )}

@@ -84,8 +84,9 @@ function restoreUrl(req: FastifyRequest): void {
 const originalUrls = new WeakMap<FastifyRequest, string>();
 
 function rememberUrls(scope: FastifyInstance): void {
-  scope.addHook('onRequest', async (request) => {
+  scope.addHook('onRequest', (request, _reply, done) => {
     originalUrls.set(request, request.raw.url ?? request.url);
+    done();
   });
 }
 
@@ -117,12 +118,13 @@ function acceptEmptyBodies(scope: FastifyInstance): void {
     if (body === '') return done(null, {});
     return parseJson(request, body as string, done);
   });
-  scope.addHook('preHandler', async (request) => {
+  scope.addHook('preHandler', (request, _reply, done) => {
     const takesBody = request.method === 'POST' || request.method === 'PATCH' || request.method === 'PUT';
     if (takesBody && request.body === undefined && request.headers['content-type'] === undefined) {
       request.headers = { 'content-type': 'application/json' };
       request.body = {};
     }
+    done();
   });
 }
 
