@@ -124,7 +124,7 @@ describe('ensureFirstAdmin', () => {
 
 describe.runIf(testEngine === 'postgres')('two nodes starting at once against one PostgreSQL', () => {
   it('create exactly one admin, whichever ADMIN_EMAIL each was given', async () => {
-    const database = (await createTestDatabase()) as Awaited<ReturnType<typeof createTestDatabase>>;
+    const database = await createTestDatabase();
     const second = await openDatabase({ url: database.url!, dataDir: 'memory://' });
     const dataDir = mkdtempSync(join(tmpdir(), 'tessera-two-nodes-'));
     const config = (email: string) =>

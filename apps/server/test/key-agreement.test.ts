@@ -185,7 +185,7 @@ describe.runIf(testEngine === 'postgres')('a node that could not reach the datab
     return {
       node,
       door,
-      async close() {
+      close: async () => {
         await node.close();
         await database.close();
         await door.close();

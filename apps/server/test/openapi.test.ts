@@ -95,6 +95,7 @@ describe('/openapi.json', () => {
   it('describes the service: title, version, description, a relative /api server, a JWT bearer scheme', () => {
     expect(document.info).toMatchObject({
       title: 'Tessera API',
+      // eslint-disable-next-line @typescript-eslint/no-unsafe-assignment -- vitest types asymmetric matchers as any
       version: expect.stringMatching(/^\d+\.\d+\.\d+/),
     });
     expect(document.info.description).toMatch(/Authorization: Bearer/);
@@ -115,8 +116,8 @@ describe('/openapi.json', () => {
 
   it("puts each procedure at DESIGN.md's method and path", () => {
     const actual = Object.fromEntries(
-      operations().map(({ path, method, operation }) => [
-        operation['x-trpc-procedure'],
+      operations().map(({ path, method, operation }): [string, string] => [
+        operation['x-trpc-procedure'] ?? '',
         `${method.toUpperCase()} ${path}`,
       ]),
     );

@@ -1,6 +1,8 @@
 import { request as httpRequest } from 'node:http';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
-import { beforeAll, describe, expect, it } from 'vitest';
+import type { RouterOutputs } from '@tessera/api';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
+import type { RestError } from '../src/http/rest/errors.js';
 import { mailSinkPerFile, tokenFromLink } from './helpers/mail-sink.js';
 import { startTestServer, STRONG_PASSWORD, uniqueEmail } from './helpers/server.js';
 import { perFile } from './helpers/per-file.js';
@@ -24,21 +26,26 @@ const server = perFile(() =>
   }),
 );
 
-interface Answer {
+type AuthResult = RouterOutputs['auth']['login'];
+type User = RouterOutputs['users']['me'];
+type UserPage = RouterOutputs['users']['list'];
+
+/** An answer whose body the caller names: an operation's output, or a RestError. */
+interface Answer<Body = unknown> {
   status: number;
   headers: Headers;
-  body: any;
+  body: Body;
   text: string;
 }
 
 /** Every (method, path, status) answered by an operation, checked against /openapi.json at the end. */
 const seen: { method: string; path: string; status: number }[] = [];
 
-async function api(
+async function api<Body = unknown>(
   method: string,
   path: string,
   options: { json?: unknown; body?: string; token?: string; headers?: Record<string, string> } = {},
-): Promise<Answer> {
+): Promise<Answer<Body>> {
   const headers: Record<string, string> = { ...options.headers };
   if (options.token) headers.authorization = `Bearer ${options.token}`;
   let body = options.body;
@@ -55,7 +62,7 @@ async function api(
   } catch {
     parsed = undefined;
   }
-  return { status: response.status, headers: response.headers, body: parsed, text };
+  return { status: response.status, headers: response.headers, body: parsed as Body, text };
 }
 
 /** An error answer must be our JSON shape and say nothing about our insides. */
@@ -63,33 +70,33 @@ function expectError(answer: Answer, status: number, code: string) {
   expect(answer.status, answer.text).toBe(status);
   expect(answer.headers.get('content-type')).toMatch(/^application\/json/);
   expect(answer.headers.get('cache-control')).toBe('no-store');
-  expect(answer.body).toMatchObject({
-    code,
-    message: expect.any(String),
-    data: { code, httpStatus: status },
-  });
+  const body = answer.body as RestError;
+  expect(body).toMatchObject({ code, data: { code, httpStatus: status } });
+  expect(typeof body.message).toBe('string');
   expect(
-    Object.keys(answer.body).every((k) => ['code', 'message', 'fieldErrors', 'issues', 'data'].includes(k)),
+    Object.keys(body).every((k) => ['code', 'message', 'fieldErrors', 'issues', 'data'].includes(k)),
   ).toBe(true);
   expect(answer.text).not.toMatch(/\bat .*\.(ts|js):\d+|node_modules|select |insert |stack/i);
 }
 
 async function register(email = uniqueEmail('rest'), name = 'Ada Lovelace') {
-  const answer = await api('POST', '/auth/register', { json: { name, email, password: STRONG_PASSWORD } });
+  const answer = await api<AuthResult>('POST', '/auth/register', {
+    json: { name, email, password: STRONG_PASSWORD },
+  });
   expect(answer.status, answer.text).toBe(201);
-  return { email, ...(answer.body as { accessToken: string; refreshToken: string; user: { id: string } }) };
+  return { email, ...answer.body };
 }
 
 async function login(email: string, password: string) {
-  const answer = await api('POST', '/auth/login', { json: { email, password } });
+  const answer = await api<AuthResult>('POST', '/auth/login', { json: { email, password } });
   expect(answer.status, answer.text).toBe(200);
-  return answer.body as { accessToken: string; refreshToken: string; user: { id: string; role: string } };
+  return answer.body;
 }
 
 describe('REST: sign-up and sign-in', () => {
   it('registers with 201 and an AuthResult, then refuses the same email with 409', async () => {
     const email = uniqueEmail('rest');
-    const answer = await api('POST', '/auth/register', {
+    const answer = await api<AuthResult>('POST', '/auth/register', {
       json: { name: 'Ada Lovelace', email, password: STRONG_PASSWORD },
     });
     expect(answer.status).toBe(201);
@@ -97,13 +104,13 @@ describe('REST: sign-up and sign-in', () => {
     expect(answer.body).toMatchObject({
       tokenType: 'Bearer',
       expiresIn: 900,
-      accessToken: expect.stringMatching(/^[\w-]+\.[\w-]+\.[\w-]+$/),
-      refreshToken: expect.stringMatching(/^[\w-]{43}$/),
       user: { email, name: 'Ada Lovelace', role: 'user', emailVerified: false, disabled: false },
     });
+    expect(answer.body.accessToken).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+$/);
+    expect(answer.body.refreshToken).toMatch(/^[\w-]{43}$/);
     expect(answer.body.user).not.toHaveProperty('passwordHash');
 
-    const again = await api('POST', '/auth/register', {
+    const again = await api<RestError>('POST', '/auth/register', {
       json: { name: 'Someone Else', email: email.toUpperCase(), password: STRONG_PASSWORD },
     });
     expectError(again, 409, 'CONFLICT');
@@ -114,7 +121,7 @@ describe('REST: sign-up and sign-in', () => {
     const { email, user } = await register();
     const session = await login(email, STRONG_PASSWORD);
     expect(session.user.id).toBe(user.id);
-    const me = await api('GET', '/users/me', { token: session.accessToken });
+    const me = await api<User>('GET', '/users/me', { token: session.accessToken });
     expect(me.status).toBe(200);
     expect(me.body).toMatchObject({ id: user.id, email });
     expect(me.body.lastLoginAt).not.toBeNull();
@@ -137,8 +144,10 @@ describe('REST: sign-up and sign-in', () => {
 
   it('answers a wrong password and an unknown email with the same 401', async () => {
     const { email } = await register();
-    const wrong = await api('POST', '/auth/login', { json: { email, password: 'not the password at all' } });
-    const unknown = await api('POST', '/auth/login', {
+    const wrong = await api<RestError>('POST', '/auth/login', {
+      json: { email, password: 'not the password at all' },
+    });
+    const unknown = await api<RestError>('POST', '/auth/login', {
       json: { email: uniqueEmail('nobody'), password: STRONG_PASSWORD },
     });
     for (const answer of [wrong, unknown]) {
@@ -172,7 +181,7 @@ describe('REST: sign-up and sign-in', () => {
   it('refuses missing, malformed, foreign-scheme and tampered tokens with 401', async () => {
     const { accessToken } = await register();
     const [header, payload, signature] = accessToken.split('.') as [string, string, string];
-    const claims = JSON.parse(Buffer.from(payload, 'base64url').toString());
+    const claims = JSON.parse(Buffer.from(payload, 'base64url').toString()) as Record<string, unknown>;
     const tampered = `${header}.${Buffer.from(JSON.stringify({ ...claims, role: 'admin' })).toString('base64url')}.${signature}`;
 
     expectError(await api('GET', '/users/me'), 401, 'UNAUTHORIZED');
@@ -189,7 +198,9 @@ describe('REST: sign-up and sign-in', () => {
 
   it('rotates the refresh token, and logout ends the session', async () => {
     const first = await register();
-    const refreshed = await api('POST', '/auth/refresh', { json: { refreshToken: first.refreshToken } });
+    const refreshed = await api<AuthResult>('POST', '/auth/refresh', {
+      json: { refreshToken: first.refreshToken },
+    });
     expect(refreshed.status).toBe(200);
     expect(refreshed.body.refreshToken).not.toBe(first.refreshToken);
 
@@ -207,7 +218,7 @@ describe('REST: sign-up and sign-in', () => {
 
 describe('REST: bad requests', () => {
   it('answers malformed JSON with 400', async () => {
-    const answer = await api('POST', '/auth/register', {
+    const answer = await api<RestError>('POST', '/auth/register', {
       body: '{"name": "A", "email":',
       headers: { 'content-type': 'application/json' },
     });
@@ -217,10 +228,10 @@ describe('REST: bad requests', () => {
 
   it('answers missing fields with 400, field errors and zod issues, and creates nothing', async () => {
     const before = await countUsers();
-    const answer = await api('POST', '/auth/register', { json: { email: 'not-an-email' } });
+    const answer = await api<RestError>('POST', '/auth/register', { json: { email: 'not-an-email' } });
     expectError(answer, 400, 'BAD_REQUEST');
-    expect(Object.keys(answer.body.fieldErrors).sort()).toEqual(['email', 'name', 'password']);
-    expect(answer.body.fieldErrors.email).toEqual(['Enter a valid email address']);
+    expect(Object.keys(answer.body.fieldErrors ?? {}).sort()).toEqual(['email', 'name', 'password']);
+    expect(answer.body.fieldErrors?.email).toEqual(['Enter a valid email address']);
     expect(answer.body.issues).toEqual(
       expect.arrayContaining([
         expect.objectContaining({ path: ['email'], message: 'Enter a valid email address' }),
@@ -232,19 +243,20 @@ describe('REST: bad requests', () => {
   });
 
   it('reports a password-policy refusal as a field error too', async () => {
-    const answer = await api('POST', '/auth/register', {
+    const answer = await api<RestError>('POST', '/auth/register', {
       json: { name: 'A', email: uniqueEmail('weak'), password: 'passwordpassword' },
     });
     expectError(answer, 400, 'BAD_REQUEST');
-    expect(answer.body.fieldErrors.password?.[0]).toEqual(expect.any(String));
+    expect(answer.body.fieldErrors?.password?.[0]).toEqual(expect.any(String));
   });
 
   it('answers a 5 MB body with 413 before reading it', async () => {
     const answer = await rawPost('/api/auth/login', 'x'.repeat(5 * 1024 * 1024));
     expect(answer.status).toBe(413);
-    expect(JSON.parse(answer.text)).toEqual({
+    expect(JSON.parse(answer.text) as unknown).toEqual({
       data: { code: 'PAYLOAD_TOO_LARGE', httpStatus: 413, reason: 'payload_too_large' },
       code: 'PAYLOAD_TOO_LARGE',
+      // eslint-disable-next-line @typescript-eslint/no-unsafe-assignment -- vitest types asymmetric matchers as any
       message: expect.any(String),
     });
   });
@@ -271,24 +283,23 @@ describe('REST: bad requests', () => {
     expect(answer.status, answer.text).toBe(200);
     expect(answer.body).toEqual({ ok: true });
     // An empty body sent as JSON is the same.
-    const empty = await api('POST', '/auth/register', {
+    const empty = await api<RestError>('POST', '/auth/register', {
       body: '',
       headers: { 'content-type': 'application/json' },
     });
     expectError(empty, 400, 'BAD_REQUEST');
-    expect(Object.keys(empty.body.fieldErrors).sort()).toEqual(['email', 'name', 'password']);
+    expect(Object.keys(empty.body.fieldErrors ?? {}).sort()).toEqual(['email', 'name', 'password']);
   });
 
   it('hides an unexpected failure behind a bare 500, and a lost database behind a 503', async () => {
     const { accessToken } = await register();
-    const sessions = server.app.deps.stores.sessions;
-    const original = sessions.findLive;
+    const findLive = vi.spyOn(server.app.deps.stores.sessions, 'findLive');
     try {
-      sessions.findLive = async () => {
-        throw new Error(
+      findLive.mockRejectedValue(
+        new Error(
           'syntax error at or near "select password_hash from users" (/srv/app/node_modules/pg/lib/client.js:1)',
-        );
-      };
+        ),
+      );
       const failed = await api('GET', '/users/me', { token: accessToken });
       expectError(failed, 500, 'INTERNAL_SERVER_ERROR');
       expect(failed.body).toEqual({
@@ -297,14 +308,14 @@ describe('REST: bad requests', () => {
         message: 'Internal server error',
       });
 
-      sessions.findLive = async () => {
-        throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
-      };
+      findLive.mockRejectedValue(
+        Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' }),
+      );
       const down = await api('GET', '/users/me', { token: accessToken });
       expectError(down, 503, 'SERVICE_UNAVAILABLE');
       expect(down.text).not.toMatch(/ECONNREFUSED|5432/);
     } finally {
-      sessions.findLive = original;
+      findLive.mockRestore();
     }
     expect((await api('GET', '/users/me', { token: accessToken })).status).toBe(200);
   });
@@ -332,7 +343,7 @@ describe('REST: the admin console', () => {
 
   it('creates users with 201 (an invite without a password), and 409 for a taken email', async () => {
     for (let i = 0; i < 5; i += 1) {
-      const answer = await api('POST', '/users', {
+      const answer = await api<User>('POST', '/users', {
         token: admin,
         json: { name: `Member ${tag} ${i}`, email: `${tag}.${i}@example.com` },
       });
@@ -350,12 +361,11 @@ describe('REST: the admin console', () => {
   });
 
   it('lists, searches and pages through users with a cursor', async () => {
-    const search = await api('GET', `/users?search=${tag}&limit=2&sort=email&order=asc`, { token: manager });
+    const search = await api<UserPage>('GET', `/users?search=${tag}&limit=2&sort=email&order=asc`, {
+      token: manager,
+    });
     expect(search.status, search.text).toBe(200);
-    expect(search.body.items.map((u: { email: string }) => u.email)).toEqual([
-      `${tag}.0@example.com`,
-      `${tag}.1@example.com`,
-    ]);
+    expect(search.body.items.map((u) => u.email)).toEqual([`${tag}.0@example.com`, `${tag}.1@example.com`]);
     expect(search.body.nextCursor).toEqual(expect.any(String));
 
     const pages: string[][] = [];
@@ -368,22 +378,22 @@ describe('REST: the admin console', () => {
         order: 'asc',
         ...(cursor ? { cursor } : {}),
       }).toString();
-      const page = await api('GET', `/users?${query}`, { token: admin });
+      const page = await api<UserPage>('GET', `/users?${query}`, { token: admin });
       expect(page.status, page.text).toBe(200);
-      pages.push(page.body.items.map((u: { id: string }) => u.id));
+      pages.push(page.body.items.map((u) => u.id));
       cursor = page.body.nextCursor;
     } while (cursor && pages.length < 10);
     expect(pages.map((p) => p.length)).toEqual([2, 2, 1]);
     expect(pages.flat()).toEqual(created);
 
-    const managers = await api('GET', '/users?role=manager&limit=100', { token: admin });
+    const managers = await api<UserPage>('GET', '/users?role=manager&limit=100', { token: admin });
     expect(managers.body.items.length).toBeGreaterThan(0);
-    expect(managers.body.items.every((u: { role: string }) => u.role === 'manager')).toBe(true);
+    expect(managers.body.items.every((u) => u.role === 'manager')).toBe(true);
 
     expectError(await api('GET', '/users', { token: plain.token }), 403, 'FORBIDDEN');
-    const badLimit = await api('GET', '/users?limit=500', { token: admin });
+    const badLimit = await api<RestError>('GET', '/users?limit=500', { token: admin });
     expectError(badLimit, 400, 'BAD_REQUEST');
-    expect(badLimit.body.fieldErrors.limit).toEqual(expect.any(Array));
+    expect(badLimit.body.fieldErrors?.limit).toEqual(expect.any(Array));
   });
 
   it('reads one user, with 404 for an unknown id and 400 for a malformed one', async () => {
@@ -391,16 +401,16 @@ describe('REST: the admin console', () => {
     expect(one.status).toBe(200);
     expect(one.body).toMatchObject({ id: created[0], email: `${tag}.0@example.com` });
     expectError(await api('GET', `/users/${MISSING_ID}`, { token: admin }), 404, 'NOT_FOUND');
-    const malformed = await api('GET', '/users/not-a-uuid', { token: admin });
+    const malformed = await api<RestError>('GET', '/users/not-a-uuid', { token: admin });
     expectError(malformed, 400, 'BAD_REQUEST');
-    expect(malformed.body.fieldErrors.id).toEqual(expect.any(Array));
+    expect(malformed.body.fieldErrors?.id).toEqual(expect.any(Array));
     // /users/me is its own route, not /users/{id} with id "me".
-    expect((await api('GET', '/users/me', { token: admin })).body.email).toBe(ADMIN_EMAIL);
+    expect((await api<User>('GET', '/users/me', { token: admin })).body.email).toBe(ADMIN_EMAIL);
   });
 
   it('updates a user, and a disabled user can no longer sign in', async () => {
     const email = uniqueEmail('victim');
-    const made = await api('POST', '/users', {
+    const made = await api<User>('POST', '/users', {
       token: admin,
       json: { name: 'Vic Tim', email, password: STRONG_PASSWORD },
     });
@@ -419,11 +429,14 @@ describe('REST: the admin console', () => {
       'UNAUTHORIZED',
     );
 
-    const typo = await api('PATCH', `/users/${made.body.id}`, { token: admin, json: { disabled: 'false' } });
+    const typo = await api<RestError>('PATCH', `/users/${made.body.id}`, {
+      token: admin,
+      json: { disabled: 'false' },
+    });
     expectError(typo, 400, 'BAD_REQUEST');
-    expect(typo.body.fieldErrors.disabled).toEqual(expect.any(Array));
+    expect(typo.body.fieldErrors?.disabled).toEqual(expect.any(Array));
 
-    const adminId = (await api('GET', '/users/me', { token: admin })).body.id;
+    const adminId = (await api<User>('GET', '/users/me', { token: admin })).body.id;
     expectError(
       await api('PATCH', `/users/${adminId}`, { token: manager, json: { name: 'Demoted' } }),
       403,
@@ -447,7 +460,7 @@ describe('REST: the admin console', () => {
   });
 
   it('reads the audit log (admins only)', async () => {
-    const log = await api('GET', `/audit?limit=5`, { token: admin });
+    const log = await api<RouterOutputs['audit']['list']>('GET', `/audit?limit=5`, { token: admin });
     expect(log.status, log.text).toBe(200);
     expect(log.body.items.length).toBeGreaterThan(0);
     expect(log.body.items.length).toBeLessThanOrEqual(5);
@@ -465,23 +478,27 @@ describe('REST: my own account', () => {
     expect(renamed.status, renamed.text).toBe(200);
     expect(renamed.body).toMatchObject({ id: user.id, name: 'Ada King' });
 
-    const sessions = await api('GET', '/auth/sessions', { token: first.accessToken });
+    const sessions = await api<RouterOutputs['auth']['sessions']>('GET', '/auth/sessions', {
+      token: first.accessToken,
+    });
     expect(sessions.status).toBe(200);
     // register, then two sign-ins: three devices, of which this request's is the current one.
     expect(sessions.body).toHaveLength(3);
-    expect(sessions.body.filter((s: { current: boolean }) => s.current)).toHaveLength(1);
+    expect(sessions.body.filter((s) => s.current)).toHaveLength(1);
 
-    const secondSid = JSON.parse(Buffer.from(second.accessToken.split('.')[1]!, 'base64url').toString()).sid;
+    const secondSid = (
+      JSON.parse(Buffer.from(second.accessToken.split('.')[1]!, 'base64url').toString()) as { sid: string }
+    ).sid;
     const revoked = await api('DELETE', `/auth/sessions?id=${secondSid}`, { token: first.accessToken });
     expect(revoked.status, revoked.text).toBe(200);
     expectError(await api('GET', '/users/me', { token: second.accessToken }), 401, 'UNAUTHORIZED');
 
-    const wrong = await api('POST', '/users/me/delete', {
+    const wrong = await api<RestError>('POST', '/users/me/delete', {
       token: first.accessToken,
       json: { password: 'wrong wrong wrong' },
     });
     expectError(wrong, 400, 'BAD_REQUEST');
-    expect(wrong.body.fieldErrors.password).toEqual(expect.any(Array));
+    expect(wrong.body.fieldErrors?.password).toEqual(expect.any(Array));
     const deleted = await api('POST', '/users/me/delete', {
       token: first.accessToken,
       json: { password: STRONG_PASSWORD },
@@ -520,11 +537,11 @@ describe('REST: forgotten password', () => {
       'UNAUTHORIZED',
     );
 
-    const reuse = await api('POST', '/auth/password/reset', {
+    const reuse = await api<RestError>('POST', '/auth/password/reset', {
       json: { token, password: 'yet another long passphrase here' },
     });
     expectError(reuse, 400, 'BAD_REQUEST');
-    expect(reuse.body.fieldErrors.token).toEqual(expect.any(Array));
+    expect(reuse.body.fieldErrors?.token).toEqual(expect.any(Array));
   });
 });
 

@@ -46,7 +46,11 @@ describe('a tRPC batch of ten calls', () => {
     // parameter, past Fastify's default limit of 100.
     const name = longest('mutation');
     expect(name.length * 10 + 9).toBeGreaterThan(100);
-    const { status, body } = await batch('mutation', Array(10).fill(name), Array(10).fill({}));
+    const { status, body } = await batch(
+      'mutation',
+      Array<string>(10).fill(name),
+      Array<object>(10).fill({}),
+    );
     expect(status).not.toBe(414);
     expect(status).toBeLessThan(500);
     expect(body).toHaveLength(10);
@@ -59,16 +63,16 @@ describe('a tRPC batch of ten calls', () => {
   it('of long mutations each get their own answer', async () => {
     const { status, body } = await batch(
       'mutation',
-      Array(10).fill('auth.requestPasswordReset'),
+      Array<string>(10).fill('auth.requestPasswordReset'),
       Array.from({ length: 10 }, () => ({ email: uniqueEmail('batch-reset') })),
     );
     expect(status).toBe(200);
-    expect(body.map((answer) => answer.result?.data)).toEqual(Array(10).fill({ ok: true }));
+    expect(body.map((answer) => answer.result?.data)).toEqual(Array<object>(10).fill({ ok: true }));
   });
 
   it('of queries by GET, with input, each get their own answer', async () => {
     // Past 100 characters too: ten of the longest query's name.
-    const names = ['users.me', 'users.list', ...Array(8).fill(longest('query'))];
+    const names = ['users.me', 'users.list', ...Array<string>(8).fill(longest('query'))];
     expect(names.join(',').length).toBeGreaterThan(100);
     const { status, body } = await batch(
       'query',
@@ -85,7 +89,7 @@ describe('a tRPC batch of ten calls', () => {
 
   it('is the cap: an eleventh call is refused with a 4xx, never a 5xx', async () => {
     const name = longest('mutation');
-    const { status } = await batch('mutation', Array(11).fill(name), Array(11).fill({}));
+    const { status } = await batch('mutation', Array<string>(11).fill(name), Array<object>(11).fill({}));
     expect(status).toBeGreaterThanOrEqual(400);
     expect(status).toBeLessThan(500);
   });

@@ -39,9 +39,8 @@ async function focusedField(page: Page): Promise<string | null> {
 }
 
 async function invalidFields(page: Page): Promise<string[]> {
-  return page
-    .locator('[aria-invalid="true"]')
-    .evaluateAll((els) => els.map((el) => el.getAttribute('name') ?? ''));
+  const fields = await page.locator('[aria-invalid="true"]').all();
+  return Promise.all(fields.map(async (field) => (await field.getAttribute('name')) ?? ''));
 }
 
 async function signUp(page: Page, email: string, password: string) {

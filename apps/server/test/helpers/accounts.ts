@@ -88,9 +88,9 @@ export async function accountProblems(server: ServerLike, userId: string): Promi
   }
   const purposes = links.map((l) => l.purpose);
   if (new Set(purposes).size !== purposes.length)
-    problems.push(`several open links of one purpose: ${purposes}`);
+    problems.push(`several open links of one purpose: ${purposes.join(',')}`);
   if ((row.pending_email !== null) !== purposes.includes('email_change'))
-    problems.push(`pending_email ${row.pending_email} with email_change links: ${purposes}`);
+    problems.push(`pending_email ${row.pending_email} with email_change links: ${purposes.join(',')}`);
   if (row.pending_email !== null && row.pending_email === row.email)
     problems.push('pending_email equals email');
   if (row.disabled_at !== null && links.length > 0) problems.push('a disabled account has open links');

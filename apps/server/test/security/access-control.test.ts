@@ -130,7 +130,7 @@ describe('fields a client must never set (mass assignment)', () => {
   it('are ignored when users change their own account', async () => {
     const me = await account();
     const before = await row(me.id);
-    await me.client.users.updateMe.mutate({ ...privileged, name: 'Renamed' } as never);
+    await me.client.users.updateMe.mutate({ ...privileged, name: 'Renamed' });
     const rest = await me.rest('PATCH', '/users/me', { ...privileged, name: 'Renamed again' });
     expect(rest.status).toBe(200);
     const after = await row(me.id);
@@ -162,7 +162,7 @@ describe('fields a client must never set (mass assignment)', () => {
 
     // role and disabled are real fields of users.update (the policy guards them); the rest are not.
     const { role: _role, disabled: _disabled, ...notFields } = privileged;
-    await manager.client.users.update.mutate({ ...notFields, id: created.id, name: 'Managed' } as never);
+    await manager.client.users.update.mutate({ ...notFields, id: created.id, name: 'Managed' });
     const changed = await row(created.id);
     expect(changed).toMatchObject({ name: 'Managed', role: 'user', email_verified_at: null });
     expect(changed!.password_hash).toBe(stored!.password_hash);

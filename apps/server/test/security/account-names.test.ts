@@ -85,7 +85,7 @@ const PATHS = [
   'rest PATCH /api/users/me',
 ] as const;
 
-function request(path: (typeof PATHS)[number] | string, name: string): [string, string, unknown, string?] {
+function request(path: string, name: string): [string, string, unknown, string?] {
   const password = STRONG_PASSWORD;
   switch (path) {
     case 'trpc auth.register':

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { openDatabase } from '@tessera/db';
 import { sql } from 'kysely';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import {
   codeOf,
   postJson,
@@ -26,16 +26,12 @@ const server = perFile(() => startServer());
 
 describe('a 500', () => {
   it('carries no stack, SQL or driver text when a store throws them', async () => {
-    const users = server.app.deps.stores.users;
-    const findByEmail = users.findByEmail;
-    users.findByEmail = async () => {
-      const error = new Error(
-        'syntax error at or near "FROM" in SELECT password_hash FROM users WHERE email = $1',
-      ) as Error & { code: string; detail: string };
-      error.code = '42601';
-      error.detail = 'relation "users" column password_hash';
-      throw error;
-    };
+    const error = new Error(
+      'syntax error at or near "FROM" in SELECT password_hash FROM users WHERE email = $1',
+    ) as Error & { code: string; detail: string };
+    error.code = '42601';
+    error.detail = 'relation "users" column password_hash';
+    const findByEmail = vi.spyOn(server.app.deps.stores.users, 'findByEmail').mockRejectedValue(error);
     try {
       const body = { email: uniqueEmail(), password: STRONG_PASSWORD };
       for (const path of ['/trpc/auth.login', '/api/auth/login', '/api/auth/password/forgot']) {
@@ -48,7 +44,7 @@ describe('a 500', () => {
         expectOpaque(response, path);
       }
     } finally {
-      users.findByEmail = findByEmail;
+      findByEmail.mockRestore();
     }
   });
 

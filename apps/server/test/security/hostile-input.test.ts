@@ -280,7 +280,7 @@ describe('malformed and hostile bodies', () => {
           },
         }),
         duplex: 'half',
-      } as RequestInit);
+      });
       expect(streamed.status, `${path} chunked`).toBe(413);
     }
   });

@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { sql } from 'kysely';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { mailSinkPerFile, tokenFromLink } from '../helpers/mail-sink.js';
 import { postJson, raw, rejection, startServer, uniqueEmail } from './helpers/harness.js';
 import { perFile } from '../helpers/per-file.js';
@@ -141,11 +141,9 @@ describe('secrets', () => {
     );
 
     // An unexpected failure while a password is in flight is logged — without the password.
-    const users = server.app.deps.stores.users;
-    const findByEmail = users.findByEmail;
-    users.findByEmail = async () => {
-      throw new Error('simulated driver failure');
-    };
+    const findByEmail = vi
+      .spyOn(server.app.deps.stores.users, 'findByEmail')
+      .mockRejectedValue(new Error('simulated driver failure'));
     try {
       await rejection(
         client.auth.login.mutate({
@@ -154,7 +152,7 @@ describe('secrets', () => {
         }),
       );
     } finally {
-      users.findByEmail = findByEmail;
+      findByEmail.mockRestore();
     }
     await client.auth.logout.mutate({ refreshToken: changed.refreshToken });
     await server.app.outbox.drain();

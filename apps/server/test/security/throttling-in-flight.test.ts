@@ -115,7 +115,7 @@ describe('password checks in flight per address', () => {
 
     expect(await Promise.all(held.map((call) => call.done))).toEqual([
       'OK',
-      ...Array(IN_FLIGHT - 1).fill('UNAUTHORIZED:invalid_credentials'),
+      ...Array<string>(IN_FLIGHT - 1).fill('UNAUTHORIZED:invalid_credentials'),
     ]);
     // Answered, the slots are back.
     expect(await signIn(busy, owner, STRONG_PASSWORD).done).toBe('OK');

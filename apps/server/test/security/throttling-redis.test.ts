@@ -269,7 +269,12 @@ describe('the Redis store directly', () => {
   const lines: { level: number; msg: string }[] = [];
   // The server's own logger (pino, through Fastify), writing here.
   const { log } = Fastify({
-    logger: { level: 'warn', stream: { write: (line: string) => void lines.push(JSON.parse(line)) } },
+    logger: {
+      level: 'warn',
+      stream: {
+        write: (line: string) => void lines.push(JSON.parse(line) as { level: number; msg: string }),
+      },
+    },
   });
   let counters: Awaited<ReturnType<typeof redisCounters>>;
 

@@ -256,7 +256,10 @@ describe('which address counts', () => {
         );
         codes.push(codeOf(response) ?? String(response.status));
       }
-      expect(codes).toEqual([...Array(5).fill('UNAUTHORIZED'), ...Array(3).fill('TOO_MANY_REQUESTS')]);
+      expect(codes).toEqual([
+        ...Array<string>(5).fill('UNAUTHORIZED'),
+        ...Array<string>(3).fill('TOO_MANY_REQUESTS'),
+      ]);
     } finally {
       await direct.close();
     }

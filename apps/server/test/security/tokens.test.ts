@@ -48,8 +48,8 @@ const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('bas
 function decode(token: string): { header: Record<string, unknown>; claims: Record<string, unknown> } {
   const [header, claims] = token.split('.') as [string, string];
   return {
-    header: JSON.parse(Buffer.from(header, 'base64url').toString()),
-    claims: JSON.parse(Buffer.from(claims, 'base64url').toString()),
+    header: JSON.parse(Buffer.from(header, 'base64url').toString()) as Record<string, unknown>,
+    claims: JSON.parse(Buffer.from(claims, 'base64url').toString()) as Record<string, unknown>,
   };
 }
 

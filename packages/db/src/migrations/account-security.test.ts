@@ -47,11 +47,12 @@ async function admin(url: string, text: string) {
   }
 }
 
-const migrator = () => new Migrator({ db: database.db, provider: { getMigrations: async () => migrations } });
+const migrator = () =>
+  new Migrator({ db: database.db, provider: { getMigrations: () => Promise.resolve(migrations) } });
 
 async function migrateTo(name: string) {
   const { error } = await migrator().migrateTo(name);
-  if (error) throw error;
+  if (error) throw error instanceof Error ? error : new Error(JSON.stringify(error));
 }
 
 describe('2026-12-01-001-account-security', () => {

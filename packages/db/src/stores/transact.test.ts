@@ -45,10 +45,9 @@ describe('transact', () => {
       const retried: string[] = [];
       const transact = createTransact(database.db, { onRetry: (c) => retried.push(c) });
       let runs = 0;
-      const result = await transact(async () => {
+      const result = await transact(() => {
         runs += 1;
-        if (runs === 1) throw sqlState(code);
-        return 'done';
+        return runs === 1 ? Promise.reject(sqlState(code)) : Promise.resolve('done');
       });
       expect({ result, runs, retried }).toEqual({ result: 'done', runs: 2, retried: [code] });
     }
@@ -58,9 +57,9 @@ describe('transact', () => {
     const transact = createTransact(database.db);
     let runs = 0;
     const failing = (code: string) =>
-      transact(async () => {
+      transact(() => {
         runs += 1;
-        throw sqlState(code);
+        return Promise.reject(sqlState(code));
       });
     await expect(failing('40P01')).rejects.toMatchObject({ code: '40P01' });
     expect(runs).toBe(2);

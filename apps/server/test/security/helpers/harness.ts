@@ -66,7 +66,7 @@ export function postJson(
 
 /** The tRPC error code in a raw answer (first one for a batch), or the REST `code`. */
 export function codeOf(response: RawResponse): string | undefined {
-  const body = Array.isArray(response.json) ? response.json[0] : response.json;
+  const body: unknown = Array.isArray(response.json) ? (response.json as unknown[])[0] : response.json;
   if (typeof body !== 'object' || body === null) return undefined;
   const record = body as { code?: unknown; error?: { data?: { code?: unknown } } };
   if (typeof record.error?.data?.code === 'string') return record.error.data.code;
