@@ -23,75 +23,109 @@ type ResponseObject = Extract<
   { description: string }
 >;
 
+type ErrorAnswer = {
+  name: string;
+  description: string;
+  example: Record<string, unknown>;
+  headers?: ResponseObject['headers'];
+};
+
+/** One shared error answer: its schema name, what it means, and an example body with its reason. */
+function errorAnswer(
+  name: string,
+  description: string,
+  code: string,
+  message: string,
+  reason: string,
+): ErrorAnswer {
+  return { name, description, example: { code, message, data: { code, reason } } };
+}
+
+const RETRY_AFTER: ResponseObject['headers'] = {
+  'Retry-After': {
+    description: 'Seconds to wait before trying again',
+    schema: { type: 'integer', minimum: 0 },
+  },
+};
+
 /** Shared error answers, referenced by every operation that can give them. */
-const ERROR_RESPONSES: Record<
-  number,
-  { name: string; description: string; example: Record<string, unknown>; headers?: ResponseObject['headers'] }
-> = {
+const ERROR_RESPONSES: Record<number, ErrorAnswer> = {
   400: {
-    name: 'BadRequest',
-    description: 'Invalid input: see `fieldErrors` (and `issues`), or a body that is not JSON',
+    ...errorAnswer(
+      'BadRequest',
+      'Invalid input: see `fieldErrors` (and `issues`), or a body that is not JSON',
+      'BAD_REQUEST',
+      'email: Enter a valid email address',
+      'invalid_input',
+    ),
     example: {
       code: 'BAD_REQUEST',
       message: 'email: Enter a valid email address',
       fieldErrors: { email: ['Enter a valid email address'] },
       issues: [{ code: 'invalid_format', message: 'Enter a valid email address', path: ['email'] }],
+      data: { code: 'BAD_REQUEST', reason: 'invalid_input' },
     },
   },
-  401: {
-    name: 'Unauthorized',
-    description: 'No valid access token (missing, expired, revoked session), or credentials refused',
-    example: { code: 'UNAUTHORIZED', message: 'Sign in to continue' },
-  },
-  403: {
-    name: 'Forbidden',
-    description: 'Signed in, but your role does not allow this',
-    example: { code: 'FORBIDDEN', message: 'You are not allowed to do this' },
-  },
-  404: {
-    name: 'NotFound',
-    description: 'No such resource',
-    example: { code: 'NOT_FOUND', message: 'Not found' },
-  },
-  409: {
-    name: 'Conflict',
-    description: 'Conflicts with the current state, e.g. the email is taken',
-    example: { code: 'CONFLICT', message: 'An account with this email already exists' },
-  },
-  413: {
-    name: 'PayloadTooLarge',
-    description: 'Request body over 64 KiB',
-    example: { code: 'PAYLOAD_TOO_LARGE', message: 'Request body is too large' },
-  },
-  415: {
-    name: 'UnsupportedMediaType',
-    description: 'The body must be `application/json`',
-    example: { code: 'UNSUPPORTED_MEDIA_TYPE', message: 'Unsupported Media Type: text/xml' },
-  },
+  401: errorAnswer(
+    'Unauthorized',
+    'No valid access token (missing, expired, revoked session), or credentials refused',
+    'UNAUTHORIZED',
+    'Sign in to continue',
+    'not_signed_in',
+  ),
+  403: errorAnswer(
+    'Forbidden',
+    'Signed in, but your role does not allow this',
+    'FORBIDDEN',
+    'You are not allowed to do this',
+    'forbidden',
+  ),
+  404: errorAnswer('NotFound', 'No such resource', 'NOT_FOUND', 'Not found', 'not_found'),
+  409: errorAnswer(
+    'Conflict',
+    'Conflicts with the current state, e.g. the email is taken',
+    'CONFLICT',
+    'An account with this email already exists',
+    'email_taken',
+  ),
+  413: errorAnswer(
+    'PayloadTooLarge',
+    'Request body over 64 KiB',
+    'PAYLOAD_TOO_LARGE',
+    'Request body is too large',
+    'payload_too_large',
+  ),
+  415: errorAnswer(
+    'UnsupportedMediaType',
+    'The body must be `application/json`',
+    'UNSUPPORTED_MEDIA_TYPE',
+    'Send the body as JSON (Content-Type: application/json)',
+    'unsupported_media_type',
+  ),
   429: {
-    name: 'TooManyRequests',
-    description: 'Too many attempts; wait and try again',
-    example: { code: 'TOO_MANY_REQUESTS', message: 'Too many sign-in attempts. Try again in 15 minute(s).' },
-    headers: {
-      'Retry-After': {
-        description: 'Seconds to wait before trying again',
-        schema: { type: 'integer', minimum: 0 },
-      },
-    },
+    ...errorAnswer(
+      'TooManyRequests',
+      'Too many attempts; wait and try again',
+      'TOO_MANY_REQUESTS',
+      'Too many sign-in attempts. Try again in 15 minute(s).',
+      'too_many_attempts',
+    ),
+    headers: RETRY_AFTER,
   },
-  500: {
-    name: 'InternalServerError',
-    description: 'Unexpected failure (never carries details)',
-    example: { code: 'INTERNAL_SERVER_ERROR', message: 'Internal server error' },
-  },
-  503: {
-    name: 'ServiceUnavailable',
-    description: 'The database is unreachable; try again shortly',
-    example: {
-      code: 'SERVICE_UNAVAILABLE',
-      message: 'The service is temporarily unavailable, try again shortly',
-    },
-  },
+  500: errorAnswer(
+    'InternalServerError',
+    'Unexpected failure (never carries details)',
+    'INTERNAL_SERVER_ERROR',
+    'Internal server error',
+    'internal_error',
+  ),
+  503: errorAnswer(
+    'ServiceUnavailable',
+    'The database is unreachable, or the service is overloaded; try again shortly',
+    'SERVICE_UNAVAILABLE',
+    'The service is temporarily unavailable, try again shortly',
+    'service_unavailable',
+  ),
 };
 
 const TAG_DESCRIPTIONS: Record<string, string> = {
@@ -113,8 +147,10 @@ token (an EdDSA JWT, \`typ: at+jwt\`, 15 minutes) and a refresh token. Send the 
 pair (it rotates on every use). Other services verify access tokens offline against
 \`/.well-known/jwks.json\` (audience \`tessera\`, issuer = the server's public URL).
 
-**Errors** are JSON \`{ code, message }\` with the tRPC code and its HTTP status; a 400 adds
-\`fieldErrors\` (messages per input field) and, for schema failures, zod's \`issues\`. A 5xx
+**Errors** are JSON \`{ code, message, data }\` with the tRPC code and its HTTP status;
+\`data.reason\` is a stable snake_case code to branch on (\`invalid_credentials\`,
+\`email_taken\`, \`too_many_attempts\`, …: the README's "Errors" section lists them all); a 400
+adds \`fieldErrors\` (messages per input field) and, for schema failures, zod's \`issues\`. A 5xx
 never carries details.
 
 **Lists** are cursor-paginated: pass the \`nextCursor\` of one page as \`cursor\` to get the next;
