@@ -1,0 +1,66 @@
+import { generateKeyPairSync, pbkdf2 } from 'node:crypto';
+import { availableParallelism } from 'node:os';
+import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
+import { describe, expect, it } from 'vitest';
+import { createAccessTokens } from '../src/auth/access-tokens.js';
+import { loadSigningKeys } from '../src/auth/keys.js';
+
+async function tokens() {
+  const { privateKey } = generateKeyPairSync('ed25519');
+  const keys = await loadSigningKeys({
+    privateKeyPem: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+    keyFile: '/nonexistent/unused',
+  });
+  const accessTokens = createAccessTokens({
+    keys,
+    issuer: 'https://tessera.test',
+    audience: 'tessera',
+    ttlSeconds: 900,
+  });
+  return { keys, accessTokens };
+}
+
+describe('access tokens signed with node:crypto', () => {
+  it('are compact EdDSA JWS that jose verifies against the published key set, claims intact', async () => {
+    const { keys, accessTokens } = await tokens();
+    const sub = '0b9f9b8e-0d5e-4a51-9a3c-1f1de1a0c0de';
+    const sid = '6c1d1b8e-2f4a-4c55-8a0b-5b4e2f0a9d11';
+
+    const token = await accessTokens.sign({ sub, sid, role: 'admin' });
+
+    expect(decodeProtectedHeader(token)).toEqual({ alg: 'EdDSA', kid: keys.kid, typ: 'at+jwt' });
+    const { payload } = await jwtVerify(token, createLocalJWKSet(keys.jwks), {
+      issuer: 'https://tessera.test',
+      audience: 'tessera',
+      typ: 'at+jwt',
+      algorithms: ['EdDSA'],
+    });
+    expect(Object.keys(payload)).toEqual(['role', 'sid', 'iss', 'aud', 'sub', 'iat', 'exp', 'jti']);
+    expect(payload).toMatchObject({ role: 'admin', sid, sub });
+    expect(payload.exp! - payload.iat!).toBe(900);
+    expect(await accessTokens.verify(token)).toEqual({ sub, sid, role: 'admin' });
+  });
+
+  it('never wait behind work on the libuv pool (where argon2 hashes run)', async () => {
+    const { accessTokens } = await tokens();
+    // Fill every pool thread (and more) with slow work, as a sign-in storm does with argon2.
+    const poolSize = Number(process.env.UV_THREADPOOL_SIZE ?? 4);
+    const order: string[] = [];
+    const busy = Array.from(
+      { length: Math.max(poolSize, availableParallelism()) * 2 },
+      () =>
+        new Promise<void>((resolve) =>
+          pbkdf2('password', 'salt', 200_000, 32, 'sha256', () => {
+            order.push('pool');
+            resolve();
+          }),
+        ),
+    );
+
+    await accessTokens.sign({ sub: 'u', sid: 's', role: 'user' });
+    order.push('signed');
+    await Promise.all(busy);
+
+    expect(order[0]).toBe('signed');
+  });
+});
