@@ -1,3 +1,4 @@
+import type { AuditEvent } from './audit.js';
 import type { UserRecord } from './users.js';
 
 export interface SessionRecord {
@@ -24,6 +25,12 @@ export interface NewSession {
   expiresAt: Date;
 }
 
+/** A live session with its user. */
+export interface LiveSession {
+  session: SessionRecord;
+  user: UserRecord;
+}
+
 export interface SessionStore {
   create(session: NewSession): Promise<SessionRecord>;
   /**
@@ -44,5 +51,11 @@ export interface SessionStore {
   /** Ends every live session of a user; returns how many were live. */
   revokeAllForUser(userId: string, at: Date): Promise<number>;
   /** The live (not revoked, not expired) session with its user, for a signed-in request. */
-  findLive(id: string, at: Date): Promise<{ session: SessionRecord; user: UserRecord } | undefined>;
+  findLive(id: string, at: Date): Promise<LiveSession | undefined>;
+  /**
+   * A successful sign-in, atomically: records it on the user (last sign-in at `at`, failed
+   * count and lock cleared), writes `event` to the audit log and starts `session`. Undefined,
+   * and nothing written, when the user no longer exists.
+   */
+  signIn(session: NewSession, at: Date, event: AuditEvent): Promise<LiveSession | undefined>;
 }

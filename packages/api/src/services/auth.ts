@@ -12,7 +12,7 @@ import type { AuthResult, LoginInput, RegisterInput } from '../schemas/auth.js';
 import { email as emailRule } from '../schemas/common.js';
 import { hashToken, newOpaqueToken } from '../secrets.js';
 import { queueEmailVerification } from './mail-flows.js';
-import { authResult, MAX_REFRESH_ROTATIONS, startSession } from './sessions.js';
+import { authResult, MAX_REFRESH_ROTATIONS, newSession, startSession } from './sessions.js';
 
 /** Refuses a password the policy forbids, naming the reason on the given field. */
 export function assertPasswordAllowed(deps: Deps, field: string, password: string, email?: string) {
@@ -86,18 +86,25 @@ export async function login(deps: Deps, request: RequestInfo, input: LoginInput)
   const rehash = deps.hasher.needsRehash(user.passwordHash)
     ? await deps.hasher.hash(input.password)
     : undefined;
-  return deps.transact(async (stores) => {
-    if (rehash) await stores.users.setPasswordHash(user.id, rehash);
-    const signedIn = await stores.users.recordLoginSuccess(user.id, deps.clock.now());
-    await stores.audit.record({
-      actorId: user.id,
-      action: 'auth.login',
-      targetId: user.id,
-      ip: request.ip,
-      userAgent: request.userAgent,
-    });
-    return startSession(deps, stores, signedIn, request);
-  });
+  const { session, refreshToken } = newSession(deps, user.id, request);
+  const event = {
+    actorId: user.id,
+    action: 'auth.login',
+    targetId: user.id,
+    ip: request.ip,
+    userAgent: request.userAgent,
+  };
+  // Without a rehash the sign-in's writes are one statement (atomic on its own), so the
+  // common path pays for no transaction around it.
+  const signedIn = rehash
+    ? await deps.transact(async (stores) => {
+        await stores.users.setPasswordHash(user.id, rehash);
+        return stores.sessions.signIn(session, deps.clock.now(), event);
+      })
+    : await deps.stores.sessions.signIn(session, deps.clock.now(), event);
+  // Deleted between the password check and now: as if the account had never been there.
+  if (!signedIn) throw invalidCredentials();
+  return authResult(deps, signedIn.user, signedIn.session.id, refreshToken);
 }
 
 /** Throttle key for sign-ins to one email, whether or not an account has it (no enumeration). */

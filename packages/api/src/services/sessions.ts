@@ -1,6 +1,6 @@
 import type { Actor, RequestInfo } from '../context.js';
 import { notFound } from '../errors.js';
-import type { Deps, Stores, UserRecord } from '../ports/index.js';
+import type { Deps, NewSession, Stores, UserRecord } from '../ports/index.js';
 import type { AuthResult, SessionView } from '../schemas/auth.js';
 import { hashToken, newOpaqueToken } from '../secrets.js';
 import { toUser } from './user-view.js';
@@ -20,16 +20,29 @@ export async function startSession(
   user: UserRecord,
   request: RequestInfo,
 ): Promise<AuthResult> {
+  const { session, refreshToken } = newSession(deps, user.id, request);
+  const created = await stores.sessions.create(session);
+  return authResult(deps, user, created.id, refreshToken);
+}
+
+/** A new session's row for `userId` and the refresh token only the client will hold. */
+export function newSession(
+  deps: Deps,
+  userId: string,
+  request: RequestInfo,
+): { session: NewSession; refreshToken: string } {
   const refreshToken = newOpaqueToken();
   const now = deps.clock.now();
-  const session = await stores.sessions.create({
-    userId: user.id,
-    refreshTokenHash: hashToken(refreshToken),
-    userAgent: request.userAgent,
-    ip: request.ip,
-    expiresAt: new Date(now.getTime() + deps.settings.refreshTokenTtlSeconds * 1000),
-  });
-  return authResult(deps, user, session.id, refreshToken);
+  return {
+    refreshToken,
+    session: {
+      userId,
+      refreshTokenHash: hashToken(refreshToken),
+      userAgent: request.userAgent,
+      ip: request.ip,
+      expiresAt: new Date(now.getTime() + deps.settings.refreshTokenTtlSeconds * 1000),
+    },
+  };
 }
 
 /** An `AuthResult` for an existing session with a freshly issued refresh token. */

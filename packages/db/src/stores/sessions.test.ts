@@ -1,0 +1,162 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { AuditEvent, NewSession } from '@tessera/api';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openDatabase, type DatabaseHandle } from '../engine.js';
+import { migrateToLatest } from '../migrate.js';
+import { createStores, createTransact } from './index.js';
+
+const serverUrl = process.env.TEST_DATABASE_URL;
+let database: DatabaseHandle;
+let dropDatabase = async () => {};
+
+beforeAll(async () => {
+  if (!serverUrl) {
+    database = await openDatabase({ dataDir: 'memory://' });
+  } else {
+    const name = `tessera_sessions_${randomBytes(6).toString('hex')}`;
+    await admin(serverUrl, `create database ${name}`);
+    const url = new URL(serverUrl);
+    url.pathname = `/${name}`;
+    database = await openDatabase({ url: url.toString(), dataDir: 'memory://', poolMax: 4 });
+    dropDatabase = () => admin(serverUrl, `drop database if exists ${name} with (force)`);
+  }
+  await migrateToLatest(database.db);
+}, 120_000);
+afterAll(async () => {
+  await database?.close();
+  await dropDatabase();
+});
+
+async function admin(url: string, text: string) {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query(text);
+  } finally {
+    await client.end();
+  }
+}
+
+async function newUser() {
+  const stores = createStores(database.db);
+  const user = await stores.users.insert({
+    email: `${randomUUID()}@example.com`,
+    name: 'Ada',
+    passwordHash: 'not-a-real-hash',
+    role: 'user',
+  });
+  // A failed attempt on record, which a sign-in clears.
+  await stores.users.recordLoginFailure(user.id);
+  return user;
+}
+
+function sessionFor(userId: string): NewSession {
+  return {
+    userId,
+    refreshTokenHash: randomBytes(32).toString('hex'),
+    userAgent: 'test-agent',
+    ip: '203.0.113.7',
+    expiresAt: new Date(Date.now() + 3_600_000),
+  };
+}
+
+function loginEvent(userId: string): AuditEvent {
+  return {
+    actorId: userId,
+    action: 'auth.login',
+    targetId: userId,
+    ip: '203.0.113.7',
+    userAgent: 'test-agent',
+  };
+}
+
+describe('sessions.signIn: a sign-in in one statement', () => {
+  it('records the sign-in, the audit event, the session and its first refresh token', async () => {
+    const user = await newUser();
+    const stores = createStores(database.db);
+    const at = new Date();
+    const session = sessionFor(user.id);
+
+    const signedIn = await stores.sessions.signIn(session, at, loginEvent(user.id));
+
+    expect(signedIn?.user).toMatchObject({ id: user.id, failedLoginCount: 0, lockedUntil: null });
+    expect(signedIn?.user.lastLoginAt?.getTime()).toBe(at.getTime());
+    expect(signedIn?.session).toMatchObject({
+      userId: user.id,
+      refreshTokenHash: session.refreshTokenHash,
+      userAgent: 'test-agent',
+      ip: '203.0.113.7',
+      expiresAt: session.expiresAt,
+      revokedAt: null,
+      rotations: 0,
+    });
+    expect(await stores.users.findById(user.id)).toMatchObject({ failedLoginCount: 0, lastLoginAt: at });
+    // The token family knows the first token, so a replay of it is recognised later.
+    expect((await stores.sessions.findByTokenHash(session.refreshTokenHash))?.id).toBe(signedIn?.session.id);
+    expect((await stores.sessions.findLive(signedIn!.session.id, new Date()))?.user.id).toBe(user.id);
+    const audit = await database.db
+      .selectFrom('audit_events')
+      .selectAll()
+      .where('actor_id', '=', user.id)
+      .execute();
+    expect(audit).toEqual([
+      expect.objectContaining({
+        action: 'auth.login',
+        target_id: user.id,
+        ip: '203.0.113.7',
+        user_agent: 'test-agent',
+        metadata: {},
+      }),
+    ]);
+  });
+
+  it('writes nothing for a user deleted before the sign-in lands', async () => {
+    const user = await newUser();
+    await database.db.deleteFrom('users').where('id', '=', user.id).execute();
+    const session = sessionFor(user.id);
+
+    const signedIn = await createStores(database.db).sessions.signIn(
+      session,
+      new Date(),
+      loginEvent(user.id),
+    );
+
+    expect(signedIn).toBeUndefined();
+    const sessions = await database.db
+      .selectFrom('sessions')
+      .select('id')
+      .where('user_id', '=', user.id)
+      .execute();
+    const family = await database.db
+      .selectFrom('session_refresh_tokens')
+      .select('session_id')
+      .where('token_hash', '=', session.refreshTokenHash)
+      .execute();
+    const audit = await database.db
+      .selectFrom('audit_events')
+      .select('id')
+      .where('actor_id', '=', user.id)
+      .execute();
+    expect([sessions, family, audit]).toEqual([[], [], []]);
+  });
+});
+
+describe('sessions.findLive: compiled once, on the pool and in transactions alike', () => {
+  it('finds a live session and stops at once when it is revoked or past its expiry', async () => {
+    const user = await newUser();
+    const stores = createStores(database.db);
+    const signedIn = await stores.sessions.signIn(sessionFor(user.id), new Date(), loginEvent(user.id));
+    const id = signedIn!.session.id;
+    const transact = createTransact(database.db);
+
+    expect((await stores.sessions.findLive(id, new Date()))?.session.id).toBe(id);
+    expect((await transact((trx) => trx.sessions.findLive(id, new Date())))?.user.email).toBe(user.email);
+    expect(await stores.sessions.findLive(id, new Date(Date.now() + 7_200_000))).toBeUndefined();
+    expect(await stores.sessions.findLive(randomUUID(), new Date())).toBeUndefined();
+
+    await stores.sessions.revoke(id, new Date());
+    expect(await stores.sessions.findLive(id, new Date())).toBeUndefined();
+    expect(await transact((trx) => trx.sessions.findLive(id, new Date()))).toBeUndefined();
+  });
+});
