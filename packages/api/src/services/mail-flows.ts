@@ -14,22 +14,54 @@ import {
 } from '../mail/templates.js';
 import { hashToken, newOpaqueToken } from '../secrets.js';
 
+/** What makes each emailed link: how long it lives, the mail that carries it, where it lands. */
+interface LinkFlow {
+  ttlSeconds(settings: Deps['settings']): number;
+  mail(to: string, link: string, ttlSeconds: number): Parameters<Stores['outbox']['enqueue']>[0];
+  /** The page the link opens; the token rides in the fragment, never sent to a server. */
+  page(token: string): string;
+}
+
+const FLOWS: Readonly<Record<OneTimePurpose, LinkFlow>> = {
+  password_reset: {
+    ttlSeconds: (settings) => settings.resetTokenTtlSeconds,
+    mail: passwordResetMail,
+    page: (token) => `/reset-password#token=${token}`,
+  },
+  email_verification: {
+    ttlSeconds: (settings) => settings.verificationTokenTtlSeconds,
+    mail: emailVerificationMail,
+    page: (token) => `/verify-email#token=${token}`,
+  },
+  // Following it (auth.verifyEmail) applies the address the owner asked to move to.
+  email_change: {
+    ttlSeconds: (settings) => settings.verificationTokenTtlSeconds,
+    mail: emailChangeConfirmMail,
+    page: (token) => `/verify-email#token=${token}`,
+  },
+  // An account created without a password: the link sets the first one (via auth.resetPassword).
+  invite: {
+    ttlSeconds: (settings) => settings.inviteTokenTtlSeconds,
+    mail: inviteMail,
+    page: (token) => `/reset-password#token=${token}&invite=1`,
+  },
+};
+
 /**
  * The emailed-link flows share one shape: a fresh single-use token (superseding older ones
  * of the same purpose), stored hashed together with the address it goes to, and a mail
  * carrying the link, queued in the caller's transaction so the mail exists exactly when the
  * change does. Callers hold the user's row lock (see the README on lock order).
  */
-async function queueTokenMail(
+async function queueLink(
   deps: Deps,
   stores: Stores,
   user: UserRecord,
-  to: string,
   purpose: OneTimePurpose,
-  ttlSeconds: number,
-  compose: (link: string) => Parameters<Stores['outbox']['enqueue']>[0],
-  linkFor: (token: string) => string,
+  to: string = user.email,
 ): Promise<void> {
+  const flow = FLOWS[purpose];
+  const ttlSeconds = flow.ttlSeconds(deps.settings);
   const token = newOpaqueToken();
   const now = deps.clock.now();
   await stores.oneTimeTokens.replace({
@@ -39,7 +71,7 @@ async function queueTokenMail(
     tokenHash: hashToken(token),
     expiresAt: new Date(now.getTime() + ttlSeconds * 1000),
   });
-  await stores.outbox.enqueue(compose(linkFor(token)));
+  await stores.outbox.enqueue(flow.mail(to, `${deps.settings.publicUrl}${flow.page(token)}`, ttlSeconds));
 }
 
 /**
@@ -51,73 +83,21 @@ export function linkStillBelongs(user: UserRecord, token: OneTimeTokenOwner): bo
   return token.purpose === 'email_change' ? user.pendingEmail === token.email : user.email === token.email;
 }
 
-const verifyLink = (deps: Deps) => (token: string) =>
-  `${deps.settings.publicUrl}/verify-email#token=${token}`;
-
-/** The reset link lands on the web app's page; the token rides in the fragment, never sent to a server. */
-export function queuePasswordReset(deps: Deps, stores: Stores, user: UserRecord): Promise<void> {
-  const ttl = deps.settings.resetTokenTtlSeconds;
-  return queueTokenMail(
-    deps,
-    stores,
-    user,
-    user.email,
-    'password_reset',
-    ttl,
-    (link) => passwordResetMail(user.email, link, ttl),
-    (token) => `${deps.settings.publicUrl}/reset-password#token=${token}`,
-  );
-}
+/** A password-reset link to the account's address. */
+export const queuePasswordReset = (deps: Deps, stores: Stores, user: UserRecord) =>
+  queueLink(deps, stores, user, 'password_reset');
 
 /** Confirms the user's current address. */
-export function queueEmailVerification(deps: Deps, stores: Stores, user: UserRecord): Promise<void> {
-  const ttl = deps.settings.verificationTokenTtlSeconds;
-  return queueTokenMail(
-    deps,
-    stores,
-    user,
-    user.email,
-    'email_verification',
-    ttl,
-    (link) => emailVerificationMail(user.email, link, ttl),
-    verifyLink(deps),
-  );
-}
+export const queueEmailVerification = (deps: Deps, stores: Stores, user: UserRecord) =>
+  queueLink(deps, stores, user, 'email_verification');
 
-/** Confirms an address the owner asked to move to; following the link (auth.verifyEmail) applies it. */
-export function queueEmailChange(
-  deps: Deps,
-  stores: Stores,
-  user: UserRecord,
-  newEmail: string,
-): Promise<void> {
-  const ttl = deps.settings.verificationTokenTtlSeconds;
-  return queueTokenMail(
-    deps,
-    stores,
-    user,
-    newEmail,
-    'email_change',
-    ttl,
-    (link) => emailChangeConfirmMail(newEmail, link, ttl),
-    verifyLink(deps),
-  );
-}
+/** Confirms an address the owner asked to move to, mailed to that address. */
+export const queueEmailChange = (deps: Deps, stores: Stores, user: UserRecord, newEmail: string) =>
+  queueLink(deps, stores, user, 'email_change', newEmail);
 
-/** An account created without a password: the link sets the first one (via auth.resetPassword). */
-export function queueInvite(deps: Deps, stores: Stores, user: UserRecord): Promise<void> {
-  const ttl = deps.settings.inviteTokenTtlSeconds;
-  return queueTokenMail(
-    deps,
-    stores,
-    user,
-    user.email,
-    'invite',
-    ttl,
-    (link) => inviteMail(user.email, link, ttl),
-    (token) => `${deps.settings.publicUrl}/reset-password#token=${token}&invite=1`,
-  );
-}
+/** Invites an account created without a password to set one. */
+export const queueInvite = (deps: Deps, stores: Stores, user: UserRecord) =>
+  queueLink(deps, stores, user, 'invite');
 
 /** True when the token store answered with a refusal rather than the token's owner. */
 export function isRefusal(value: OneTimeTokenOwner | TokenRefusal): value is TokenRefusal {
