@@ -1,9 +1,8 @@
-import { randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
 import { Migrator, type Migration } from 'kysely/migration';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDatabase, type DatabaseHandle } from '../engine.js';
+import type { DatabaseHandle } from '../engine.js';
+import { freshDatabase, type FreshDatabase } from '../../test/fresh-database.js';
 import * as initialSchema from './2026-11-26-001-initial-schema.js';
 import * as auditActionIndex from './2026-11-27-001-audit-action-index.js';
 import * as accountSecurity from './2026-12-01-001-account-security.js';
@@ -16,36 +15,16 @@ const migrations: Record<string, Migration> = {
   '2026-12-01-001-account-security': accountSecurity,
 };
 
-const serverUrl = process.env.TEST_DATABASE_URL;
+let fresh: FreshDatabase;
 let database: DatabaseHandle;
-let dropDatabase = async () => {};
 
 beforeAll(async () => {
-  if (!serverUrl) {
-    database = await openDatabase({ dataDir: 'memory://' });
-    return;
-  }
-  const name = `tessera_migration_${randomBytes(6).toString('hex')}`;
-  await admin(serverUrl, `create database ${name}`);
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
-  database = await openDatabase({ url: url.toString(), dataDir: 'memory://', poolMax: 2 });
-  dropDatabase = () => admin(serverUrl, `drop database if exists ${name} with (force)`);
+  fresh = await freshDatabase('migration', 2);
+  database = fresh.database;
 }, 120_000);
 afterAll(async () => {
-  await database?.close();
-  await dropDatabase();
+  await fresh?.dispose();
 });
-
-async function admin(url: string, text: string) {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    await client.query(text);
-  } finally {
-    await client.end();
-  }
-}
 
 const migrator = () =>
   new Migrator({ db: database.db, provider: { getMigrations: () => Promise.resolve(migrations) } });

@@ -1,42 +1,22 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { AuditEvent, NewSession } from '@tessera/api';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDatabase, type DatabaseHandle } from '../engine.js';
+import type { DatabaseHandle } from '../engine.js';
+import { freshDatabase, type FreshDatabase } from '../../test/fresh-database.js';
 import { migrateToLatest } from '../migrate.js';
 import { createStores, createTransact } from './index.js';
 
-const serverUrl = process.env.TEST_DATABASE_URL;
+let fresh: FreshDatabase;
 let database: DatabaseHandle;
-let dropDatabase = async () => {};
 
 beforeAll(async () => {
-  if (!serverUrl) {
-    database = await openDatabase({ dataDir: 'memory://' });
-  } else {
-    const name = `tessera_sessions_${randomBytes(6).toString('hex')}`;
-    await admin(serverUrl, `create database ${name}`);
-    const url = new URL(serverUrl);
-    url.pathname = `/${name}`;
-    database = await openDatabase({ url: url.toString(), dataDir: 'memory://', poolMax: 4 });
-    dropDatabase = () => admin(serverUrl, `drop database if exists ${name} with (force)`);
-  }
+  fresh = await freshDatabase('sessions');
+  database = fresh.database;
   await migrateToLatest(database.db);
 }, 120_000);
 afterAll(async () => {
-  await database?.close();
-  await dropDatabase();
+  await fresh?.dispose();
 });
-
-async function admin(url: string, text: string) {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    await client.query(text);
-  } finally {
-    await client.end();
-  }
-}
 
 async function newUser() {
   const stores = createStores(database.db);

@@ -1,41 +1,21 @@
 import { randomBytes } from 'node:crypto';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDatabase, type DatabaseHandle } from '../engine.js';
+import type { DatabaseHandle } from '../engine.js';
+import { freshDatabase, type FreshDatabase } from '../../test/fresh-database.js';
 import { migrateToLatest } from '../migrate.js';
 import { createStores, createTransact } from './index.js';
 
-const serverUrl = process.env.TEST_DATABASE_URL;
+let fresh: FreshDatabase;
 let database: DatabaseHandle;
-let dropDatabase = async () => {};
 
 beforeAll(async () => {
-  if (!serverUrl) {
-    database = await openDatabase({ dataDir: 'memory://' });
-  } else {
-    const name = `tessera_transact_${randomBytes(6).toString('hex')}`;
-    await admin(serverUrl, `create database ${name}`);
-    const url = new URL(serverUrl);
-    url.pathname = `/${name}`;
-    database = await openDatabase({ url: url.toString(), dataDir: 'memory://', poolMax: 4 });
-    dropDatabase = () => admin(serverUrl, `drop database if exists ${name} with (force)`);
-  }
+  fresh = await freshDatabase('transact');
+  database = fresh.database;
   await migrateToLatest(database.db);
 }, 120_000);
 afterAll(async () => {
-  await database?.close();
-  await dropDatabase();
+  await fresh?.dispose();
 });
-
-async function admin(url: string, text: string) {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    await client.query(text);
-  } finally {
-    await client.end();
-  }
-}
 
 const sqlState = (code: string) => Object.assign(new Error(`simulated ${code}`), { code });
 
@@ -69,42 +49,45 @@ describe('transact', () => {
   });
 
   // PGlite has one connection: two transactions never wait on each other there.
-  it.skipIf(!serverUrl)('turns a real PostgreSQL deadlock into a wait: both transactions land', async () => {
-    const stores = createStores(database.db);
-    const insert = (name: string) =>
-      stores.users.insert({
-        email: `${name}.${randomBytes(4).toString('hex')}@example.com`,
-        name,
-        passwordHash: null,
-        role: 'user',
-      });
-    const [a, b] = [await insert('a'), await insert('b')];
-    const retried: string[] = [];
-    const transact = createTransact(database.db, { onRetry: (code) => retried.push(code) });
-    let holding = 0;
-    const bothHoldOneRow = () =>
-      new Promise<void>((resolve) => {
-        holding += 1;
-        const check = () => (holding >= 2 ? resolve() : setTimeout(check, 5));
-        check();
-      });
-    // Each locks one row, waits until the other holds the other row, then asks for it: a cycle
-    // PostgreSQL breaks by failing one of them with 40P01.
-    const renameBoth = (first: string, second: string, to: string) =>
-      transact(async (trx) => {
-        await trx.users.findByIdForUpdate(first);
-        await bothHoldOneRow();
-        await trx.users.findByIdForUpdate(second);
-        await trx.users.update(first, { name: `${to} first` });
-        await trx.users.update(second, { name: `${to} second` });
-      });
-    await Promise.all([renameBoth(a.id, b.id, 'x'), renameBoth(b.id, a.id, 'y')]);
-    expect(retried).toEqual(['40P01']);
-    // The retried transaction ran whole after the other one: its names are the ones left.
-    const names = [(await stores.users.findById(a.id))!.name, (await stores.users.findById(b.id))!.name];
-    expect([
-      ['x first', 'x second'],
-      ['y second', 'y first'],
-    ]).toContainEqual(names);
-  });
+  it.skipIf(!process.env.TEST_DATABASE_URL)(
+    'turns a real PostgreSQL deadlock into a wait: both transactions land',
+    async () => {
+      const stores = createStores(database.db);
+      const insert = (name: string) =>
+        stores.users.insert({
+          email: `${name}.${randomBytes(4).toString('hex')}@example.com`,
+          name,
+          passwordHash: null,
+          role: 'user',
+        });
+      const [a, b] = [await insert('a'), await insert('b')];
+      const retried: string[] = [];
+      const transact = createTransact(database.db, { onRetry: (code) => retried.push(code) });
+      let holding = 0;
+      const bothHoldOneRow = () =>
+        new Promise<void>((resolve) => {
+          holding += 1;
+          const check = () => (holding >= 2 ? resolve() : setTimeout(check, 5));
+          check();
+        });
+      // Each locks one row, waits until the other holds the other row, then asks for it: a cycle
+      // PostgreSQL breaks by failing one of them with 40P01.
+      const renameBoth = (first: string, second: string, to: string) =>
+        transact(async (trx) => {
+          await trx.users.findByIdForUpdate(first);
+          await bothHoldOneRow();
+          await trx.users.findByIdForUpdate(second);
+          await trx.users.update(first, { name: `${to} first` });
+          await trx.users.update(second, { name: `${to} second` });
+        });
+      await Promise.all([renameBoth(a.id, b.id, 'x'), renameBoth(b.id, a.id, 'y')]);
+      expect(retried).toEqual(['40P01']);
+      // The retried transaction ran whole after the other one: its names are the ones left.
+      const names = [(await stores.users.findById(a.id))!.name, (await stores.users.findById(b.id))!.name];
+      expect([
+        ['x first', 'x second'],
+        ['y second', 'y first'],
+      ]).toContainEqual(names);
+    },
+  );
 });

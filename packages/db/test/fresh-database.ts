@@ -1,0 +1,45 @@
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { openDatabase, type DatabaseHandle } from '../src/engine.js';
+
+/** A database for one test file, and how to be rid of it. */
+export interface FreshDatabase {
+  database: DatabaseHandle;
+  /** Closes it, and drops it on PostgreSQL. */
+  dispose(): Promise<void>;
+}
+
+/**
+ * An empty database for one test file: in-memory PGlite, or a new database named
+ * `tessera_<purpose>_<random>` on the server of TEST_DATABASE_URL. Migrations are the caller's
+ * choice (most run them all; a migration's own test applies them one by one).
+ */
+export async function freshDatabase(purpose: string, poolMax = 4): Promise<FreshDatabase> {
+  const serverUrl = process.env.TEST_DATABASE_URL;
+  if (!serverUrl) {
+    const database = await openDatabase({ dataDir: 'memory://' });
+    return { database, dispose: () => database.close() };
+  }
+  const name = `tessera_${purpose}_${randomBytes(6).toString('hex')}`;
+  await administer(serverUrl, `create database ${name}`);
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  const database = await openDatabase({ url: url.toString(), dataDir: 'memory://', poolMax });
+  return {
+    database,
+    async dispose() {
+      await database.close();
+      await administer(serverUrl, `drop database if exists ${name} with (force)`);
+    },
+  };
+}
+
+async function administer(url: string, text: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query(text);
+  } finally {
+    await client.end();
+  }
+}
