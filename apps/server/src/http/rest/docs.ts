@@ -1,17 +1,37 @@
 import { createHash } from 'node:crypto';
-import scalar from '@scalar/fastify-api-reference';
-import type { FastifyInstance } from 'fastify';
+import type scalar from '@scalar/fastify-api-reference';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 
 /** Where the interactive API reference lives. */
 export const DOCS_PATH = '/docs';
+
+/** The plugin that renders the reference page and serves its script (~5 MB of JavaScript in one string). */
+export type ReferencePlugin = typeof scalar;
+
+/** What the plugin answers on: the page, its address without the slash (a redirect), its script. */
+const REFERENCE_ROUTES = [DOCS_PATH, `${DOCS_PATH}/`, `${DOCS_PATH}/js/scalar.js`];
+
+/** Headers of the plugin's answers that the outer reply sets itself. */
+const HOP_HEADERS = new Set(['content-length', 'connection', 'date', 'keep-alive', 'transfer-encoding']);
 
 /**
  * The API reference page (Scalar), entirely from this origin: its script is served by the
  * plugin itself, and every feature that would reach Scalar's servers is off — web fonts,
  * telemetry, the AI agent, MCP — so the page works offline and leaks nothing.
+ *
+ * The plugin is loaded on the first request for the page, not at start: importing it costs
+ * every node ~34 MB of RSS (its script is one 5 MB string), most of which never serve a
+ * single page. Fastify takes no routes once it listens, so the plugin runs in a Fastify
+ * instance of its own, created then, and its answers are relayed through these routes, under
+ * this scope's headers.
  */
-export async function registerDocs(app: FastifyInstance, openApiUrl: string): Promise<void> {
-  await app.register(async (scope) => {
+export async function registerDocs(
+  app: FastifyInstance,
+  openApiUrl: string,
+  loadPlugin: () => Promise<ReferencePlugin> = async () =>
+    (await import('@scalar/fastify-api-reference')).default,
+): Promise<void> {
+  await app.register((scope, _options, done) => {
     scope.addHook('onSend', async (request, reply, payload) => {
       reply.header('Referrer-Policy', 'no-referrer');
       reply.header('X-Frame-Options', 'DENY');
@@ -24,22 +44,43 @@ export async function registerDocs(app: FastifyInstance, openApiUrl: string): Pr
       return payload;
     });
 
-    await scope.register(scalar, {
-      routePrefix: DOCS_PATH,
-      logLevel: 'warn',
-      configuration: {
-        url: openApiUrl,
-        pageTitle: 'Tessera API reference',
-        withDefaultFonts: false,
-        telemetry: false,
-        agent: { disabled: true },
-        mcp: { disabled: true },
-        showDeveloperTools: 'never',
-        persistAuth: false,
-        defaultHttpClient: { targetKey: 'shell', clientKey: 'curl' },
-      },
+    let reference: Promise<FastifyInstance> | undefined;
+    const relay = async (request: FastifyRequest, reply: FastifyReply) => {
+      reference ??= startReference(openApiUrl, loadPlugin).catch((error: unknown) => {
+        reference = undefined; // the next request tries again
+        throw error;
+      });
+      const answer = await (await reference).inject({ method: 'GET', url: request.url });
+      for (const [name, value] of Object.entries(answer.headers))
+        if (value !== undefined && !HOP_HEADERS.has(name)) void reply.header(name, value);
+      return reply.code(answer.statusCode).send(answer.body);
+    };
+    for (const url of REFERENCE_ROUTES) scope.get(url, { logLevel: 'warn' }, relay);
+    scope.addHook('onClose', async () => {
+      await (await reference?.catch(() => undefined))?.close();
     });
+    done();
   });
+}
+
+async function startReference(openApiUrl: string, loadPlugin: () => Promise<ReferencePlugin>) {
+  const reference = Fastify({ logger: false });
+  await reference.register(await loadPlugin(), {
+    routePrefix: DOCS_PATH,
+    configuration: {
+      url: openApiUrl,
+      pageTitle: 'Tessera API reference',
+      withDefaultFonts: false,
+      telemetry: false,
+      agent: { disabled: true },
+      mcp: { disabled: true },
+      showDeveloperTools: 'never',
+      persistAuth: false,
+      defaultHttpClient: { targetKey: 'shell', clientKey: 'curl' },
+    },
+  });
+  await reference.ready();
+  return reference;
 }
 
 /**
