@@ -3,7 +3,7 @@ import { parseConfig } from '@tessera/server/config';
 import { z } from 'zod';
 import { commonEnv, count, flag, parseEnv, present, seconds } from './env.js';
 
-export const scenarioNames = ['argon2', 'ceiling', 'me', 'login'] as const;
+export const scenarioNames = ['argon2', 'ceiling', 'me', 'login', 'refresh', 'storm', 'coldstart'] as const;
 export type ScenarioName = (typeof scenarioNames)[number];
 
 /** Every BENCH_* variable of `pnpm bench`, with its default (README.md explains each). */
@@ -50,6 +50,8 @@ export function parseBenchConfig(env: Record<string, string | undefined> = proce
     /** ARGON2_* exactly as given, handed on to the server. */
     argon2Env,
     argon2: parseConfig(argon2Env).argon2,
+    /** Fresh starts of the server timed (and their idle RSS read) by the coldstart scenario. */
+    coldStarts: 3,
     cores: availableParallelism(),
   };
 }

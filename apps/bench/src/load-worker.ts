@@ -3,8 +3,13 @@ import autocannon from 'autocannon';
 import type { LoadResult, LoadSpec } from './load.js';
 
 const spec = JSON.parse(process.argv[2] ?? '') as LoadSpec;
-const { bodies } = spec;
+const { bodies, refreshChains } = spec;
 let next = 0;
+
+/** Per-connection state autocannon keeps for us: the connection's current refresh token. */
+interface Chain {
+  refreshToken?: string;
+}
 const cpuBefore = process.cpuUsage();
 
 const result = await autocannon({
@@ -15,10 +20,23 @@ const result = await autocannon({
   duration: spec.durationSeconds,
   ...(spec.amount ? { amount: spec.amount } : {}),
   requests: [
-    {
-      setupRequest: (request) =>
-        bodies?.length ? { ...request, body: bodies[next++ % bodies.length] } : request,
-    },
+    refreshChains?.length
+      ? {
+          setupRequest: (request, context: Chain) => {
+            context.refreshToken ??= refreshChains[next++ % refreshChains.length];
+            return { ...request, body: JSON.stringify({ refreshToken: context.refreshToken }) };
+          },
+          onResponse: (status, body, context: Chain) => {
+            if (status === 200)
+              context.refreshToken = (
+                JSON.parse(body) as { result: { data: { refreshToken: string } } }
+              ).result.data.refreshToken;
+          },
+        }
+      : {
+          setupRequest: (request) =>
+            bodies?.length ? { ...request, body: bodies[next++ % bodies.length] } : request,
+        },
   ],
 });
 

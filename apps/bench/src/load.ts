@@ -9,6 +9,12 @@ export interface LoadSpec {
   headers?: Record<string, string>;
   /** Request bodies, handed out round-robin (one user per connection, say). */
   bodies?: string[];
+  /**
+   * Refresh tokens, one per connection: each connection follows its own rotation chain,
+   * sending `{ refreshToken }` and then the refresh token each answer hands back (a token
+   * sent twice would be taken for a replay and end the session).
+   */
+  refreshChains?: string[];
   connections: number;
   durationSeconds: number;
   /**

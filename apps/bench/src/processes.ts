@@ -21,6 +21,8 @@ export interface NodeProcessOptions {
   /** Path polled until it answers 200. */
   readyPath: string;
   readyTimeoutMs?: number;
+  /** How often `readyPath` is polled (100 ms by default; finer to time a start). */
+  readyPollMs?: number;
 }
 
 /** The environment every process under test starts from: nothing inherited but PATH. */
@@ -64,7 +66,12 @@ export async function startNode(options: NodeProcessOptions): Promise<NodeProces
   };
 
   try {
-    await waitReady(`${url}${options.readyPath}`, child, options.readyTimeoutMs ?? 60_000);
+    await waitReady(
+      `${url}${options.readyPath}`,
+      child,
+      options.readyTimeoutMs ?? 60_000,
+      options.readyPollMs ?? 100,
+    );
   } catch (error) {
     await stop(2_000);
     throw new Error(`${options.label} did not start: ${(error as Error).message}\n${output}`);
@@ -72,7 +79,7 @@ export async function startNode(options: NodeProcessOptions): Promise<NodeProces
   return { pid: child.pid!, url, stop };
 }
 
-async function waitReady(url: string, child: ChildProcess, timeoutMs: number): Promise<void> {
+async function waitReady(url: string, child: ChildProcess, timeoutMs: number, pollMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (child.exitCode !== null || child.signalCode !== null)
@@ -83,7 +90,7 @@ async function waitReady(url: string, child: ChildProcess, timeoutMs: number): P
     } catch {
       // Not listening yet.
     }
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await new Promise((resolve) => setTimeout(resolve, pollMs));
   }
   throw new Error(`${url} not ready after ${timeoutMs} ms`);
 }

@@ -12,10 +12,28 @@ import { cpuByPid, cpuSeconds, cpuSince, mainThreadCpuSeconds } from './cpu.js';
 import { runLoad, type LoadResult, type LoadSpec } from './load.js';
 import { createBenchDatabase } from './postgres.js';
 import { freePort, productionEnv, startNode, type NodeProcess } from './processes.js';
-import { formatTable, ratios, writeResults, type BenchResults, type Measurement } from './report.js';
+import {
+  formatTable,
+  goals,
+  scenarioKeys,
+  writeResults,
+  type BenchResults,
+  type ColdStart,
+  type Measurement,
+} from './report.js';
 import { summarizeProfile } from './profile.js';
 import { readRss, sampleRss } from './rss.js';
-import { buildServer, getJson, login, register, repoRoot, startTessera, type Account } from './tessera.js';
+import {
+  buildServer,
+  getJson,
+  login,
+  register,
+  repoRoot,
+  signIn,
+  startTessera,
+  type Account,
+  type TesseraOptions,
+} from './tessera.js';
 
 const benchDir = fileURLToPath(new URL('..', import.meta.url));
 const resultsDir = join(benchDir, 'results');
@@ -49,13 +67,16 @@ async function main() {
   cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
   const profileDir = config.cpuProfile ? join(resultsDir, 'profiles', stamp()) : undefined;
 
-  const tessera = await startTessera({
-    port: await freePort(),
+  const serverOptions: Omit<TesseraOptions, 'port'> = {
     databaseUrl: database.url,
     dataDir,
     argon2Env: config.argon2Env,
-    ...(profileDir ? { cpuProfileDir: profileDir } : {}),
     nodeOptions: config.serverNodeOptions,
+  };
+  const tessera = await startTessera({
+    ...serverOptions,
+    port: await freePort(),
+    ...(profileDir ? { cpuProfileDir: profileDir } : {}),
   });
   cleanups.push(() => tessera.stop());
   log(`Tessera pid ${tessera.pid} at ${tessera.url} on database ${database.name}`);
@@ -79,7 +100,24 @@ async function main() {
 
   // Rounds interleave the scenarios, so each one sees the same share of whatever else the
   // machine is doing; the reported figure is the median round.
-  const runs = { ceiling: [] as Measurement[], me: [] as Measurement[], login: [] as Measurement[] };
+  const runs: Record<(typeof scenarioKeys)[number], Measurement[]> = {
+    ceiling: [],
+    me: [],
+    login: [],
+    refresh: [],
+    storm: [],
+  };
+  const meSpec = (bearer: Record<string, string>): Omit<LoadSpec, 'connections' | 'durationSeconds'> => ({
+    url: `${tessera.url}/trpc/users.me`,
+    method: 'GET',
+    headers: bearer,
+  });
+  const loginSpec: Omit<LoadSpec, 'connections' | 'durationSeconds'> = {
+    url: `${tessera.url}/trpc/auth.login`,
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    bodies: accounts.map((a) => JSON.stringify({ email: a.email, password: a.password })),
+  };
   for (let round = 1; round <= config.rounds; round++) {
     if (config.rounds > 1) log(`round ${round} of ${config.rounds}`);
     // A fresh token per round, so a long run never outlives the 15-minute TTL.
@@ -107,11 +145,7 @@ async function main() {
           config,
           'users.me (Tessera, signed in)',
           { pid: tessera.pid, databasePids },
-          {
-            url: `${tessera.url}/trpc/users.me`,
-            method: 'GET',
-            headers: bearer,
-          },
+          meSpec(bearer),
         ),
       );
     }
@@ -121,12 +155,7 @@ async function main() {
           config,
           `auth.login (Tessera, ${accounts.length} users)`,
           { pid: tessera.pid, databasePids },
-          {
-            url: `${tessera.url}/trpc/auth.login`,
-            method: 'POST',
-            headers: { 'content-type': 'application/json' },
-            bodies: accounts.map((a) => JSON.stringify({ email: a.email, password: a.password })),
-          },
+          loginSpec,
           // A sign-in cut off when autocannon's clock runs out still costs the server its argon2
           // verify but is never answered, so the rate would count work it did not report. These
           // runs end on a count of answers instead.
@@ -134,18 +163,47 @@ async function main() {
         ),
       );
     }
+    if (config.scenarios.has('refresh')) {
+      runs.refresh.push(
+        await measure(
+          config,
+          'auth.refresh (Tessera, rotating)',
+          { pid: tessera.pid, databasePids },
+          {
+            url: `${tessera.url}/trpc/auth.refresh`,
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+          },
+          // Every run follows fresh rotation chains, one per connection: a token the warm-up
+          // already spent would be taken for a replay.
+          {
+            fresh: async () => ({
+              refreshChains: await refreshTokens(tessera.url, accounts, config.connections),
+            }),
+          },
+        ),
+      );
+    }
+    if (config.scenarios.has('storm')) {
+      runs.storm.push(
+        await measureDuringStorm(config, { pid: tessera.pid, databasePids }, meSpec(bearer), loginSpec),
+      );
+    }
   }
   await ceiling?.stop();
   const scenarios: BenchResults['scenarios'] = {};
-  for (const name of ['ceiling', 'me', 'login'] as const) {
+  for (const name of scenarioKeys) {
     const median = medianRound(runs[name]);
     if (median) scenarios[name] = median;
   }
 
   // Stopping gracefully is also what makes --cpu-prof write its profile.
   await tessera.stop();
+  const coldStart = config.scenarios.has('coldstart')
+    ? await measureColdStarts(config, serverOptions)
+    : undefined;
 
-  const partial: Omit<BenchResults, 'ratios'> = {
+  const partial: Omit<BenchResults, 'goals'> = {
     date: new Date().toISOString(),
     commit: gitCommit(),
     machine: {
@@ -167,8 +225,9 @@ async function main() {
     server: { idleRssBytes },
     scenarios,
     ...(argon2 ? { argon2 } : {}),
+    ...(coldStart ? { coldStart } : {}),
   };
-  const results: BenchResults = { ...partial, ratios: ratios(partial) };
+  const results: BenchResults = { ...partial, goals: goals(partial) };
   const file = join(resultsDir, 'latest.json');
   writeResults(file, results);
   console.log(formatTable(results));
@@ -211,6 +270,73 @@ function startCeiling(tesseraUrl: string, databaseUrl: string): Promise<NodeProc
   );
 }
 
+/** `count` fresh sessions (cycling through the accounts): the first refresh token of each. */
+async function refreshTokens(url: string, accounts: Account[], count: number): Promise<string[]> {
+  const tokens: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const account = accounts[i % accounts.length]!;
+    tokens.push((await signIn(url, account.email, account.password)).refreshToken);
+  }
+  return tokens;
+}
+
+/**
+ * users.me measured (warm-up, then the measured run) while a sign-in storm keeps every argon2
+ * slot busy and more sign-ins waiting: what a signed-in user sees when a crowd signs in. The
+ * storm starts a second early and ends after the measured run.
+ */
+async function measureDuringStorm(
+  config: BenchConfig,
+  server: { pid: number; databasePids: () => Promise<number[]> },
+  me: Omit<LoadSpec, 'connections' | 'durationSeconds'>,
+  signIns: Omit<LoadSpec, 'connections' | 'durationSeconds'>,
+): Promise<Measurement> {
+  const stormLabel = `auth.login storm (c=${config.connections})`;
+  log(`${stormLabel}: starting`);
+  const storm = runLoad({
+    ...signIns,
+    connections: config.connections,
+    durationSeconds: config.warmupSeconds + config.durationSeconds + 2,
+  });
+  await new Promise((resolve) => setTimeout(resolve, 1_000));
+  const measured = await measure(config, 'users.me during a sign-in storm', server, me);
+  const background = await storm;
+  return {
+    ...measured,
+    alongside: {
+      label: stormLabel,
+      requestsPerSecond: background.requestsPerSecond,
+      non2xx: background.non2xx,
+    },
+  };
+}
+
+/**
+ * The server started afresh on the database the run migrated (as a restart or a new node
+ * finds it), timed from spawn to the first 200 from /healthz, polled every 5 ms; then its RSS
+ * after a second with nothing to do.
+ */
+async function measureColdStarts(
+  config: BenchConfig,
+  options: Omit<TesseraOptions, 'port'>,
+): Promise<ColdStart> {
+  const result: ColdStart = { seconds: [], idleRssBytes: [] };
+  for (let i = 1; i <= config.coldStarts; i++) {
+    log(`cold start ${i} of ${config.coldStarts}`);
+    const port = await freePort();
+    const started = performance.now();
+    const server = await startTessera({ ...options, port, readyPath: '/healthz', readyPollMs: 5 });
+    result.seconds.push((performance.now() - started) / 1000);
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      result.idleRssBytes.push(readRss(server.pid));
+    } finally {
+      await server.stop();
+    }
+  }
+  return result;
+}
+
 /** Fails the run early if an endpoint does not answer with the expected user. */
 async function expectUser(
   url: string,
@@ -240,8 +366,12 @@ async function measure(
   label: string,
   server: { pid: number; databasePids: () => Promise<number[]> },
   spec: Omit<LoadSpec, 'connections' | 'durationSeconds'>,
-  /** End each run on a number of answers (about the given rate × the duration), not on a clock. */
-  options: { drainAtRate?: number } = {},
+  options: {
+    /** End each run on a number of answers (about the given rate × the duration), not on a clock. */
+    drainAtRate?: number;
+    /** Settings made afresh for each run (the warm-up and the measured one). */
+    fresh?: () => Promise<Partial<LoadSpec>>;
+  } = {},
 ): Promise<Measurement> {
   const { connections, warmupSeconds, durationSeconds } = config;
   const amount = (rate: number | undefined, seconds: number) =>
@@ -249,12 +379,14 @@ async function measure(
   log(`${label}: warm-up ${warmupSeconds} s`);
   const warmup = await runLoad({
     ...spec,
+    ...(await options.fresh?.()),
     connections,
     durationSeconds: warmupSeconds,
     ...amount(options.drainAtRate, warmupSeconds),
   });
   const measured = {
     ...spec,
+    ...(await options.fresh?.()),
     connections,
     durationSeconds,
     // The warm-up's own rate sizes the measured run to about `durationSeconds`.

@@ -29,6 +29,9 @@ export interface TesseraOptions {
   cpuProfileDir?: string;
   /** NODE_OPTIONS for the server process. */
   nodeOptions?: string;
+  /** Polled until it answers 200 (`/readyz` by default: the database reachable too). */
+  readyPath?: string;
+  readyPollMs?: number;
 }
 
 /** The built server (`node dist/main.js`), as production runs it, with a clean environment. */
@@ -55,12 +58,14 @@ export async function startTessera(options: TesseraOptions): Promise<NodeProcess
       // The bench signs up and signs in its users from one address, many at once: the per-address
       // limits would measure themselves, not the sign-in path.
       RATE_LIMIT_REGISTER: '1000000',
+      RATE_LIMIT_REFRESH: '1000000',
       RATE_LIMIT_PASSWORD_CHECKS_IN_FLIGHT: '1000',
       ...options.argon2Env,
       ...(options.nodeOptions ? { NODE_OPTIONS: options.nodeOptions } : {}),
     },
     port: options.port,
-    readyPath: '/readyz',
+    readyPath: options.readyPath ?? '/readyz',
+    ...(options.readyPollMs ? { readyPollMs: options.readyPollMs } : {}),
   });
 }
 
@@ -87,6 +92,7 @@ async function mutate<T>(url: string, path: string, input: unknown): Promise<T> 
 interface AuthResult {
   user: { id: string };
   accessToken: string;
+  refreshToken: string;
 }
 
 /** Registers an account through the API, the way a user signs up. */
@@ -97,7 +103,12 @@ export async function register(url: string, name: string, email: string, passwor
 
 /** Signs in again for a fresh access token. */
 export async function login(url: string, email: string, password: string): Promise<string> {
-  return (await mutate<AuthResult>(url, 'auth.login', { email, password })).accessToken;
+  return (await signIn(url, email, password)).accessToken;
+}
+
+/** Signs in: a new session, with its access and refresh tokens. */
+export function signIn(url: string, email: string, password: string): Promise<AuthResult> {
+  return mutate<AuthResult>(url, 'auth.login', { email, password });
 }
 
 /** GET with a bearer token; the JSON body, or an error naming the status. */
