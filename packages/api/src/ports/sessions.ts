@@ -39,8 +39,8 @@ export interface SessionStore {
    */
   findByTokenHash(hash: string): Promise<SessionRecord | undefined>;
   /**
-   * Replaces the current hash `fromHash` by `toHash` and adds `toHash` to the session's family
-   * (call inside `transact`). Compare-and-set: returns false when another request rotated first.
+   * Replaces the current hash `fromHash` by `toHash` and adds `toHash` to the session's family,
+   * atomically. Compare-and-set: returns false when another request rotated first.
    */
   rotate(id: string, fromHash: string, toHash: string, at: Date): Promise<boolean>;
   revoke(id: string, at: Date): Promise<void>;

@@ -144,9 +144,7 @@ export async function refresh(deps: Deps, request: RequestInfo, presented: strin
       await endSession(deps, request, sessionId, userId, now, 'auth.refresh.limit');
       throw invalidRefreshToken();
     }
-    const rotated = await deps.transact((stores) =>
-      stores.sessions.rotate(sessionId, presentedHash, successorHash, now),
-    );
+    const rotated = await deps.stores.sessions.rotate(sessionId, presentedHash, successorHash, now);
     if (!rotated) {
       // Another request rotated this token a moment ago: it took the same successor.
       session = await deps.stores.sessions.findByTokenHash(presentedHash);

@@ -140,3 +140,35 @@ describe('sessions.findLive: compiled once, on the pool and in transactions alik
     expect(await transact((trx) => trx.sessions.findLive(id, new Date()))).toBeUndefined();
   });
 });
+
+describe('sessions.rotate: one statement, compare-and-set', () => {
+  it('moves the session to the new hash and adds it to the family, once, however many race', async () => {
+    const user = await newUser();
+    const stores = createStores(database.db);
+    const first = sessionFor(user.id);
+    const signedIn = await stores.sessions.signIn(first, new Date(), loginEvent(user.id));
+    const id = signedIn!.session.id;
+    const next = randomBytes(32).toString('hex');
+
+    const results = await Promise.all(
+      Array.from({ length: 4 }, () => stores.sessions.rotate(id, first.refreshTokenHash, next, new Date())),
+    );
+
+    expect(results.filter(Boolean)).toHaveLength(1);
+    const session = await stores.sessions.findByTokenHash(next);
+    expect(session).toMatchObject({ id, refreshTokenHash: next, rotations: 1 });
+    // The first token stays in the family, so a replay of it is still recognised.
+    expect((await stores.sessions.findByTokenHash(first.refreshTokenHash))?.id).toBe(id);
+    expect(
+      await stores.sessions.rotate(id, first.refreshTokenHash, randomBytes(32).toString('hex'), new Date()),
+    ).toBe(false);
+    await stores.sessions.revoke(id, new Date());
+    expect(await stores.sessions.rotate(id, next, randomBytes(32).toString('hex'), new Date())).toBe(false);
+    const family = await database.db
+      .selectFrom('session_refresh_tokens')
+      .select('token_hash')
+      .where('session_id', '=', id)
+      .execute();
+    expect(family.map((row) => row.token_hash).sort()).toEqual([first.refreshTokenHash, next].sort());
+  });
+});

@@ -166,6 +166,43 @@ const signInQuery = compileOnce((db, args: SignInArgs) =>
     .select(userAliases),
 );
 
+/** The session a refresh token (any member of a family) belongs to: every refresh starts here. */
+const findByTokenHashQuery = compileOnce((db, { hash }: { hash: string }) =>
+  db
+    .selectFrom('session_refresh_tokens')
+    .innerJoin('sessions', 'sessions.id', 'session_refresh_tokens.session_id')
+    .select(sessionColumns)
+    .where('session_refresh_tokens.token_hash', '=', hash),
+);
+
+/**
+ * A refresh token's rotation as one statement (atomic on its own, so no transaction of four
+ * round trips around it): compare-and-set of the session's current hash, and the new hash
+ * added to the family only when the update happened. A concurrent rotation of the same
+ * token waits on the row lock, then finds the hash changed and does neither.
+ */
+const rotateQuery = compileOnce((db, args: { id: string; fromHash: string; toHash: string; at: Date }) =>
+  db
+    .with('rotated', (qb) =>
+      qb
+        .updateTable('sessions')
+        .set((eb) => ({
+          refresh_token_hash: args.toHash,
+          rotated_at: args.at,
+          last_used_at: args.at,
+          rotations: eb('rotations', '+', 1),
+        }))
+        .where('id', '=', args.id)
+        .where('refresh_token_hash', '=', args.fromHash)
+        .where('revoked_at', 'is', null)
+        .returning(['id', 'refresh_token_hash']),
+    )
+    .insertInto('session_refresh_tokens')
+    .columns(['token_hash', 'session_id'])
+    .expression((eb) => eb.selectFrom('rotated').select(['rotated.refresh_token_hash', 'rotated.id']))
+    .returning('session_id'),
+);
+
 /** The `sessions` table behind the domain's SessionStore port. */
 export function sessionStore(db: Kysely<Database>): SessionStore {
   return {
@@ -189,31 +226,14 @@ export function sessionStore(db: Kysely<Database>): SessionStore {
     },
 
     async findByTokenHash(hash) {
-      const row = await db
-        .selectFrom('session_refresh_tokens')
-        .innerJoin('sessions', 'sessions.id', 'session_refresh_tokens.session_id')
-        .select(sessionColumns)
-        .where('session_refresh_tokens.token_hash', '=', hash)
-        .executeTakeFirst();
+      const { rows } = await db.executeQuery(findByTokenHashQuery(db, { hash }));
+      const row = rows[0];
       return row && toSessionRecord(row);
     },
 
     async rotate(id, fromHash, toHash, at) {
-      const result = await db
-        .updateTable('sessions')
-        .set((eb) => ({
-          refresh_token_hash: toHash,
-          rotated_at: at,
-          last_used_at: at,
-          rotations: eb('rotations', '+', 1),
-        }))
-        .where('id', '=', id)
-        .where('refresh_token_hash', '=', fromHash)
-        .where('revoked_at', 'is', null)
-        .executeTakeFirst();
-      if (result.numUpdatedRows !== 1n) return false;
-      await db.insertInto('session_refresh_tokens').values({ token_hash: toHash, session_id: id }).execute();
-      return true;
+      const { rows } = await db.executeQuery(rotateQuery(db, { id, fromHash, toHash, at }));
+      return rows.length === 1;
     },
 
     async revoke(id, at) {
