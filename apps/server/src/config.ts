@@ -120,6 +120,7 @@ const envSchema = z.object({
     .max(512)
     .optional(),
   PASSWORD_MIN_LENGTH: int(15, 8, 256),
+  REGISTRATION_OPEN: bool(true),
   ARGON2_MEMORY_KIB: int(19_456, 8_192, 1_048_576),
   ARGON2_TIME_COST: int(2, 1, 20),
   ARGON2_PARALLELISM: int(1, 1, 16),
@@ -182,6 +183,7 @@ export function parseConfig(env: Record<string, string | undefined> = process.en
     auth: {
       publicUrl,
       passwordMinLength: e.PASSWORD_MIN_LENGTH,
+      registrationOpen: e.REGISTRATION_OPEN,
       verificationTokenTtlSeconds: e.VERIFICATION_TOKEN_TTL_SECONDS,
       inviteTokenTtlSeconds: e.INVITE_TOKEN_TTL_SECONDS,
       refreshTokenTtlSeconds: e.REFRESH_TOKEN_TTL_SECONDS,

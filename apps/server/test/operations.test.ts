@@ -48,6 +48,7 @@ describe('configuration', () => {
       jwt: { accessTtlSeconds: 900, audience: 'tessera' },
       auth: {
         passwordMinLength: 15,
+        registrationOpen: true,
         refreshTokenTtlSeconds: 2_592_000,
         resetTokenTtlSeconds: 1800,
         refreshReuseGraceSeconds: 10,

@@ -90,6 +90,8 @@ export interface AuthSettings {
   /** Origin of every emailed link (never taken from a request). */
   publicUrl: string;
   passwordMinLength: number;
+  /** False for invite-only mode (REGISTRATION_OPEN=false): accounts come from invites, import or the CLI. */
+  registrationOpen: boolean;
   resetTokenTtlSeconds: number;
   verificationTokenTtlSeconds: number;
   inviteTokenTtlSeconds: number;

@@ -2,6 +2,7 @@ import type { RequestInfo } from '../context.js';
 import {
   emailTaken,
   fieldError,
+  forbidden,
   invalidCredentials,
   invalidRefreshToken,
   tooManyAttempts,
@@ -22,6 +23,8 @@ export function assertPasswordAllowed(deps: Deps, field: string, password: strin
 
 /** Creates an account with role `user` and signs it in. */
 export async function register(deps: Deps, request: RequestInfo, input: RegisterInput): Promise<AuthResult> {
+  if (!deps.settings.registrationOpen)
+    throw forbidden('Sign-up is closed here: ask an administrator for an invitation', 'registration_closed');
   assertPasswordAllowed(deps, 'password', input.password, input.email);
   // Cheap early answer for the common case; the unique index settles races.
   if (await deps.stores.users.findByEmail(input.email)) throw emailTaken();
