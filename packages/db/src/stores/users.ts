@@ -15,6 +15,7 @@ import {
   type SqlBool,
 } from 'kysely';
 import type { Database, UsersTable } from '../database.js';
+import { compileOnce } from './compile-once.js';
 import { isUniqueViolation } from './errors.js';
 
 export const userColumns = [
@@ -32,6 +33,11 @@ export const userColumns = [
   'users.created_at',
   'users.updated_at',
 ] as const;
+
+/** Every sign-in, sign-up and reset request looks an email up: built and compiled once (compileOnce). */
+const findByEmailQuery = compileOnce((db, { email }: { email: string }) =>
+  db.selectFrom('users').select(userColumns).where('email', '=', email),
+);
 
 export function toUserRecord(row: Selectable<UsersTable>): UserRecord {
   return {
@@ -68,11 +74,8 @@ export function userStore(db: Kysely<Database>, options: UserStoreOptions = {}):
     },
 
     async findByEmail(email) {
-      const row = await db
-        .selectFrom('users')
-        .select(userColumns)
-        .where('email', '=', email)
-        .executeTakeFirst();
+      const { rows } = await db.executeQuery(findByEmailQuery(db, { email }));
+      const row = rows[0];
       return row && toUserRecord(row);
     },
 
