@@ -34,21 +34,12 @@ export async function ensureFirstAdmin(
         `ADMIN_EMAIL: ${admin.email} already belongs to an account that is not an enabled admin. ` +
           `Make it an admin with "pnpm tessera create-admin --email ${admin.email} --promote", or choose another address.`,
       );
-    const user = await stores.users.insert({
+    await insertAdmin(stores, {
       email: admin.email,
       name: DEFAULT_ADMIN_NAME,
       passwordHash,
-      role: 'admin',
-      // The operator chose this address; there is nobody to send a link to yet.
-      emailVerifiedAt: deps.clock.now(),
-    });
-    await stores.audit.record({
-      actorId: null,
-      action: 'users.create',
-      targetId: user.id,
-      ip: null,
-      userAgent: null,
-      metadata: { email: user.email, role: 'admin', via: 'ADMIN_EMAIL' },
+      now: deps.clock.now(),
+      via: 'ADMIN_EMAIL',
     });
     return 'created';
   });
@@ -81,22 +72,14 @@ export async function createAdmin(
       const now = deps.clock.now();
       const existing = await stores.users.findByEmail(input.email);
       if (!existing) {
-        const user = await stores.users.insert({
+        const id = await insertAdmin(stores, {
           email: input.email,
           name: input.name,
           passwordHash,
-          role: 'admin',
-          emailVerifiedAt: now,
+          now,
+          via,
         });
-        await stores.audit.record({
-          actorId: null,
-          action: 'users.create',
-          targetId: user.id,
-          ip: null,
-          userAgent: null,
-          metadata: { email: user.email, role: 'admin', via },
-        });
-        return { id: user.id, outcome: 'created' as const };
+        return { id, outcome: 'created' as const };
       }
       if (!input.promote)
         throw new AdminSetupError(
@@ -125,6 +108,30 @@ export async function createAdmin(
       throw new AdminSetupError(`An account with ${input.email} already exists; run again with --promote`);
     throw error;
   }
+}
+
+/** A new enabled admin, audited as created by the operator (`via` says how). Returns its id. */
+async function insertAdmin(
+  stores: AdminPorts['stores'],
+  admin: { email: string; name: string; passwordHash: string; now: Date; via: string },
+): Promise<string> {
+  const user = await stores.users.insert({
+    email: admin.email,
+    name: admin.name,
+    passwordHash: admin.passwordHash,
+    role: 'admin',
+    // The operator chose this address; there is nobody to send a link to yet.
+    emailVerifiedAt: admin.now,
+  });
+  await stores.audit.record({
+    actorId: null,
+    action: 'users.create',
+    targetId: user.id,
+    ip: null,
+    userAgent: null,
+    metadata: { email: user.email, role: 'admin', via: admin.via },
+  });
+  return user.id;
 }
 
 function assertAdminPassword(deps: AdminPorts, password: string, email: string, field: string): void {
