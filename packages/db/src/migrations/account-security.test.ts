@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import { Migrator, type Migration } from 'kysely/migration';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DatabaseHandle } from '../engine.js';
-import { freshDatabase, type FreshDatabase } from '../../test/fresh-database.js';
+import { freshDatabase, type FreshDatabase } from '../testing.js';
 import * as initialSchema from './2026-11-26-001-initial-schema.js';
 import * as auditActionIndex from './2026-11-27-001-audit-action-index.js';
 import * as accountSecurity from './2026-12-01-001-account-security.js';

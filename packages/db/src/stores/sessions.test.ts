@@ -2,7 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { AuditEvent, NewSession } from '@tessera/api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DatabaseHandle } from '../engine.js';
-import { freshDatabase, type FreshDatabase } from '../../test/fresh-database.js';
+import { freshDatabase, type FreshDatabase } from '../testing.js';
 import { migrateToLatest } from '../migrate.js';
 import { createStores, createTransact } from './index.js';
 

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DatabaseHandle } from '../engine.js';
-import { freshDatabase, type FreshDatabase } from '../../test/fresh-database.js';
+import { freshDatabase, type FreshDatabase } from '../testing.js';
 import { migrateToLatest } from '../migrate.js';
 import { createStores, createTransact } from './index.js';
 

@@ -1,10 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { openDatabase, type DatabaseHandle } from '../src/engine.js';
+import { openDatabase, type DatabaseHandle } from './engine.js';
 
-/** A database for one test file, and how to be rid of it. */
+/** A database for one test file, and how to be rid of it (`@tessera/db/testing`, for tests only). */
 export interface FreshDatabase {
   database: DatabaseHandle;
+  /** Its connection string on PostgreSQL (for tools such as pg_dump); undefined on PGlite. */
+  url?: string;
   /** Closes it, and drops it on PostgreSQL. */
   dispose(): Promise<void>;
 }
@@ -27,6 +29,7 @@ export async function freshDatabase(purpose: string, poolMax = 4): Promise<Fresh
   const database = await openDatabase({ url: url.toString(), dataDir: 'memory://', poolMax });
   return {
     database,
+    url: url.toString(),
     async dispose() {
       await database.close();
       await administer(serverUrl, `drop database if exists ${name} with (force)`);
