@@ -1,6 +1,7 @@
 import { createPrivateKey, createPublicKey } from 'node:crypto';
 import { isIP } from 'node:net';
 import { resolve } from 'node:path';
+import { roles, type Role } from '@tessera/api';
 import { z } from 'zod';
 import { DEFAULT_RATE_LIMITS, type RateLimitSettings } from './limits/rate-limit.js';
 
@@ -53,6 +54,9 @@ function isAddressOrCidr(value: string): boolean {
  * (~10 ms a hash here) a full line clears in about half a second; past it, sign-ins get 503.
  */
 export const ARGON2_QUEUE_PER_SLOT = 50;
+
+/** The languages Tessera speaks (pages, mail, API messages). */
+export const LOCALES = ['en', 'fr'] as const;
 
 /** Every environment variable Tessera reads, with its default. Nothing else reads process.env. */
 const envSchema = z.object({
@@ -120,6 +124,18 @@ const envSchema = z.object({
     .max(512)
     .optional(),
   PASSWORD_MIN_LENGTH: int(15, 8, 256),
+  DEFAULT_LOCALE: z.enum(LOCALES).default('en'),
+  /** Roles whose members must set up a second factor before doing anything else. */
+  MFA_REQUIRED_ROLES: z
+    .string()
+    .default('')
+    .refine(
+      (v) => splitList(v).every((role) => (roles as readonly string[]).includes(role)),
+      `must be a comma-separated list of roles (${roles.join(', ')})`,
+    ),
+  WEBHOOK_MAX_ATTEMPTS: int(8, 1, 100),
+  WEBHOOK_RETRY_BASE_MS: int(5_000, 10, 3_600_000),
+  WEBHOOK_ALLOW_PRIVATE: bool(false),
   REGISTRATION_OPEN: bool(true),
   ARGON2_MEMORY_KIB: int(19_456, 8_192, 1_048_576),
   ARGON2_TIME_COST: int(2, 1, 20),
@@ -203,6 +219,13 @@ export function parseConfig(env: Record<string, string | undefined> = process.en
       parallelism: e.ARGON2_PARALLELISM,
       maxConcurrency: e.ARGON2_MAX_CONCURRENCY,
       maxQueue: e.ARGON2_MAX_QUEUE ?? ARGON2_QUEUE_PER_SLOT * e.ARGON2_MAX_CONCURRENCY,
+    },
+    locales: { supported: LOCALES, default: e.DEFAULT_LOCALE },
+    mfa: { requiredRoles: splitList(e.MFA_REQUIRED_ROLES) as Role[] },
+    webhooks: {
+      maxAttempts: e.WEBHOOK_MAX_ATTEMPTS,
+      retryBaseMs: e.WEBHOOK_RETRY_BASE_MS,
+      allowPrivate: e.WEBHOOK_ALLOW_PRIVATE,
     },
     redisUrl: e.REDIS_URL,
     admin:

@@ -56,6 +56,9 @@ describe('configuration', () => {
       argon2: { memoryCost: 19_456, timeCost: 2, parallelism: 1 },
       mail: { retentionHours: 168, failedRetentionHours: 720 },
       listQueryTimeoutMs: 2000,
+      locales: { supported: ['en', 'fr'], default: 'en' },
+      mfa: { requiredRoles: [] },
+      webhooks: { maxAttempts: 8, retryBaseMs: 5000, allowPrivate: false },
     });
     expect(config.database.url).toBeUndefined();
     expect(config.metricsToken).toBeUndefined();
@@ -80,6 +83,9 @@ describe('settings checked before anything starts', () => {
     ['JWT_PREVIOUS_PUBLIC_KEY', '-----BEGIN PUBLIC KEY-----\nnope\n-----END PUBLIC KEY-----'],
     ['TRUST_PROXY', 'yes'],
     ['TRUST_PROXY', '10.0.0.0/99'],
+    ['DEFAULT_LOCALE', 'de'],
+    ['MFA_REQUIRED_ROLES', 'admin,root'],
+    ['WEBHOOK_MAX_ATTEMPTS', '0'],
   ])('refuses %s=%j naming the variable', (name, value) => {
     expect(() => parseConfig({ [name]: value })).toThrow(new RegExp(name));
   });
@@ -89,6 +95,13 @@ describe('settings checked before anything starts', () => {
     const pem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
     const config = parseConfig({ TRUST_PROXY: '127.0.0.1, 10.0.0.0/8, ::1', JWT_PRIVATE_KEY: pem });
     expect(config.trustProxy).toEqual(['127.0.0.1', '10.0.0.0/8', '::1']);
+  });
+
+  it('reads the roles that must use a second factor', () => {
+    expect(parseConfig({ MFA_REQUIRED_ROLES: 'admin, manager' }).mfa.requiredRoles).toEqual([
+      'admin',
+      'manager',
+    ]);
   });
 });
 
