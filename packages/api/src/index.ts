@@ -16,4 +16,4 @@ export { passwordProblem, PASSWORD_MAX_LENGTH, type PasswordProblem } from './pa
 export { hashToken, newOpaqueToken } from './secrets.js';
 export { toUser } from './services/user-view.js';
 export { MAX_REFRESH_ROTATIONS } from './services/sessions.js';
-export { REASON_BY_CODE, type Reason } from './errors.js';
+export { REASON_BY_CODE, reasonOf, type Reason } from './errors.js';

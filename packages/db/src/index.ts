@@ -7,6 +7,7 @@ export {
   isDatabaseUnavailable,
   type DatabaseHandle,
   type DatabaseOptions,
+  type PoolStats,
 } from './engine.js';
 export { migrateToLatest, migrationsApplied } from './migrate.js';
 export { createStores, createTransact } from './stores/index.js';
@@ -14,9 +15,12 @@ export {
   claimDueMail,
   markMailFailed,
   markMailSent,
+  outboxBacklog,
   pruneMail,
+  retryFailedMail,
   type ClaimedMail,
   type ClaimOptions,
+  type OutboxBacklog,
   type PruneOptions,
 } from './outbox-queue.js';
 export {

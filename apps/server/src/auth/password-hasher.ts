@@ -14,20 +14,35 @@ export interface Argon2Settings {
   maxQueue: number;
 }
 
+/** What the hasher's line looks like now, and a report of each wait (for the metrics). */
+export interface HashQueue {
+  /** Hashes running now. */
+  running(): number;
+  /** Hashes waiting for a slot now. */
+  waiting(): number;
+}
+
+/** Told how long each hash waited for its slot, in seconds (0 when a slot was free). */
+export type WaitListener = (seconds: number) => void;
+
 /**
  * argon2id (the library's default algorithm; its `Algorithm` enum is a const enum we cannot
  * import under isolatedModules) with every cost parameter set explicitly from config.
  */
-export function createPasswordHasher(settings: Argon2Settings): PasswordHasher {
+export function createPasswordHasher(
+  settings: Argon2Settings,
+  onWait?: WaitListener,
+): PasswordHasher & { queue: HashQueue } {
   const options = {
     memoryCost: settings.memoryCost,
     timeCost: settings.timeCost,
     parallelism: settings.parallelism,
   };
-  const limit = boundedQueue(settings.maxConcurrency, settings.maxQueue);
+  const { limit, queue } = boundedQueue(settings.maxConcurrency, settings.maxQueue, onWait);
   const wanted = `m=${options.memoryCost},t=${options.timeCost},p=${options.parallelism}`;
 
   return {
+    queue,
     hash: (password) => limit(() => hash(password, options)),
     verify: (stored, password) =>
       limit(async () => {
@@ -50,18 +65,21 @@ export function createPasswordHasher(settings: Argon2Settings): PasswordHasher {
  * most `maxWaiting` wait: one more is refused with OverloadedError, whose Retry-After is how
  * long the line ahead takes at the recent pace.
  */
-function boundedQueue(max: number, maxWaiting: number) {
+function boundedQueue(max: number, maxWaiting: number, onWait: WaitListener | undefined) {
   let running = 0;
   const waiting: (() => void)[] = [];
   /** Recent task duration in ms (moving average), to say when the line will have cleared. */
   let averageMs = 0;
+  const queue: HashQueue = { running: () => running, waiting: () => waiting.length };
 
-  return async <T>(task: () => Promise<T>): Promise<T> => {
+  const limit = async <T>(task: () => Promise<T>): Promise<T> => {
+    const arrived = performance.now();
     if (running < max) running++;
     else if (waiting.length >= maxWaiting) {
       throw new OverloadedError(Math.max(1, Math.ceil(((waiting.length + max) * averageMs) / max / 1000)));
     } else await new Promise<void>((resolve) => waiting.push(resolve));
     const started = performance.now();
+    onWait?.((started - arrived) / 1000);
     try {
       return await task();
     } finally {
@@ -72,4 +90,5 @@ function boundedQueue(max: number, maxWaiting: number) {
       else running--;
     }
   };
+  return { limit, queue };
 }
