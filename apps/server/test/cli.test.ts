@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -9,6 +8,7 @@ import { buildApp } from '../src/app.js';
 import { parseConfig } from '../src/config.js';
 import { createTestDatabase } from './helpers/database.js';
 import { STRONG_PASSWORD, rejection } from './helpers/server.js';
+import { run, runCli, type Run } from './helpers/cli.js';
 
 const SERVER_DIR = resolve(import.meta.dirname, '..');
 const ADMIN_PASSWORD = 'a passphrase typed at the terminal';
@@ -36,47 +36,9 @@ afterAll(async () => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs `tessera <args>` as a user would (a child process), with `input` on a piped stdin. */
+/** Runs `tessera <args>` with this file's settings (and `extraEnv`), `input` on stdin. */
 function cli(args: string[], input = '', extraEnv: Record<string, string> = {}): Promise<Run> {
-  return run(
-    SERVER_DIR,
-    process.execPath,
-    ['--conditions=development', '--import', 'tsx', 'src/cli.ts', ...args],
-    input,
-    {
-      ...env,
-      ...extraEnv,
-    },
-  );
-}
-
-function run(
-  cwd: string,
-  command: string,
-  args: string[],
-  input: string,
-  childEnv: Record<string, string>,
-): Promise<Run> {
-  return new Promise((done, fail) => {
-    const child = spawn(command, args, {
-      cwd,
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...childEnv },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', fail);
-    child.on('close', (code) => done({ code, stdout, stderr }));
-    child.stdin.end(input);
-  });
+  return runCli(args, { ...env, ...extraEnv }, input);
 }
 
 /** Starts the server on the same settings (same database) for as long as `work` runs. */

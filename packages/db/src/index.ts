@@ -9,7 +9,7 @@ export {
   type DatabaseOptions,
   type PoolStats,
 } from './engine.js';
-export { migrateToLatest, migrationsApplied } from './migrate.js';
+export { migrateToLatest, migrationsApplied, migrationStatus, type MigrationState } from './migrate.js';
 export { createStores, createTransact } from './stores/index.js';
 export {
   claimDueMail,

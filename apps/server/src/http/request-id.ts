@@ -72,7 +72,8 @@ export function withRequestId(payload: string, id: string): string {
     withData.data = { ...(typeof withData.data === 'object' ? withData.data : {}), requestId: id };
   };
   // A batch: only the calls that failed carry an error to stamp.
-  if (Array.isArray(body)) body.filter((entry) => typeof entry === 'object' && entry && 'error' in entry).forEach(stamp);
+  if (Array.isArray(body))
+    body.filter((entry) => typeof entry === 'object' && entry && 'error' in entry).forEach(stamp);
   else stamp(body);
   return JSON.stringify(body);
 }

@@ -117,7 +117,8 @@ export function registerMetrics(
     const refused = failures.filter((failure) => failure.procedure === 'auth.login');
     for (const failure of refused) instruments.signIns.inc({ outcome: failure.reason });
     const rest = signIns - refused.length;
-    if (rest > 0) instruments.signIns.inc({ outcome: status < 400 || status === 207 ? 'success' : 'other' }, rest);
+    if (rest > 0)
+      instruments.signIns.inc({ outcome: status < 400 || status === 207 ? 'success' : 'other' }, rest);
   });
 
   app.get('/metrics', async (request, reply) => {
@@ -242,4 +243,3 @@ function bearerCheck(token: string): (header: string | undefined) => boolean {
     return presented !== undefined && timingSafeEqual(digest(presented), expected);
   };
 }
-

@@ -61,7 +61,9 @@ export const restError = z
         requestId: z
           .string()
           .optional()
-          .meta({ description: 'On a 5xx: the request id (also the X-Request-Id header) to find its log lines' }),
+          .meta({
+            description: 'On a 5xx: the request id (also the X-Request-Id header) to find its log lines',
+          }),
       })
       .meta({
         description:
