@@ -80,7 +80,10 @@ describe('/metrics with METRICS_TOKEN', () => {
     await server.client().auth.register.mutate({ name: 'O', email, password: STRONG_PASSWORD });
     const before = await series();
     await server.client().auth.login.mutate({ email, password: STRONG_PASSWORD });
-    await server.client().auth.login.mutate({ email, password: 'not the password at all' }).catch(() => {});
+    await server
+      .client()
+      .auth.login.mutate({ email, password: 'not the password at all' })
+      .catch(() => {});
     const rest = await fetch(`${server.url}/api/auth/login`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -89,7 +92,10 @@ describe('/metrics with METRICS_TOKEN', () => {
     expect(rest.status).toBe(401);
     // LOGIN_MAX_ATTEMPTS=3 here: the fourth attempt since the success is the throttle's.
     for (let i = 0; i < 2; i++)
-      await server.client().auth.login.mutate({ email, password: 'wrong again, wrong again' }).catch(() => {});
+      await server
+        .client()
+        .auth.login.mutate({ email, password: 'wrong again, wrong again' })
+        .catch(() => {});
     const after = await series();
     const delta = (name: string) => (after.get(name) ?? 0) - (before.get(name) ?? 0);
     expect(delta('tessera_sign_ins_total{outcome="success"}')).toBe(1);
@@ -114,7 +120,9 @@ describe('/metrics with METRICS_TOKEN', () => {
 });
 
 describe('/metrics: per-address limits', () => {
-  const server = perFile(() => startTestServer({ METRICS_TOKEN }, { rateLimits: { register: { max: 1, windowSeconds: 60 } } }));
+  const server = perFile(() =>
+    startTestServer({ METRICS_TOKEN }, { rateLimits: { register: { max: 1, windowSeconds: 60 } } }),
+  );
 
   it('labels a refusal with the limit that refused it', async () => {
     for (let i = 0; i < 2; i++)

@@ -69,10 +69,16 @@ describe('the id in a 5xx answer', () => {
         expect(response.status, path).toBe(500);
         const id = response.headers.get('x-request-id')!;
         const body = (await response.json()) as { error?: { data: unknown }; data?: unknown };
-        expect(body.error?.data ?? body.data, path).toMatchObject({ reason: 'internal_error', requestId: id });
+        expect(body.error?.data ?? body.data, path).toMatchObject({
+          reason: 'internal_error',
+          requestId: id,
+        });
         expect(JSON.stringify(body)).not.toMatch(/name_gone|column|select/i);
         const lines = linesOf(server.logs, id);
-        expect(lines.some((line) => line.level === 50 && /failed/.test(String(line.msg))), path).toBe(true);
+        expect(
+          lines.some((line) => line.level === 50 && /failed/.test(String(line.msg))),
+          path,
+        ).toBe(true);
       }
     } finally {
       await sql`alter table users rename column name_gone to name`.execute(server.database.db);

@@ -58,12 +58,9 @@ export const restError = z
           example: 'invalid_credentials',
         }),
         fieldErrors: z.record(z.string(), z.array(z.string())).optional(),
-        requestId: z
-          .string()
-          .optional()
-          .meta({
-            description: 'On a 5xx: the request id (also the X-Request-Id header) to find its log lines',
-          }),
+        requestId: z.string().optional().meta({
+          description: 'On a 5xx: the request id (also the X-Request-Id header) to find its log lines',
+        }),
       })
       .meta({
         description:
