@@ -20,7 +20,8 @@ import { refreshTokenDeriver } from './auth/refresh-tokens.js';
 import { startOutboxWorker, type OutboxWorker } from './mail/outbox-worker.js';
 import { createMailTransport } from './mail/transport.js';
 import { registerMetrics } from './ops/metrics.js';
-import { createPasswordHasher } from './auth/password-hasher.js';
+import { createPasswordHasher, type ServerPasswordHasher } from './auth/password-hasher.js';
+import { createSignInFloor } from './auth/sign-in-floor.js';
 import { requestInfo } from './http/request-info.js';
 import {
   answerErrorsInShape,
@@ -29,7 +30,7 @@ import {
   refuseBodiesOnReads,
 } from './http/request-guards.js';
 import { registerRest } from './http/rest/index.js';
-import { registerSecurity } from './http/security.js';
+import { ENUMERATION_FLOOR_MS, registerSecurity } from './http/security.js';
 import { registerTrpcRoute } from './http/trpc-route.js';
 import { counterThrottle, memoryCounters, redisCounters } from './limits/counters.js';
 import { registerWeb } from './http/web.js';
@@ -45,6 +46,12 @@ export interface AppOverrides {
 
 /** Largest request body we read; anything bigger is answered 413 before it is parsed. */
 const BODY_LIMIT_BYTES = 64 * 1024;
+
+/**
+ * The body limit of users.import (alone, not batched): 1,000 rows of a typical export take
+ * ~250 KiB; this leaves room for long names and hashes.
+ */
+export const IMPORT_BODY_LIMIT_BYTES = 2 * 1024 * 1024;
 
 /** Calls one tRPC batch may hold. */
 const MAX_BATCH_SIZE = 10;
@@ -105,15 +112,26 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
 
   const mailKey = deriveMailKey(keys);
   const now = overrides.now ?? Date.now;
+  const stores = createStores(database.db, { mailKey, listTimeoutMs: config.listQueryTimeoutMs });
+  // The floor measures imported hashes through the hasher's queue, and the hasher tells the
+  // floor when it meets one: each needs the other.
+  const signInFloor = createSignInFloor({
+    baseMs: ENUMERATION_FLOOR_MS,
+    hasForeignHashes: () => stores.users.hasForeignPasswordHashes(),
+    slowestForeignCheckMs: () => hasher.slowestForeignCheckMs(),
+  });
+  const hasher: ServerPasswordHasher = createPasswordHasher(config.argon2, {
+    onForeignCheck: () => signInFloor.foreignHashSeen(),
+  });
   const deps: Deps = {
-    stores: createStores(database.db, { mailKey, listTimeoutMs: config.listQueryTimeoutMs }),
+    stores,
     transact: createTransact(database.db, {
       mailKey,
       listTimeoutMs: config.listQueryTimeoutMs,
       onRetry: (code) =>
         app.log.warn({ code }, 'transaction retried after a deadlock or serialization failure'),
     }),
-    hasher: createPasswordHasher(config.argon2),
+    hasher,
     accessTokens: createAccessTokens({
       keys,
       issuer: config.jwt.issuer,
@@ -150,12 +168,13 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     await counters.close();
   });
 
-  await registerSecurity(app, config, { counters });
+  await registerSecurity(app, config, { counters, signInFloor });
   registerMetrics(app, database.db, config.metricsToken);
 
   await registerTrpcRoute(app, '/trpc', {
     router: appRouter,
     maxBatchSize: MAX_BATCH_SIZE,
+    bodyLimits: { 'users.import': IMPORT_BODY_LIMIT_BYTES },
     createContext: (req, reply): Context => ({ deps, request: requestInfo(req, reply) }),
     onError({ error, path }) {
       if (error.code === 'INTERNAL_SERVER_ERROR')
@@ -163,7 +182,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     },
   });
 
-  await registerRest(app, deps);
+  await registerRest(app, deps, { '/users/import': IMPORT_BODY_LIMIT_BYTES });
 
   app.get('/healthz', () => ({ status: 'ok' }));
   app.get('/readyz', async (_request, reply) => {

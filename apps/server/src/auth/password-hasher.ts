@@ -1,5 +1,6 @@
 import { hash, verify } from '@node-rs/argon2';
-import { OverloadedError, type PasswordHasher } from '@tessera/api';
+import { OverloadedError, parsePasswordHash, type PasswordHasher } from '@tessera/api';
+import { slowestForeignCheckMs, verifyForeignHash } from './foreign-hashes.js';
 
 export interface Argon2Settings {
   memoryCost: number;
@@ -14,11 +15,28 @@ export interface Argon2Settings {
   maxQueue: number;
 }
 
+/** The hasher, plus what the sign-in timing floor needs to know about imported hashes. */
+export interface ServerPasswordHasher extends PasswordHasher {
+  /** The slowest check of an imported hash this machine may have to make (ms), measured in the queue. */
+  slowestForeignCheckMs(): Promise<number>;
+}
+
+export interface HasherEvents {
+  /** Told before a hash from another system (an import) is checked: the timing floor rises. */
+  onForeignCheck?: () => void;
+}
+
 /**
  * argon2id (the library's default algorithm; its `Algorithm` enum is a const enum we cannot
  * import under isolatedModules) with every cost parameter set explicitly from config.
+ * `verify` also accepts the hashes an import brings (foreign-hashes.ts), in the same bounded
+ * queue, so checking them cannot be used to take more CPU than argon2 sign-ins can; their
+ * owners' first sign-in rehashes them (`needsRehash` is true for anything but our argon2id).
  */
-export function createPasswordHasher(settings: Argon2Settings): PasswordHasher {
+export function createPasswordHasher(
+  settings: Argon2Settings,
+  events: HasherEvents = {},
+): ServerPasswordHasher {
   const options = {
     memoryCost: settings.memoryCost,
     timeCost: settings.timeCost,
@@ -29,15 +47,20 @@ export function createPasswordHasher(settings: Argon2Settings): PasswordHasher {
 
   return {
     hash: (password) => limit(() => hash(password, options)),
-    verify: (stored, password) =>
-      limit(async () => {
+    verify: (stored, password) => {
+      const foreign = stored.startsWith('$argon2id$') ? undefined : parsePasswordHash(stored);
+      if (foreign) events.onForeignCheck?.();
+      return limit(async () => {
         try {
-          return await verify(stored, password);
+          if (!foreign) return await verify(stored, password);
+          return 'problem' in foreign ? false : await verifyForeignHash(foreign, password);
         } catch {
           // A malformed stored hash is a failed sign-in, not a crash.
           return false;
         }
-      }),
+      });
+    },
+    slowestForeignCheckMs: () => limit(slowestForeignCheckMs),
     needsRehash(stored) {
       const match = /^\$argon2id\$v=19\$([^$]+)\$/.exec(stored);
       return match?.[1] !== wanted;

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { appRouter, type Context, type Deps } from '@tessera/api';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest, RouteHandlerMethod } from 'fastify';
 import {
   fastifyTRPCOpenApiPlugin,
   type CreateOpenApiFastifyPluginOptions,
@@ -11,6 +11,7 @@ import { DOCS_PATH, registerDocs } from './docs.js';
 import { registerRestErrorHandler } from './errors.js';
 import { buildOpenApiDocument, REST_BASE } from './openapi-document.js';
 import { successStatus } from './procedure-extras.js';
+import { registerUserExport } from './user-export.js';
 
 export const OPENAPI_PATH = '/openapi.json';
 
@@ -27,7 +28,12 @@ const API_VERSION = (
  * an API reference at /docs — all generated from `appRouter`, so a new procedure with REST
  * metadata shows up in all three without a change here.
  */
-export async function registerRest(app: FastifyInstance, deps: Deps): Promise<void> {
+export async function registerRest(
+  app: FastifyInstance,
+  deps: Deps,
+  /** REST paths (under /api) that may send a bigger body than the app's limit, in bytes. */
+  bodyLimits: Readonly<Record<string, number>> = {},
+): Promise<void> {
   const document = buildOpenApiDocument(restRouter, { title: 'Tessera API', version: API_VERSION });
   const documentJson = JSON.stringify(document);
   warnAboutProceduresWithoutRest(app);
@@ -43,7 +49,8 @@ export async function registerRest(app: FastifyInstance, deps: Deps): Promise<vo
       registerRestErrorHandler(scope);
       rememberUrls(scope);
       acceptEmptyBodies(scope);
-      awaitAdapterReplies(scope);
+      const adapter = awaitAdapterReplies(scope);
+      registerUserExport(scope, deps);
       scope.setNotFoundHandler((_request, reply) =>
         reply.code(404).send({ code: 'NOT_FOUND', message: 'No such REST operation; see /openapi.json' }),
       );
@@ -62,6 +69,10 @@ export async function registerRest(app: FastifyInstance, deps: Deps): Promise<vo
             app.log.error({ err: error.cause ?? error, path }, 'REST procedure failed');
         },
       } satisfies CreateOpenApiFastifyPluginOptions<OpenApiRouter>);
+      // The adapter serves every path from one route with the app's body limit; a path that
+      // needs more gets a route of its own (static paths win) with the same handler.
+      for (const [path, bodyLimit] of Object.entries(bodyLimits))
+        scope.post(path, { bodyLimit }, (request, reply) => adapter.handler!.call(scope, request, reply));
     },
     { prefix: REST_BASE },
   );
@@ -96,14 +107,18 @@ function rememberUrls(scope: FastifyInstance): void {
  * sees the handler done, no reply sent yet, and answers with an empty body. Returning the
  * reply from the handler is Fastify's way of saying "the answer is on its way".
  */
-function awaitAdapterReplies(scope: FastifyInstance): void {
+function awaitAdapterReplies(scope: FastifyInstance): { handler?: RouteHandlerMethod } {
+  const adapter: { handler?: RouteHandlerMethod } = {};
   scope.addHook('onRoute', (route) => {
     const handler = route.handler;
+    if (adapter.handler) return; // Our own routes reuse the adapter's, wrapped already.
     route.handler = async function (this: FastifyInstance, request, reply) {
       await handler.call(this, request, reply);
       return reply;
     };
+    adapter.handler = route.handler;
   });
+  return adapter;
 }
 
 /**
