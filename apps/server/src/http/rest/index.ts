@@ -105,13 +105,15 @@ function rememberUrls(scope: FastifyInstance): void {
  * The adapter's handler calls `reply.send()` and resolves with `undefined` without waiting
  * for it. When an `onSend` hook yields (the equal-timing floor on sign-ins does), Fastify
  * sees the handler done, no reply sent yet, and answers with an empty body. Returning the
- * reply from the handler is Fastify's way of saying "the answer is on its way".
+ * reply from the handler is Fastify's way of saying "the answer is on its way". The wrapped
+ * handler is handed back for the paths that need a route of their own (a bigger body limit).
  */
 function awaitAdapterReplies(scope: FastifyInstance): { handler?: RouteHandlerMethod } {
   const adapter: { handler?: RouteHandlerMethod } = {};
   scope.addHook('onRoute', (route) => {
     const handler = route.handler;
-    if (adapter.handler) return; // Our own routes reuse the adapter's, wrapped already.
+    // Only the adapter's catch-all: our own routes send their answers themselves.
+    if (!route.url.endsWith('/*')) return;
     route.handler = async function (this: FastifyInstance, request, reply) {
       await handler.call(this, request, reply);
       return reply;
