@@ -1,7 +1,8 @@
 #!/usr/bin/env node
+import { once } from 'node:events';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { ConfigError, parseConfig } from './config.js';
+import { ConfigError, parseConfig, type Config } from './config.js';
 
 const USAGE = `Usage: tessera <command> [options]
 
@@ -11,6 +12,18 @@ Commands:
       from standard input when it is not one:  printf '%s' "$PASSWORD" | tessera create-admin --email …
       --promote  if the email already has an account, make it an enabled admin, set the
                  password and sign it out everywhere (recovery when no admin can sign in)
+
+  users import FILE [--dry-run] [--on-conflict skip|update|fail] [--format csv|jsonl|django]
+                    [--rejected PATH]
+      Imports users from CSV (a header row naming email, name, role, passwordHash,
+      emailVerified, disabled, locale), JSON Lines (one such object a line) or a Django
+      \`dumpdata\` file of the user model (.json), 1,000 rows per transaction, with a progress
+      bar. Old password hashes keep working (see the README). Refused rows are written to
+      PATH (default FILE.rejected.jsonl). --on-conflict: what an email that already has an
+      account does (default fail: stop, writing nothing of that batch).
+
+  users export [--format csv|jsonl]
+      Writes every user to standard output (CSV by default), never a password hash.
 
 Uses the same settings as the server: DATABASE_URL for PostgreSQL, otherwise the embedded
 database under DATA_DIR (stop the server first: an embedded database has one user at a time).`;
@@ -29,6 +42,7 @@ async function main(argv: string[]): Promise<number> {
     console.log(USAGE);
     return command === undefined ? 2 : 0;
   }
+  if (command === 'users') return users(rest);
   if (command !== 'create-admin') throw new UsageError(`Unknown command "${command}".`);
 
   const { values } = parseArgs({
@@ -52,22 +66,13 @@ async function main(argv: string[]): Promise<number> {
   const password = await readPassword();
 
   // Loaded only now, so `--help` and usage errors answer at once.
-  const [
-    { createStores, createTransact, migrateToLatest, migrationsApplied, openDatabase },
-    { createAdmin },
-    { createPasswordHasher },
-  ] = await Promise.all([
+  const [{ createStores, createTransact }, { createAdmin }, { createPasswordHasher }] = await Promise.all([
     import('@tessera/db'),
     import('./ops/first-admin.js'),
     import('./auth/password-hasher.js'),
   ]);
-  const database = await openDatabase(config.database);
+  const database = await openMigrated(config);
   try {
-    if (config.migrateOnStart) await migrateToLatest(database.db);
-    else if (!(await migrationsApplied(database.db)))
-      throw new Refusal(
-        'The database has pending migrations; start the server once, or set MIGRATE_ON_START=true.',
-      );
     const result = await createAdmin(
       {
         stores: createStores(database.db),
@@ -86,6 +91,116 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   } finally {
     await database.close();
+  }
+}
+
+/** `tessera users import|export …` */
+async function users(argv: string[]): Promise<number> {
+  const [subcommand, ...rest] = argv;
+  if (subcommand === 'import') return importUsers(rest);
+  if (subcommand === 'export') return exportUsers(rest);
+  throw new UsageError(
+    subcommand ? `Unknown command "users ${subcommand}".` : 'users: say import or export.',
+  );
+}
+
+async function importUsers(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    options: {
+      'dry-run': { type: 'boolean', default: false },
+      'on-conflict': { type: 'string', default: 'fail' },
+      format: { type: 'string' },
+      rejected: { type: 'string' },
+    },
+    allowPositionals: true,
+    strict: true,
+  });
+  const [path, ...extra] = positionals;
+  if (!path || extra.length > 0) throw new UsageError('users import takes one FILE.');
+  const { importConflictModes } = await import('@tessera/api');
+  const { formatOfFile, userFileFormats } = await import('./ops/user-files.js');
+  const onConflict = importConflictModes.find((mode) => mode === values['on-conflict']);
+  if (!onConflict) throw new UsageError(`--on-conflict: one of ${importConflictModes.join(', ')}.`);
+  const format = values.format ? userFileFormats.find((f) => f === values.format) : formatOfFile(path);
+  if (!format)
+    throw new UsageError(
+      values.format
+        ? `--format: one of ${userFileFormats.join(', ')}.`
+        : `Cannot tell the format of "${path}" from its name: pass --format ${userFileFormats.join('|')}.`,
+    );
+  const { existsSync } = await import('node:fs');
+  if (!existsSync(path)) throw new Refusal(`No such file: ${path}`);
+  const rejectedPath = values.rejected ?? `${path}.rejected.jsonl`;
+
+  const config = parseConfig();
+  const [{ createTransact }, { importFile }, { progressBar }] = await Promise.all([
+    import('@tessera/db'),
+    import('./ops/import-file.js'),
+    import('./ops/progress.js'),
+  ]);
+  const database = await openMigrated(config);
+  try {
+    const summary = await importFile(
+      { transact: createTransact(database.db), clock: { now: () => new Date() } },
+      { path, format, dryRun: values['dry-run'], onConflict, rejectedPath, progress: progressBar() },
+    );
+    const verb = values['dry-run'] ? 'Dry run, nothing written: would have' : 'Done:';
+    console.log(
+      `${verb} created ${summary.created}, updated ${summary.updated}, skipped ${summary.skipped}, ` +
+        `rejected ${summary.rejected} of ${summary.rows} rows.`,
+    );
+    if (summary.rejected > 0) console.log(`Rejected rows, with the reason for each: ${rejectedPath}`);
+    if (summary.stoppedAt !== undefined)
+      console.log(
+        `Stopped at the batch starting at row ${summary.stoppedAt}: an email there already has an account ` +
+          '(--on-conflict fail). Nothing from that batch on was written; rows before it were.',
+      );
+    return summary.rejected > 0 ? 1 : 0;
+  } finally {
+    await database.close();
+  }
+}
+
+async function exportUsers(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: { format: { type: 'string', default: 'csv' } },
+    strict: true,
+  });
+  const { exportFormats, startExport } = await import('@tessera/api');
+  const format = exportFormats.find((f) => f === values.format);
+  if (!format) throw new UsageError(`--format: one of ${exportFormats.join(', ')}.`);
+  const config = parseConfig();
+  const { createStores } = await import('@tessera/db');
+  const database = await openMigrated(config);
+  try {
+    const chunks = await startExport(
+      { stores: createStores(database.db) },
+      { actorId: null, ip: null, userAgent: 'tessera-cli' },
+      format,
+    );
+    for await (const chunk of chunks) if (!process.stdout.write(chunk)) await once(process.stdout, 'drain');
+    return 0;
+  } finally {
+    await database.close();
+  }
+}
+
+/** The database of the settings, migrated (or refused when migrations are pending and MIGRATE_ON_START=false). */
+async function openMigrated(config: Config) {
+  const { migrateToLatest, migrationsApplied, openDatabase } = await import('@tessera/db');
+  const database = await openDatabase(config.database);
+  try {
+    if (config.migrateOnStart) await migrateToLatest(database.db);
+    else if (!(await migrationsApplied(database.db)))
+      throw new Refusal(
+        'The database has pending migrations; start the server once, or set MIGRATE_ON_START=true.',
+      );
+    return database;
+  } catch (error) {
+    await database.close();
+    throw error;
   }
 }
 
@@ -152,7 +267,8 @@ try {
     console.error(error.message);
     process.exitCode = 1;
   } else {
-    console.error(`create-admin failed: ${error instanceof Error ? error.message : String(error)}`);
+    const command = process.argv.slice(2, 4).join(' ');
+    console.error(`${command} failed: ${error instanceof Error ? error.message : String(error)}`);
     process.exitCode = 1;
   }
 }

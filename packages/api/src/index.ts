@@ -15,7 +15,7 @@ export { can, type Action, type Subject } from './policy.js';
 export { passwordProblem, PASSWORD_MAX_LENGTH, type PasswordProblem } from './password-policy.js';
 export { hashToken, newOpaqueToken } from './secrets.js';
 export { toUser } from './services/user-view.js';
-export { runImport, type BulkActor } from './services/import.js';
+export { BATCH_REFUSED, runImport, type BulkActor } from './services/import.js';
 export {
   csvCell,
   csvLine,

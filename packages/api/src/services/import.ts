@@ -17,6 +17,9 @@ import {
   type ValidImportRow,
 } from '../schemas/import.js';
 
+/** The error of a taken email under `onConflict: "fail"`: the batch was rolled back. */
+export const BATCH_REFUSED = 'An account with this email already exists; nothing of this batch was written';
+
 /** Who runs an import or export: an admin through the API, or the operator through the CLI (no account). */
 export interface BulkActor {
   actorId: string | null;
@@ -44,7 +47,11 @@ export async function importUsers(
  * reports exactly what a real run would have done then. No mail is sent: imported people
  * with no password set one through "forgot password". One audit event tells the counts.
  */
-export async function runImport(deps: Deps, by: BulkActor, input: ImportUsersInput): Promise<ImportResult> {
+export async function runImport(
+  deps: Pick<Deps, 'transact' | 'clock'>,
+  by: BulkActor,
+  input: ImportUsersInput,
+): Promise<ImportResult> {
   const { valid, errors: rowErrors } = checkRows(input.rows);
   if (valid.length === 0) return { created: 0, updated: 0, skipped: 0, errors: rowErrors };
   try {
@@ -121,7 +128,7 @@ interface BatchResult extends ImportResult {
 }
 
 async function importBatch(
-  deps: Deps,
+  deps: Pick<Deps, 'clock'>,
   stores: Stores,
   by: BulkActor,
   input: ImportUsersInput,
@@ -161,7 +168,7 @@ async function importBatch(
       errors.push({
         row: index,
         field: 'email',
-        message: 'An account with this email already exists; nothing of this batch was written',
+        message: BATCH_REFUSED,
       });
     result.refused = { created: 0, updated: 0, skipped: 0, errors: sortByRow(errors) };
     return result;

@@ -38,7 +38,7 @@ export async function exportUsers(
  * may or may not appear (as with paging through users.list). Audited as `users.export`.
  */
 export async function startExport(
-  deps: Deps,
+  deps: Pick<Deps, 'stores'>,
   by: BulkActor,
   format: ExportFormat,
 ): Promise<AsyncIterable<string>> {
@@ -53,7 +53,7 @@ export async function startExport(
   return pages(deps, format);
 }
 
-async function* pages(deps: Deps, format: ExportFormat): AsyncGenerator<string> {
+async function* pages(deps: Pick<Deps, 'stores'>, format: ExportFormat): AsyncGenerator<string> {
   if (format === 'csv') yield csvLine(EXPORT_COLUMNS);
   let after: string | undefined;
   for (;;) {
