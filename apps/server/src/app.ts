@@ -122,6 +122,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   });
   const hasher: ServerPasswordHasher = createPasswordHasher(config.argon2, {
     onForeignCheck: () => signInFloor.foreignHashSeen(),
+    onForeignCheckDone: (ms) => signInFloor.foreignCheckTook(ms),
   });
   const deps: Deps = {
     stores,

@@ -24,6 +24,8 @@ export interface ServerPasswordHasher extends PasswordHasher {
 export interface HasherEvents {
   /** Told before a hash from another system (an import) is checked: the timing floor rises. */
   onForeignCheck?: () => void;
+  /** Told how long that check took (ms, not counting the wait for a slot). */
+  onForeignCheckDone?: (ms: number) => void;
 }
 
 /**
@@ -53,7 +55,11 @@ export function createPasswordHasher(
       return limit(async () => {
         try {
           if (!foreign) return await verify(stored, password);
-          return 'problem' in foreign ? false : await verifyForeignHash(foreign, password);
+          if ('problem' in foreign) return false;
+          const started = performance.now();
+          const ok = await verifyForeignHash(foreign, password);
+          events.onForeignCheckDone?.(performance.now() - started);
+          return ok;
         } catch {
           // A malformed stored hash is a failed sign-in, not a crash.
           return false;

@@ -7,7 +7,8 @@
  * and a failed sign-in to it would stand out (and give away which kind of hash it holds).
  * So while any such hash is left in the database, every failed sign-in, known email or not,
  * waits for the slowest check an import may bring (measured once on this machine, at the
- * ceilings of PASSWORD_HASH_CEILINGS, with a margin). Whether any is left is global, not
+ * ceilings of PASSWORD_HASH_CEILINGS, with a margin, and raised again whenever a real check
+ * here took longer, as on a machine busier than when measured). Whether any is left is global, not
  * about one account, so asking tells an attacker nothing; it is asked at most every
  * RECHECK_MS, and a node that checks a foreign hash itself knows at once.
  */
@@ -16,6 +17,8 @@ export interface SignInFloor {
   floorMs(): Promise<number>;
   /** A foreign hash is being checked here: raise the floor before this answer goes out. */
   foreignHashSeen(): void;
+  /** A foreign check took `ms`: a busier machine than when measured raises the floor to match. */
+  foreignCheckTook(ms: number): void;
 }
 
 /** Room for a slower check than the one measured (another process on the same cores). */
@@ -33,13 +36,15 @@ export function createSignInFloor(options: {
   const now = options.now ?? performance.now.bind(performance);
   let known: { at: number; foreign: Promise<boolean> } | undefined;
   let slowest: Promise<number> | undefined;
+  /** The longest foreign check seen here: the measurement may have been made on a quieter machine. */
+  let observed = 0;
 
   const raised = async () => {
     slowest ??= options.slowestForeignCheckMs().catch((error: unknown) => {
       slowest = undefined; // Measure again next time (the queue was full, say).
       throw error;
     });
-    return Math.max(options.baseMs, Math.ceil((await slowest) * MARGIN));
+    return Math.max(options.baseMs, Math.ceil(Math.max(await slowest, observed) * MARGIN));
   };
 
   return {
@@ -56,6 +61,9 @@ export function createSignInFloor(options: {
       known = { at: now(), foreign: Promise.resolve(true) };
       // Start measuring now, while the check itself runs.
       void raised().catch(() => undefined);
+    },
+    foreignCheckTook(ms) {
+      observed = Math.max(observed, ms);
     },
   };
 }
