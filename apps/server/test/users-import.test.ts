@@ -197,7 +197,7 @@ describe('users.import: dry run and conflicts', () => {
     ).toMatchObject({ updated: 0, skipped: 1 });
   });
 
-  it('update: a demotion ends the account’s sessions; nobody changes their own role; the last admin stays', async () => {
+  it('update: a demotion ends the account’s sessions; nobody changes their own role', async () => {
     const manager = await signUp(server, { role: 'manager', prefix: 'import-demote' });
     const result = await importRows([{ email: manager.email, name: 'Demoted', role: 'user' }], {
       onConflict: 'update',
