@@ -154,7 +154,7 @@ describe('tessera users import / export', { timeout: 180_000 }, () => {
     expect(csv.code).toBe(0);
     expect(csv.stdout.split('\r\n')[0]).toBe(EXPORT_COLUMNS.join(','));
     expect(csv.stdout).not.toMatch(/pbkdf2|bcrypt|argon2/);
-    const records = parse(csv.stdout, { columns: true }) as Record<string, string>[];
+    const records = parse<Record<string, string>>(csv.stdout, { columns: true });
     expect(records.find((r) => r.email === 'csv.one@example.com')).toMatchObject({
       name: 'Doe, Jane',
       role: 'manager',

@@ -39,7 +39,7 @@ describe('GET /api/users/export', () => {
     expect(text.split('\r\n')[0]).toBe(EXPORT_COLUMNS.join(','));
     expect([...EXPORT_COLUMNS].sort()).toEqual(USER_FIELDS);
     expect(text).not.toMatch(/argon2|password/i);
-    const records = parse(text, { columns: true }) as Record<string, string>[];
+    const records = parse<Record<string, string>>(text, { columns: true });
     const names = records.filter((r) => r.email!.startsWith('hostile-')).map((r) => r.name);
     expect(names).toEqual([
       `'=HYPERLINK("http://evil.example","x")`,

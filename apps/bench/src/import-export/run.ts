@@ -31,7 +31,11 @@ const config = parseEnv(
 const resultsFile = fileURLToPath(new URL('../../results/import-export/latest.json', import.meta.url));
 const cliEntry = join(serverDir, 'dist', 'cli.js');
 const log = (message: string) => console.error(`[bench:import] ${message}`);
-const ADMIN = { email: 'bench.admin@example.com', name: 'Bench Admin', password: 'bench admin passphrase for export' };
+const ADMIN = {
+  email: 'bench.admin@example.com',
+  name: 'Bench Admin',
+  password: 'bench admin passphrase for export',
+};
 
 interface Measured {
   rows: number;
@@ -71,7 +75,9 @@ function writeImportFile(path: string, rows: number) {
   const lines = ['email,name,role,passwordHash,emailVerified,disabled'];
   for (let i = 0; i < rows; i++) {
     const salt = [...randomBytes(53)].map((b) => alphabet[b % 64]).join('');
-    lines.push(`user${i}@import.example,"Imported, User ${i}",${i % 50 === 0 ? 'manager' : 'user'},$2b$12$${salt},true,false`);
+    lines.push(
+      `user${i}@import.example,"Imported, User ${i}",${i % 50 === 0 ? 'manager' : 'user'},$2b$12$${salt},true,false`,
+    );
   }
   writeFileSync(path, `${lines.join('\r\n')}\r\n`);
 }
@@ -88,7 +94,9 @@ async function main() {
     try {
       const file = join(work, 'users.csv');
       writeImportFile(file, config.BENCH_IMPORT_ROWS);
-      log(`importing ${config.BENCH_IMPORT_ROWS.toLocaleString('en')} rows (${(statSync(file).size / 2 ** 20).toFixed(1)} MiB CSV)`);
+      log(
+        `importing ${config.BENCH_IMPORT_ROWS.toLocaleString('en')} rows (${(statSync(file).size / 2 ** 20).toFixed(1)} MiB CSV)`,
+      );
       const env = { DATABASE_URL: importDb.url, DATA_DIR: join(work, 'data'), LOG_LEVEL: 'warn' };
       const run = await runCli(['users', 'import', file, '--on-conflict', 'skip'], env);
       results.import = measured(config.BENCH_IMPORT_ROWS, run);
@@ -116,7 +124,12 @@ async function main() {
         { ...ADMIN, promote: true },
       );
       const users = Number(
-        (await database.db.selectFrom('users').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow()).n,
+        (
+          await database.db
+            .selectFrom('users')
+            .select((eb) => eb.fn.countAll<string>().as('n'))
+            .executeTakeFirstOrThrow()
+        ).n,
       );
       const dataDir = fileURLToPath(new URL(`../../results/users-list/data-${name}`, import.meta.url));
       mkdirSync(dataDir, { recursive: true });
@@ -130,7 +143,12 @@ async function main() {
       log(`CLI export: ${JSON.stringify(results.cliExport)}`);
       rmSync(exportFile, { force: true });
 
-      const server = await startTessera({ port: await freePort(), databaseUrl: target.url, dataDir, argon2Env: {} });
+      const server = await startTessera({
+        port: await freePort(),
+        databaseUrl: target.url,
+        dataDir,
+        argon2Env: {},
+      });
       try {
         const token = await login(server.url, ADMIN.email, ADMIN.password);
         const rssBefore = readRss(server.pid);

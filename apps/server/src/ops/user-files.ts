@@ -92,7 +92,10 @@ function fromCsv(record: Record<string, string>): Record<string, unknown> {
 export function fromDjango(value: unknown): FileRecord['row'] {
   if (!isRecord(value) || !isRecord(value.fields)) return { problem: 'Not a dumpdata object with "fields"' };
   const f = value.fields;
-  const text = (key: string) => (typeof f[key] === 'string' ? (f[key] as string).trim() : '');
+  const text = (key: string) => {
+    const field = f[key];
+    return typeof field === 'string' ? field.trim() : '';
+  };
   const name = text('name') || `${text('first_name')} ${text('last_name')}`.trim() || text('username');
   const password = text('password');
   return {

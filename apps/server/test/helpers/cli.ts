@@ -62,7 +62,9 @@ export function cliPerFile() {
           ...extraEnv,
         },
       ),
-    async withServer<T>(work: (client: (token?: string) => ReturnType<typeof createClient>) => Promise<T>) {
+    withServer: async <T>(
+      work: (client: (token?: string) => ReturnType<typeof createClient>) => Promise<T>,
+    ) => {
       const app: FastifyInstance = await buildApp(parseConfig({ ...env, PORT: '0' }));
       try {
         await app.listen({ port: 0, host: '127.0.0.1' });

@@ -44,7 +44,7 @@ beforeAll(async () => {
     accounts[kind] = uniqueEmail(kind.toLowerCase());
     await server.database.db
       .insertInto('users')
-      .values({ email: accounts[kind]!, name: kind, role: 'user', password_hash: hash })
+      .values({ email: accounts[kind], name: kind, role: 'user', password_hash: hash })
       .execute();
   }
 }, 120_000);
