@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { appRouter, type Context, type Deps } from '@tessera/api';
+import { appRouter, reasonOf, type Context, type Deps } from '@tessera/api';
 import {
   createStores,
   createTransact,
@@ -7,6 +7,7 @@ import {
   migrateToLatest,
   migrationsApplied,
   openDatabase,
+  outboxBacklog,
   type DatabaseHandle,
 } from '@tessera/db';
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
@@ -19,7 +20,9 @@ import { deriveMailKey, deriveRefreshTokenKey, loadSigningKeys } from './auth/ke
 import { refreshTokenDeriver } from './auth/refresh-tokens.js';
 import { startOutboxWorker, type OutboxWorker } from './mail/outbox-worker.js';
 import { createMailTransport } from './mail/transport.js';
-import { registerMetrics } from './ops/metrics.js';
+import { createMetrics, registerMetrics } from './ops/metrics.js';
+import { registerRequestIds, requestIdGenerator } from './http/request-id.js';
+import { recordFailure } from './http/outcomes.js';
 import { createPasswordHasher, type ServerPasswordHasher } from './auth/password-hasher.js';
 import { createSignInFloor } from './auth/sign-in-floor.js';
 import { requestInfo } from './http/request-info.js';
@@ -88,11 +91,14 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
       ...(overrides.logStream ? { stream: overrides.logStream } : {}),
     },
     trustProxy: config.trustProxy,
+    genReqId: requestIdGenerator(config.trustProxy),
     bodyLimit: BODY_LIMIT_BYTES,
     routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
     frameworkErrors,
     rewriteUrl: originForm,
   });
+  // First, so every answer, refusals by later hooks included, carries the id.
+  registerRequestIds(app);
   answerErrorsInShape(app);
   refuseBodiesOnReads(app);
 
@@ -110,6 +116,8 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   // One store for every limit and the sign-in throttle; it outlives a Redis outage (counters.ts).
   const counters = config.redisUrl ? await redisCounters(config.redisUrl, app.log) : memoryCounters();
 
+  // Nothing is collected without a token: the route would not exist to read it.
+  const metrics = config.metricsToken ? createMetrics() : undefined;
   const mailKey = deriveMailKey(keys);
   const now = overrides.now ?? Date.now;
   const stores = createStores(database.db, { mailKey, listTimeoutMs: config.listQueryTimeoutMs });
@@ -123,6 +131,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   const hasher: ServerPasswordHasher = createPasswordHasher(config.argon2, {
     onForeignCheck: () => signInFloor.foreignHashSeen(),
     onForeignCheckDone: (ms) => signInFloor.foreignCheckTook(ms),
+    onWait: metrics?.argon2Wait,
   });
   const deps: Deps = {
     stores,
@@ -170,16 +179,22 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   });
 
   await registerSecurity(app, config, { counters, signInFloor });
-  registerMetrics(app, database.db, config.metricsToken);
+  if (metrics && config.metricsToken)
+    registerMetrics(app, metrics, config.metricsToken, {
+      poolStats: () => database.poolStats(),
+      hashQueue: hasher.queue,
+      outboxBacklog: () => outboxBacklog(database.db),
+    });
 
   await registerTrpcRoute(app, '/trpc', {
     router: appRouter,
     maxBatchSize: MAX_BATCH_SIZE,
     bodyLimits: { 'users.import': IMPORT_BODY_LIMIT_BYTES },
     createContext: (req, reply): Context => ({ deps, request: requestInfo(req, reply) }),
-    onError({ error, path }) {
+    onError({ error, path, req }) {
+      recordFailure(req, path, reasonOf(error));
       if (error.code === 'INTERNAL_SERVER_ERROR')
-        app.log.error({ err: error.cause ?? error, path }, 'procedure failed');
+        req.log.error({ err: error.cause ?? error, path }, 'procedure failed');
     },
   });
 
@@ -196,7 +211,10 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
         return reply.code(503).send({
           status: agreement === 'refused' ? 'signing key mismatch' : 'signing key not checked',
         });
-      return { status: 'ready', database: database.engine };
+      // Reported, not required: without Redis every node still enforces each limit, in its
+      // own memory (counters.ts), so taking nodes out of rotation would do more harm than good.
+      const redis = counters.ping ? ((await counters.ping()) ? 'ok' : 'unavailable') : undefined;
+      return { status: 'ready', database: database.engine, ...(redis && { redis }) };
     } catch {
       return reply.code(503).send({ status: 'database unavailable' });
     }

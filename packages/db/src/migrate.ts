@@ -36,3 +36,15 @@ export async function migrationsApplied(db: Kysely<any>): Promise<boolean> {
   const applied = await new Migrator({ db, provider }).getMigrations();
   return applied.every((m) => m.executedAt !== undefined);
 }
+
+/** One known migration and when it was applied (undefined: pending). */
+export interface MigrationState {
+  name: string;
+  executedAt: Date | undefined;
+}
+
+/** Every known migration in order, applied or pending (`tessera migrate --status`). */
+export async function migrationStatus(db: Kysely<any>): Promise<MigrationState[]> {
+  const all = await new Migrator({ db, provider }).getMigrations();
+  return all.map((m) => ({ name: m.name, executedAt: m.executedAt }));
+}

@@ -15,8 +15,20 @@ export interface Argon2Settings {
   maxQueue: number;
 }
 
-/** The hasher, plus what the sign-in timing floor needs to know about imported hashes. */
+/** What the hasher's line looks like now (for the metrics). */
+export interface HashQueue {
+  /** Hashes running now. */
+  running(): number;
+  /** Hashes waiting for a slot now. */
+  waiting(): number;
+}
+
+/** Told how long each hash waited for its slot, in seconds (0 when a slot was free). */
+export type WaitListener = (seconds: number) => void;
+
+/** The hasher, plus its line and what the sign-in timing floor needs to know about imported hashes. */
 export interface ServerPasswordHasher extends PasswordHasher {
+  queue: HashQueue;
   /** The slowest check of an imported hash this machine may have to make (ms), measured in the queue. */
   slowestForeignCheckMs(): Promise<number>;
 }
@@ -26,6 +38,8 @@ export interface HasherEvents {
   onForeignCheck?: () => void;
   /** Told how long that check took (ms, not counting the wait for a slot). */
   onForeignCheckDone?: (ms: number) => void;
+  /** Told how long each hash waited for its slot (the metrics' histogram). */
+  onWait?: WaitListener;
 }
 
 /**
@@ -44,10 +58,11 @@ export function createPasswordHasher(
     timeCost: settings.timeCost,
     parallelism: settings.parallelism,
   };
-  const limit = boundedQueue(settings.maxConcurrency, settings.maxQueue);
+  const { limit, queue } = boundedQueue(settings.maxConcurrency, settings.maxQueue, events.onWait);
   const wanted = `m=${options.memoryCost},t=${options.timeCost},p=${options.parallelism}`;
 
   return {
+    queue,
     hash: (password) => limit(() => hash(password, options)),
     verify: (stored, password) => {
       const foreign = stored.startsWith('$argon2id$') ? undefined : parsePasswordHash(stored);
@@ -79,18 +94,21 @@ export function createPasswordHasher(
  * most `maxWaiting` wait: one more is refused with OverloadedError, whose Retry-After is how
  * long the line ahead takes at the recent pace.
  */
-function boundedQueue(max: number, maxWaiting: number) {
+function boundedQueue(max: number, maxWaiting: number, onWait: WaitListener | undefined) {
   let running = 0;
   const waiting: (() => void)[] = [];
   /** Recent task duration in ms (moving average), to say when the line will have cleared. */
   let averageMs = 0;
+  const queue: HashQueue = { running: () => running, waiting: () => waiting.length };
 
-  return async <T>(task: () => Promise<T>): Promise<T> => {
+  const limit = async <T>(task: () => Promise<T>): Promise<T> => {
+    const arrived = performance.now();
     if (running < max) running++;
     else if (waiting.length >= maxWaiting) {
       throw new OverloadedError(Math.max(1, Math.ceil(((waiting.length + max) * averageMs) / max / 1000)));
     } else await new Promise<void>((resolve) => waiting.push(resolve));
     const started = performance.now();
+    onWait?.((started - arrived) / 1000);
     try {
       return await task();
     } finally {
@@ -101,4 +119,5 @@ function boundedQueue(max: number, maxWaiting: number) {
       else running--;
     }
   };
+  return { limit, queue };
 }

@@ -19,7 +19,7 @@ export interface TrpcRouteOptions<TRouter extends AnyTRPCRouter> {
   maxBatchSize: number;
   /** Procedures called alone that may send a bigger body than the app's limit (bytes, by procedure path). */
   bodyLimits?: Readonly<Record<string, number>>;
-  onError?(opts: { error: TRPCError; path: string | undefined }): void;
+  onError?(opts: { error: TRPCError; path: string | undefined; req: FastifyRequest }): void;
 }
 
 /** Which HTTP method each procedure type answers, as tRPC's own handler has it (no method override). */
@@ -136,6 +136,7 @@ async function handle<TRouter extends AnyTRPCRouter>(
         } catch (cause) {
           return errorResponse(
             options,
+            req,
             cause,
             ctx,
             call,
@@ -148,7 +149,7 @@ async function handle<TRouter extends AnyTRPCRouter>(
     return send(reply, isBatch ? results : results[0]!);
   } catch (cause) {
     // The request as a whole failed (bad path encoding, media type, batch size): one error answer.
-    return send(reply, errorResponse(options, cause, ctx, undefined, type, undefined));
+    return send(reply, errorResponse(options, req, cause, ctx, undefined, type, undefined));
   }
 }
 
@@ -162,6 +163,7 @@ interface ErrorRoot<TRouter extends AnyTRPCRouter> {
 
 function errorResponse<TRouter extends AnyTRPCRouter>(
   options: TrpcRouteOptions<TRouter>,
+  req: FastifyRequest,
   cause: unknown,
   ctx: inferRouterContext<TRouter> | undefined,
   call: Call | undefined,
@@ -169,7 +171,7 @@ function errorResponse<TRouter extends AnyTRPCRouter>(
   input: unknown,
 ): TRPCResponse {
   const error = getTRPCErrorFromUnknown(cause);
-  options.onError?.({ error, path: call?.path });
+  options.onError?.({ error, path: call?.path, req });
   // AnyTRPCRouter types its config as `any`; name what it is.
   const config = options.router._def._config as unknown as RootConfig<ErrorRoot<TRouter>>;
   const shape = getErrorShape<ErrorRoot<TRouter>>({

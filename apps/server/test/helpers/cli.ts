@@ -52,16 +52,7 @@ export function cliPerFile() {
     env,
     dataDir: () => dataDir,
     cli: (args: string[], input = '', extraEnv: Record<string, string> = {}) =>
-      run(
-        SERVER_DIR,
-        process.execPath,
-        ['--conditions=development', '--import', 'tsx', 'src/cli.ts', ...args],
-        input,
-        {
-          ...env,
-          ...extraEnv,
-        },
-      ),
+      runCli(args, { ...env, ...extraEnv }, input),
     withServer: async <T>(
       work: (client: (token?: string) => ReturnType<typeof createClient>) => Promise<T>,
     ) => {
@@ -76,6 +67,17 @@ export function cliPerFile() {
       }
     },
   };
+}
+
+/** Runs `tessera <args>` as a user would (a child process, only `env` set), with `input` on a piped stdin. */
+export function runCli(args: string[], env: Record<string, string>, input = ''): Promise<Run> {
+  return run(
+    SERVER_DIR,
+    process.execPath,
+    ['--conditions=development', '--import', 'tsx', 'src/cli.ts', ...args],
+    input,
+    env,
+  );
 }
 
 /** Runs a command in `cwd` with only `childEnv` (plus PATH and HOME), `input` on its stdin. */

@@ -1,11 +1,12 @@
 import { readFileSync } from 'node:fs';
-import { appRouter, type Context, type Deps } from '@tessera/api';
+import { appRouter, reasonOf, type Context, type Deps } from '@tessera/api';
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteHandlerMethod } from 'fastify';
 import {
   fastifyTRPCOpenApiPlugin,
   type CreateOpenApiFastifyPluginOptions,
   type OpenApiRouter,
 } from 'trpc-to-openapi';
+import { recordFailure } from '../outcomes.js';
 import { requestInfo } from '../request-info.js';
 import { DOCS_PATH, registerDocs } from './docs.js';
 import { registerRestErrorHandler } from './errors.js';
@@ -64,9 +65,11 @@ export async function registerRest(
         responseMeta: ({ paths, errors }) =>
           errors.length === 0 && paths?.[0] ? { status: successStatus(paths[0]) } : {},
         onError({ error, path, req }) {
-          restoreUrl(req as FastifyRequest);
+          const request = req as FastifyRequest;
+          restoreUrl(request);
+          recordFailure(request, path, reasonOf(error));
           if (error.code === 'INTERNAL_SERVER_ERROR')
-            app.log.error({ err: error.cause ?? error, path }, 'REST procedure failed');
+            request.log.error({ err: error.cause ?? error, path }, 'REST procedure failed');
         },
       } satisfies CreateOpenApiFastifyPluginOptions<OpenApiRouter>);
       // The adapter serves every path from one route with the app's body limit; a path that
