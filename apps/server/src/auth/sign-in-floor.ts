@@ -24,6 +24,9 @@ export interface SignInFloor {
 /** Room for a slower check than the one measured (another process on the same cores). */
 const MARGIN = 1.25;
 
+/** How much of the slowest recent check each new check keeps: a spike fades over ~20 checks. */
+const OBSERVED_DECAY = 0.9;
+
 /** How long "are imported hashes left?" stays answered before the database is asked again. */
 export const RECHECK_MS = 10_000;
 
@@ -36,7 +39,7 @@ export function createSignInFloor(options: {
   const now = options.now ?? performance.now.bind(performance);
   let known: { at: number; foreign: Promise<boolean> } | undefined;
   let slowest: Promise<number> | undefined;
-  /** The longest foreign check seen here: the measurement may have been made on a quieter machine. */
+  /** The slowest recent foreign check here (decaying): the measurement may have been made on a quieter machine. */
   let observed = 0;
 
   const raised = async () => {
@@ -63,7 +66,9 @@ export function createSignInFloor(options: {
       void raised().catch(() => undefined);
     },
     foreignCheckTook(ms) {
-      observed = Math.max(observed, ms);
+      // A decaying maximum: a slow moment raises the floor at once, and it falls back over
+      // the next checks instead of slowing every failed sign-in for the rest of the process.
+      observed = Math.max(ms, observed * OBSERVED_DECAY);
     },
   };
 }
