@@ -24,6 +24,9 @@ export interface SignInFloor {
 /** Room for a slower check than the one measured (another process on the same cores). */
 const MARGIN = 1.25;
 
+/** How fast the memory of a slow foreign check fades: it halves in this time. */
+const OBSERVED_HALF_LIFE_MS = 10 * 60_000;
+
 /** How long "are imported hashes left?" stays answered before the database is asked again. */
 export const RECHECK_MS = 10_000;
 
@@ -36,15 +39,17 @@ export function createSignInFloor(options: {
   const now = options.now ?? performance.now.bind(performance);
   let known: { at: number; foreign: Promise<boolean> } | undefined;
   let slowest: Promise<number> | undefined;
-  /** The longest foreign check seen here: the measurement may have been made on a quieter machine. */
+  /** The slowest recent foreign check here (decaying): the measurement may have been made on a quieter machine. */
   let observed = 0;
+  let observedAt = 0;
+  const recentSlowest = () => observed * 0.5 ** ((now() - observedAt) / OBSERVED_HALF_LIFE_MS);
 
   const raised = async () => {
     slowest ??= options.slowestForeignCheckMs().catch((error: unknown) => {
       slowest = undefined; // Measure again next time (the queue was full, say).
       throw error;
     });
-    return Math.max(options.baseMs, Math.ceil(Math.max(await slowest, observed) * MARGIN));
+    return Math.max(options.baseMs, Math.ceil(Math.max(await slowest, recentSlowest()) * MARGIN));
   };
 
   return {
@@ -63,7 +68,11 @@ export function createSignInFloor(options: {
       void raised().catch(() => undefined);
     },
     foreignCheckTook(ms) {
-      observed = Math.max(observed, ms);
+      // A maximum that halves every OBSERVED_HALF_LIFE_MS: a slow spell raises the floor at
+      // once and keeps it up while it lasts (a floor that fell after each check would let the
+      // next slow check show), then it falls back instead of slowing failed sign-ins for good.
+      observed = Math.max(ms, recentSlowest());
+      observedAt = now();
     },
   };
 }

@@ -19,7 +19,7 @@ import {
  * here, against ~10 ms for our argon2id and the dummy hash of an unknown email. Failed
  * sign-ins must still all take the same time: known or unknown email, whatever it holds.
  */
-const SAMPLES = 5;
+const SAMPLES = 3;
 /** Medians of failed sign-ins may differ by this much (a busy shared machine; unpadded, the gap is ~300 ms). */
 const MAX_MEDIAN_GAP_MS = 40;
 const WRONG = 'not the right password at all';
