@@ -23,7 +23,8 @@ import { createMailTransport } from './mail/transport.js';
 import { createMetrics, registerMetrics } from './ops/metrics.js';
 import { registerRequestIds, requestIdGenerator } from './http/request-id.js';
 import { recordFailure } from './http/outcomes.js';
-import { createPasswordHasher } from './auth/password-hasher.js';
+import { createPasswordHasher, type ServerPasswordHasher } from './auth/password-hasher.js';
+import { createSignInFloor } from './auth/sign-in-floor.js';
 import { requestInfo } from './http/request-info.js';
 import {
   answerErrorsInShape,
@@ -32,7 +33,7 @@ import {
   refuseBodiesOnReads,
 } from './http/request-guards.js';
 import { registerRest } from './http/rest/index.js';
-import { registerSecurity } from './http/security.js';
+import { ENUMERATION_FLOOR_MS, registerSecurity } from './http/security.js';
 import { registerTrpcRoute } from './http/trpc-route.js';
 import { counterThrottle, memoryCounters, redisCounters } from './limits/counters.js';
 import { registerWeb } from './http/web.js';
@@ -48,6 +49,12 @@ export interface AppOverrides {
 
 /** Largest request body we read; anything bigger is answered 413 before it is parsed. */
 const BODY_LIMIT_BYTES = 64 * 1024;
+
+/**
+ * The body limit of users.import (alone, not batched): 1,000 rows of a typical export take
+ * ~250 KiB; this leaves room for long names and hashes.
+ */
+export const IMPORT_BODY_LIMIT_BYTES = 2 * 1024 * 1024;
 
 /** Calls one tRPC batch may hold. */
 const MAX_BATCH_SIZE = 10;
@@ -111,11 +118,23 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
 
   // Nothing is collected without a token: the route would not exist to read it.
   const metrics = config.metricsToken ? createMetrics() : undefined;
-  const hasher = createPasswordHasher(config.argon2, metrics?.argon2Wait);
   const mailKey = deriveMailKey(keys);
   const now = overrides.now ?? Date.now;
+  const stores = createStores(database.db, { mailKey, listTimeoutMs: config.listQueryTimeoutMs });
+  // The floor measures imported hashes through the hasher's queue, and the hasher tells the
+  // floor when it meets one: each needs the other.
+  const signInFloor = createSignInFloor({
+    baseMs: ENUMERATION_FLOOR_MS,
+    hasForeignHashes: () => stores.users.hasForeignPasswordHashes(),
+    slowestForeignCheckMs: () => hasher.slowestForeignCheckMs(),
+  });
+  const hasher: ServerPasswordHasher = createPasswordHasher(config.argon2, {
+    onForeignCheck: () => signInFloor.foreignHashSeen(),
+    onForeignCheckDone: (ms) => signInFloor.foreignCheckTook(ms),
+    onWait: metrics?.argon2Wait,
+  });
   const deps: Deps = {
-    stores: createStores(database.db, { mailKey, listTimeoutMs: config.listQueryTimeoutMs }),
+    stores,
     transact: createTransact(database.db, {
       mailKey,
       listTimeoutMs: config.listQueryTimeoutMs,
@@ -159,7 +178,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     await counters.close();
   });
 
-  await registerSecurity(app, config, { counters });
+  await registerSecurity(app, config, { counters, signInFloor });
   if (metrics && config.metricsToken)
     registerMetrics(app, metrics, config.metricsToken, {
       poolStats: () => database.poolStats(),
@@ -170,6 +189,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   await registerTrpcRoute(app, '/trpc', {
     router: appRouter,
     maxBatchSize: MAX_BATCH_SIZE,
+    bodyLimits: { 'users.import': IMPORT_BODY_LIMIT_BYTES },
     createContext: (req, reply): Context => ({ deps, request: requestInfo(req, reply) }),
     onError({ error, path, req }) {
       recordFailure(req, path, reasonOf(error));
@@ -178,7 +198,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     },
   });
 
-  await registerRest(app, deps);
+  await registerRest(app, deps, { '/users/import': IMPORT_BODY_LIMIT_BYTES });
 
   app.get('/healthz', () => ({ status: 'ok' }));
   app.get('/readyz', async (_request, reply) => {

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { once } from 'node:events';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import type { DatabaseHandle } from '@tessera/db';
@@ -17,6 +18,16 @@ Commands:
       the new version starts). --status lists every migration, applied or pending, and changes nothing.
   mail retry-failed
       Puts mail that failed for good back in the queue; the running servers send it.
+  users import FILE [--dry-run] [--on-conflict skip|update|fail] [--format csv|jsonl|django]
+                    [--rejected PATH]
+      Imports users from CSV (a header row naming email, name, role, passwordHash,
+      emailVerified, disabled, locale), JSON Lines (one such object a line) or a Django
+      \`dumpdata\` file of the user model (.json), 1,000 rows per transaction, with a progress
+      bar. Old password hashes keep working (see the README). Refused rows are written to
+      PATH (default FILE.rejected.jsonl). --on-conflict: what an email that already has an
+      account does (default fail: stop, writing nothing of that batch).
+  users export [--format csv|jsonl]
+      Writes every user to standard output (CSV by default), never a password hash.
 
 Exit codes: 0 done, 1 refused or failed, 2 wrong usage.
 Uses the same settings as the server: DATABASE_URL for PostgreSQL, otherwise the embedded
@@ -39,6 +50,7 @@ async function main(argv: string[]): Promise<number> {
   if (command === 'create-admin') return createAdminCommand(rest);
   if (command === 'migrate') return migrateCommand(rest);
   if (command === 'mail') return mailCommand(rest);
+  if (command === 'users') return usersCommand(rest);
   throw new UsageError(`Unknown command "${command}".`);
 }
 
@@ -141,6 +153,93 @@ async function mailCommand(args: string[]): Promise<number> {
   });
 }
 
+/** `tessera users import|export …` */
+async function usersCommand(argv: string[]): Promise<number> {
+  const [subcommand, ...rest] = argv;
+  if (subcommand === 'import') return importUsers(rest);
+  if (subcommand === 'export') return exportUsers(rest);
+  throw new UsageError(
+    subcommand ? `Unknown command "users ${subcommand}".` : 'users: say import or export.',
+  );
+}
+
+async function importUsers(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    options: {
+      'dry-run': { type: 'boolean', default: false },
+      'on-conflict': { type: 'string', default: 'fail' },
+      format: { type: 'string' },
+      rejected: { type: 'string' },
+    },
+    allowPositionals: true,
+    strict: true,
+  });
+  const [path, ...extra] = positionals;
+  if (!path || extra.length > 0) throw new UsageError('users import takes one FILE.');
+  const { importConflictModes } = await import('@tessera/api');
+  const { formatOfFile, userFileFormats } = await import('./ops/user-files.js');
+  const onConflict = importConflictModes.find((mode) => mode === values['on-conflict']);
+  if (!onConflict) throw new UsageError(`--on-conflict: one of ${importConflictModes.join(', ')}.`);
+  const format = values.format ? userFileFormats.find((f) => f === values.format) : formatOfFile(path);
+  if (!format)
+    throw new UsageError(
+      values.format
+        ? `--format: one of ${userFileFormats.join(', ')}.`
+        : `Cannot tell the format of "${path}" from its name: pass --format ${userFileFormats.join('|')}.`,
+    );
+  const { existsSync } = await import('node:fs');
+  if (!existsSync(path)) throw new Refusal(`No such file: ${path}`);
+  const rejectedPath = values.rejected ?? `${path}.rejected.jsonl`;
+
+  const config = parseConfig();
+  const [{ createTransact }, { importFile }, { progressBar }] = await Promise.all([
+    import('@tessera/db'),
+    import('./ops/import-file.js'),
+    import('./ops/progress.js'),
+  ]);
+  return withMigratedDatabase(config, async (database) => {
+    const summary = await importFile(
+      { transact: createTransact(database.db), clock: { now: () => new Date() } },
+      { path, format, dryRun: values['dry-run'], onConflict, rejectedPath, progress: progressBar() },
+    );
+    const verb = values['dry-run'] ? 'Dry run, nothing written: would have' : 'Done:';
+    console.log(
+      `${verb} created ${summary.created}, updated ${summary.updated}, skipped ${summary.skipped}, ` +
+        `rejected ${summary.rejected} of ${summary.rows} rows.`,
+    );
+    if (summary.rejected > 0) console.log(`Rejected rows, with the reason for each: ${rejectedPath}`);
+    if (summary.stoppedAt !== undefined)
+      console.log(
+        `Stopped at the batch starting at row ${summary.stoppedAt}: an email there already has an account ` +
+          '(--on-conflict fail). Nothing from that batch on was written; rows before it were.',
+      );
+    return summary.rejected > 0 ? 1 : 0;
+  });
+}
+
+async function exportUsers(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: { format: { type: 'string', default: 'csv' } },
+    strict: true,
+  });
+  const { exportFormats, startExport } = await import('@tessera/api');
+  const format = exportFormats.find((f) => f === values.format);
+  if (!format) throw new UsageError(`--format: one of ${exportFormats.join(', ')}.`);
+  const config = parseConfig();
+  const { createStores } = await import('@tessera/db');
+  return withMigratedDatabase(config, async (database) => {
+    const chunks = await startExport(
+      { stores: createStores(database.db) },
+      { actorId: null, ip: null, userAgent: 'tessera-cli' },
+      format,
+    );
+    for await (const chunk of chunks) if (!process.stdout.write(chunk)) await once(process.stdout, 'drain');
+    return 0;
+  });
+}
+
 /** The settings' database, migrated as the server would (MIGRATE_ON_START), or a refusal when it is behind. */
 async function withMigratedDatabase(
   config: Config,
@@ -226,7 +325,7 @@ try {
     process.exitCode = 1;
   } else {
     console.error(
-      `tessera ${process.argv[2] ?? ''} failed: ${error instanceof Error ? error.message : String(error)}`,
+      `tessera ${process.argv.slice(2, 4).join(' ')} failed: ${error instanceof Error ? error.message : String(error)}`,
     );
     process.exitCode = 1;
   }

@@ -27,5 +27,7 @@ export const auditActions = [
   'users.email_change.failure',
   'users.email_change.cancel',
   'users.email_change.confirm',
+  'users.import',
+  'users.export',
 ] as const;
 export type AuditAction = (typeof auditActions)[number];

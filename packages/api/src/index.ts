@@ -7,7 +7,7 @@ export type RouterInputs = inferRouterInputs<AppRouter>;
 export type RouterOutputs = inferRouterOutputs<AppRouter>;
 
 export { appRouter, type AppRouter } from './routers/root.js';
-export { createCallerFactory, type FlatFieldErrors, type Meta } from './trpc.js';
+export { authenticate, createCallerFactory, type FlatFieldErrors, type Meta } from './trpc.js';
 export type { Actor, Context, RequestInfo } from './context.js';
 export * from './ports/index.js';
 export * from './schemas/index.js';
@@ -15,5 +15,22 @@ export { can, type Action, type Subject } from './policy.js';
 export { passwordProblem, PASSWORD_MAX_LENGTH, type PasswordProblem } from './password-policy.js';
 export { hashToken, newOpaqueToken } from './secrets.js';
 export { toUser } from './services/user-view.js';
+export { BATCH_REFUSED, runImport, type BulkActor } from './services/import.js';
+export {
+  csvCell,
+  csvLine,
+  EXPORT_COLUMNS,
+  EXPORT_CONTENT_TYPES,
+  exportFormats,
+  exportUsers,
+  startExport,
+  type ExportFormat,
+} from './services/user-export.js';
+export {
+  parsePasswordHash,
+  PASSWORD_HASH_CEILINGS,
+  type ParsedPasswordHash,
+  type PasswordHashFormat,
+} from './password-hashes.js';
 export { MAX_REFRESH_ROTATIONS } from './services/sessions.js';
 export { REASON_BY_CODE, reasonOf, type Reason } from './errors.js';

@@ -151,7 +151,11 @@ export const protectedProcedure = publicProcedure.use(async ({ ctx, next }) => {
   return next({ ctx: { actor } });
 });
 
-async function authenticate({ deps, request }: Context): Promise<Actor | undefined> {
+/**
+ * The caller behind a bearer access token, if its session is live and its user enabled; the
+ * one check of every protected procedure, and of the REST-only routes outside tRPC.
+ */
+export async function authenticate({ deps, request }: Context): Promise<Actor | undefined> {
   const match = /^Bearer ([A-Za-z0-9._~+/=-]+)$/.exec(request.authorization ?? '');
   if (!match?.[1]) return undefined;
   const claims = await deps.accessTokens.verify(match[1]);

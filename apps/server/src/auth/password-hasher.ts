@@ -1,5 +1,6 @@
 import { hash, verify } from '@node-rs/argon2';
-import { OverloadedError, type PasswordHasher } from '@tessera/api';
+import { OverloadedError, parsePasswordHash, type PasswordHasher } from '@tessera/api';
+import { slowestForeignCheckMs, verifyForeignHash } from './foreign-hashes.js';
 
 export interface Argon2Settings {
   memoryCost: number;
@@ -14,7 +15,7 @@ export interface Argon2Settings {
   maxQueue: number;
 }
 
-/** What the hasher's line looks like now, and a report of each wait (for the metrics). */
+/** What the hasher's line looks like now (for the metrics). */
 export interface HashQueue {
   /** Hashes running now. */
   running(): number;
@@ -25,34 +26,62 @@ export interface HashQueue {
 /** Told how long each hash waited for its slot, in seconds (0 when a slot was free). */
 export type WaitListener = (seconds: number) => void;
 
+/** The hasher, plus its line and what the sign-in timing floor needs to know about imported hashes. */
+export interface ServerPasswordHasher extends PasswordHasher {
+  queue: HashQueue;
+  /** The slowest check of an imported hash this machine may have to make (ms), measured in the queue. */
+  slowestForeignCheckMs(): Promise<number>;
+}
+
+export interface HasherEvents {
+  /** Told before a hash from another system (an import) is checked: the timing floor rises. */
+  onForeignCheck?: () => void;
+  /** Told how long that check took (ms, not counting the wait for a slot). */
+  onForeignCheckDone?: (ms: number) => void;
+  /** Told how long each hash waited for its slot (the metrics' histogram). */
+  onWait?: WaitListener;
+}
+
 /**
  * argon2id (the library's default algorithm; its `Algorithm` enum is a const enum we cannot
  * import under isolatedModules) with every cost parameter set explicitly from config.
+ * `verify` also accepts the hashes an import brings (foreign-hashes.ts), in the same bounded
+ * queue, so checking them cannot be used to take more CPU than argon2 sign-ins can; their
+ * owners' first sign-in rehashes them (`needsRehash` is true for anything but our argon2id).
  */
 export function createPasswordHasher(
   settings: Argon2Settings,
-  onWait?: WaitListener,
-): PasswordHasher & { queue: HashQueue } {
+  events: HasherEvents = {},
+): ServerPasswordHasher {
   const options = {
     memoryCost: settings.memoryCost,
     timeCost: settings.timeCost,
     parallelism: settings.parallelism,
   };
-  const { limit, queue } = boundedQueue(settings.maxConcurrency, settings.maxQueue, onWait);
+  const { limit, queue } = boundedQueue(settings.maxConcurrency, settings.maxQueue, events.onWait);
   const wanted = `m=${options.memoryCost},t=${options.timeCost},p=${options.parallelism}`;
 
   return {
     queue,
     hash: (password) => limit(() => hash(password, options)),
-    verify: (stored, password) =>
-      limit(async () => {
+    verify: (stored, password) => {
+      const foreign = stored.startsWith('$argon2id$') ? undefined : parsePasswordHash(stored);
+      if (foreign) events.onForeignCheck?.();
+      return limit(async () => {
         try {
-          return await verify(stored, password);
+          if (!foreign) return await verify(stored, password);
+          if ('problem' in foreign) return false;
+          const started = performance.now();
+          const ok = await verifyForeignHash(foreign, password);
+          events.onForeignCheckDone?.(performance.now() - started);
+          return ok;
         } catch {
           // A malformed stored hash is a failed sign-in, not a crash.
           return false;
         }
-      }),
+      });
+    },
+    slowestForeignCheckMs: () => limit(slowestForeignCheckMs),
     needsRehash(stored) {
       const match = /^\$argon2id\$v=19\$([^$]+)\$/.exec(stored);
       return match?.[1] !== wanted;

@@ -17,6 +17,8 @@ export interface TrpcRouteOptions<TRouter extends AnyTRPCRouter> {
   router: TRouter;
   createContext(req: FastifyRequest, reply: FastifyReply): inferRouterContext<TRouter>;
   maxBatchSize: number;
+  /** Procedures called alone that may send a bigger body than the app's limit (bytes, by procedure path). */
+  bodyLimits?: Readonly<Record<string, number>>;
   onError?(opts: { error: TRPCError; path: string | undefined; req: FastifyRequest }): void;
 }
 
@@ -58,6 +60,9 @@ export async function registerTrpcRoute<TRouter extends AnyTRPCRouter>(
     );
     scope.addContentTypeParser('*', (_req, _payload, done) => done(null, undefined));
     scope.all(`${prefix}/:path`, (req, reply) => handle(options, req, reply));
+    // A static path wins over `:path`; a batch naming the procedure keeps the app's limit.
+    for (const [path, bodyLimit] of Object.entries(options.bodyLimits ?? {}))
+      scope.all(`${prefix}/${path}`, { bodyLimit }, (req, reply) => handle(options, req, reply));
     registered();
   });
 }
