@@ -9,6 +9,7 @@ import {
   openDatabase,
   type DatabaseHandle,
 } from '@tessera/db';
+import fastifyCookie from '@fastify/cookie';
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import { sql } from 'kysely';
 import { createAccessTokens } from './auth/access-tokens.js';
@@ -21,6 +22,7 @@ import { startOutboxWorker, type OutboxWorker } from './mail/outbox-worker.js';
 import { createMailTransport } from './mail/transport.js';
 import { registerMetrics } from './ops/metrics.js';
 import { createPasswordHasher } from './auth/password-hasher.js';
+import { spendingPaths } from './http/refresh-cookie.js';
 import { requestInfo } from './http/request-info.js';
 import {
   answerErrorsInShape,
@@ -48,6 +50,7 @@ const BODY_LIMIT_BYTES = 64 * 1024;
 
 /** Calls one tRPC batch may hold. */
 const MAX_BATCH_SIZE = 10;
+const TRPC_BASE = '/trpc';
 
 /**
  * Fastify answers 414 to a route parameter longer than this (its default is 100). A tRPC
@@ -151,19 +154,25 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   });
 
   await registerSecurity(app, config, { counters });
+  await app.register(fastifyCookie);
+  const publicUrlIsHttps = config.publicUrl.startsWith('https://');
+  const trpcCookie = {
+    paths: spendingPaths(appRouter, (path) => `${TRPC_BASE}/${path}`),
+    publicUrlIsHttps,
+  };
   registerMetrics(app, database.db, config.metricsToken);
 
-  await registerTrpcRoute(app, '/trpc', {
+  await registerTrpcRoute(app, TRPC_BASE, {
     router: appRouter,
     maxBatchSize: MAX_BATCH_SIZE,
-    createContext: (req, reply): Context => ({ deps, request: requestInfo(req, reply) }),
+    createContext: (req, reply): Context => ({ deps, request: requestInfo(req, reply, trpcCookie) }),
     onError({ error, path }) {
       if (error.code === 'INTERNAL_SERVER_ERROR')
         app.log.error({ err: error.cause ?? error, path }, 'procedure failed');
     },
   });
 
-  await registerRest(app, deps);
+  await registerRest(app, deps, { publicUrlIsHttps });
 
   app.get('/healthz', () => ({ status: 'ok' }));
   app.get('/readyz', async (_request, reply) => {

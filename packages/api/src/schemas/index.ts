@@ -2,3 +2,4 @@ export * from './common.js';
 export * from './users.js';
 export * from './auth.js';
 export * from './audit.js';
+export * from './meta.js';

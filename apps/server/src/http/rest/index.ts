@@ -6,6 +6,7 @@ import {
   type CreateOpenApiFastifyPluginOptions,
   type OpenApiRouter,
 } from 'trpc-to-openapi';
+import { spendingPaths } from '../refresh-cookie.js';
 import { requestInfo } from '../request-info.js';
 import { DOCS_PATH, registerDocs } from './docs.js';
 import { registerRestErrorHandler } from './errors.js';
@@ -27,7 +28,15 @@ const API_VERSION = (
  * an API reference at /docs — all generated from `appRouter`, so a new procedure with REST
  * metadata shows up in all three without a change here.
  */
-export async function registerRest(app: FastifyInstance, deps: Deps): Promise<void> {
+export async function registerRest(
+  app: FastifyInstance,
+  deps: Deps,
+  { publicUrlIsHttps }: { publicUrlIsHttps: boolean },
+): Promise<void> {
+  const cookie = {
+    paths: spendingPaths(appRouter, (_path, meta) => meta.openapi && `${REST_BASE}${meta.openapi.path}`),
+    publicUrlIsHttps,
+  };
   const document = buildOpenApiDocument(restRouter, { title: 'Tessera API', version: API_VERSION });
   const documentJson = JSON.stringify(document);
   warnAboutProceduresWithoutRest(app);
@@ -52,7 +61,7 @@ export async function registerRest(app: FastifyInstance, deps: Deps): Promise<vo
         // The same context as tRPC's: the adapter hands us Fastify's own request and reply.
         createContext: ({ req, res }: { req: FastifyRequest; res: FastifyReply }): Context => {
           restoreUrl(req);
-          return { deps, request: requestInfo(req, res) };
+          return { deps, request: requestInfo(req, res, cookie) };
         },
         responseMeta: ({ paths, errors }) =>
           errors.length === 0 && paths?.[0] ? { status: successStatus(paths[0]) } : {},
