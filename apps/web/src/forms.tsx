@@ -3,7 +3,6 @@ import {
   useCallback,
   useEffect,
   useId,
-  useRef,
   useState,
   type FormEvent,
   type InputHTMLAttributes,
@@ -145,7 +144,7 @@ export function useForm(fields: readonly string[]) {
     [pending, fail, fieldsKey],
   );
 
-  return { attach: ref, element, errors, pending, submit, fail, reset: () => setErrors({ fields: {} }) };
+  return { ref, element, errors, pending, submit, fail, reset: () => setErrors({ fields: {} }) };
 }
 
 /** A form value as a string ('' when missing). */
