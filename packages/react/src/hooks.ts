@@ -21,16 +21,16 @@ export interface UseSession {
   /** `loading` until the session is restored, then `signed-in` (with the user), `signed-out` or `unreachable`. */
   state: SessionState;
   /** Signs in with email and password; an account with a second factor answers with a challenge. */
-  signIn(input: RouterInputs['auth']['login']): Promise<SignInResult>;
+  signIn: (input: RouterInputs['auth']['login']) => Promise<SignInResult>;
   /** Creates the account and signs in. */
-  signUp(input: RouterInputs['auth']['register']): Promise<User>;
+  signUp: (input: RouterInputs['auth']['register']) => Promise<User>;
   /**
    * Adopts the tokens of any procedure that returns an AuthResult: the end of a challenge
    * (`auth.verifyMfa`, `auth.passkeyLogin`) or a password change.
    */
-  accept(result: AuthResult): void;
+  accept: (result: AuthResult) => void;
   /** Ends this device's session (and, through the tab sync, this browser's other tabs). */
-  signOut(): Promise<void>;
+  signOut: () => Promise<void>;
 }
 
 /** True for the answer of a sign-in that needs a second factor (DESIGN.md, MfaChallenge). */
