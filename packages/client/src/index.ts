@@ -1,16 +1,21 @@
 import type { AppRouter, RouterInputs, RouterOutputs } from '@tessera/api';
 
 export type { AppRouter, RouterInputs, RouterOutputs };
+export { broadcastSync, createBrowserSession, webLock } from './browser-session.js';
 export { createClient, type ClientOptions, type TesseraClient } from './create-client.js';
 export { errorCode, errorReason, fieldErrors, isTesseraError, type TesseraClientError } from './errors.js';
+export { retryDelay, retryLink, type RetryOptions } from './retry.js';
 export {
+  COOKIE,
   createSession,
   memoryStore,
   type AuthResult,
+  type MfaChallenge,
   type RefreshTokenStore,
   type Session,
   type SessionEvent,
   type SessionOptions,
+  type SessionSync,
   type SignOutReason,
   type User,
 } from './session.js';

@@ -93,6 +93,12 @@ export interface AuthSettings {
   /** False for invite-only mode (REGISTRATION_OPEN=false): accounts come from invites, import or the CLI. */
   registrationOpen: boolean;
   resetTokenTtlSeconds: number;
+  /** The languages served (DEFAULT_LOCALE among them). */
+  locales: { supported: readonly string[]; default: string };
+  /** Roles that must set up a second factor (MFA_REQUIRED_ROLES). */
+  mfaRequiredRoles: readonly Role[];
+  /** Whether passkeys are offered for sign-in. */
+  passkeys: boolean;
   verificationTokenTtlSeconds: number;
   inviteTokenTtlSeconds: number;
   refreshTokenTtlSeconds: number;

@@ -24,6 +24,10 @@ import { thenOk } from './then-ok.js';
 
 const { anyone, signedIn } = restTwins(['auth']);
 
+const COOKIE_NOTE =
+  'A request sent with `X-Tessera-Session: cookie` by the web app served at `/` may leave ' +
+  '`refreshToken` out: its HttpOnly cookie stands in for it (README, Security).';
+
 export const authRouter = {
   register: publicProcedure
     .meta(anyone('POST', '/auth/register', 'Create an account and sign in'))
@@ -38,13 +42,19 @@ export const authRouter = {
     .mutation(({ ctx, input }) => auth.login(ctx.deps, ctx.request, input)),
 
   refresh: publicProcedure
-    .meta(anyone('POST', '/auth/refresh', 'Rotate a refresh token'))
+    .meta({
+      ...anyone('POST', '/auth/refresh', 'Rotate a refresh token', COOKIE_NOTE),
+      spendsRefreshToken: true,
+    })
     .input(refreshInput)
     .output(authResult)
     .mutation(({ ctx, input }) => auth.refresh(ctx.deps, ctx.request, input.refreshToken)),
 
   logout: publicProcedure
-    .meta(anyone('POST', '/auth/logout', 'End the session of a refresh token'))
+    .meta({
+      ...anyone('POST', '/auth/logout', 'End the session of a refresh token', COOKIE_NOTE),
+      spendsRefreshToken: true,
+    })
     .input(logoutInput)
     .output(okOutput)
     .mutation(thenOk(({ ctx, input }) => auth.logout(ctx.deps, ctx.request, input.refreshToken))),

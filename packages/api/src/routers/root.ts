@@ -1,6 +1,7 @@
 import { router } from '../trpc.js';
 import { auditRouter } from './audit.js';
 import { authRouter } from './auth.js';
+import { metaRouter } from './meta.js';
 import { usersRouter } from './users.js';
 
 /** The whole API: every procedure Tessera serves over tRPC and REST. */
@@ -8,6 +9,7 @@ export const appRouter = router({
   auth: authRouter,
   users: usersRouter,
   audit: auditRouter,
+  meta: metaRouter,
 });
 
 export type AppRouter = typeof appRouter;

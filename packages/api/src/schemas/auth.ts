@@ -34,6 +34,13 @@ export const authResult = z.object({
 });
 export type AuthResult = z.infer<typeof authResult>;
 
+/** True for an `AuthResult` (what every way of signing in returns): it carries a refresh token. */
+export function isAuthResult(value: unknown): value is AuthResult {
+  if (typeof value !== 'object' || value === null) return false;
+  const { accessToken, refreshToken } = value as Record<string, unknown>;
+  return typeof accessToken === 'string' && typeof refreshToken === 'string';
+}
+
 /** An emailed single-use token, as found in the link's fragment. */
 export const oneTimeToken = z.string().min(1, 'Token is required').max(128, 'Token is not valid');
 

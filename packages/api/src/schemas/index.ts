@@ -3,3 +3,4 @@ export * from './users.js';
 export * from './auth.js';
 export * from './audit.js';
 export * from './import.js';
+export * from './meta.js';
