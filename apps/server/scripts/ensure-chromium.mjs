@@ -3,7 +3,9 @@
 // As root on Debian/Ubuntu it installs the distribution's `chromium`; otherwise it stops at
 // once with the one command to run. CHROMIUM_PATH points elsewhere, as in test/helpers/browser.ts.
 import { spawnSync } from 'node:child_process';
+import console from 'node:console';
 import { accessSync, constants } from 'node:fs';
+import process from 'node:process';
 
 const path = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const usable = () => {

@@ -66,7 +66,11 @@ export function withRequestId(payload: string, id: string): string {
   const stamp = (shape: unknown) => {
     if (typeof shape !== 'object' || shape === null) return;
     const record = shape as Record<string, unknown>;
-    const target = 'error' in record && typeof record.error === 'object' ? record.error : record;
+    // Error bodies only: a tRPC envelope, or our REST shape (`code` and `message`); /readyz's
+    // `{ status }` and anything else are left as they are.
+    const isRestError = typeof record.code === 'string' && typeof record.message === 'string';
+    const target =
+      'error' in record && typeof record.error === 'object' ? record.error : isRestError ? record : null;
     if (typeof target !== 'object' || target === null) return;
     const withData = target as Record<string, unknown>;
     withData.data = { ...(typeof withData.data === 'object' ? withData.data : {}), requestId: id };

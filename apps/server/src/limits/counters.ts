@@ -31,7 +31,7 @@ export interface Counters {
   /** Closes the Redis connection, if any. */
   close(): Promise<void>;
   /** Redis only: whether it answers a PING now (readiness reports it). */
-  ping?(): Promise<boolean>;
+  ping?: () => Promise<boolean>;
 }
 
 /**

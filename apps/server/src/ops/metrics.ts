@@ -29,7 +29,7 @@ export interface MetricSources {
 export interface Metrics {
   registry: Registry;
   /** Seconds a hash waited for its argon2 slot (the hasher reports each). */
-  argon2Wait(seconds: number): void;
+  argon2Wait: (seconds: number) => void;
 }
 
 /**
