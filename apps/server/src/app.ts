@@ -15,7 +15,7 @@ import { createAccessTokens } from './auth/access-tokens.js';
 import type { Config } from './config.js';
 import { ensureFirstAdmin } from './ops/first-admin.js';
 import { agreeOnSigningKey } from './auth/key-agreement.js';
-import { deriveMailKey, deriveRefreshTokenKey, loadSigningKeys } from './auth/keys.js';
+import { deriveMailKey, deriveRefreshTokenKey, deriveSecondFactorKey, loadSigningKeys } from './auth/keys.js';
 import { refreshTokenDeriver } from './auth/refresh-tokens.js';
 import { startOutboxWorker, type OutboxWorker } from './mail/outbox-worker.js';
 import { createMailTransport } from './mail/transport.js';
@@ -103,13 +103,16 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   // One store for every limit and the sign-in throttle; it outlives a Redis outage (counters.ts).
   const counters = config.redisUrl ? await redisCounters(config.redisUrl, app.log) : memoryCounters();
 
-  const mailKey = deriveMailKey(keys);
+  const storeOptions = {
+    mailKey: deriveMailKey(keys),
+    secretKey: deriveSecondFactorKey(keys),
+    listTimeoutMs: config.listQueryTimeoutMs,
+  };
   const now = overrides.now ?? Date.now;
   const deps: Deps = {
-    stores: createStores(database.db, { mailKey, listTimeoutMs: config.listQueryTimeoutMs }),
+    stores: createStores(database.db, storeOptions),
     transact: createTransact(database.db, {
-      mailKey,
-      listTimeoutMs: config.listQueryTimeoutMs,
+      ...storeOptions,
       onRetry: (code) =>
         app.log.warn({ code }, 'transaction retried after a deadlock or serialization failure'),
     }),
@@ -135,7 +138,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   const outbox = startOutboxWorker({
     db: database.db,
     transport,
-    mailKey,
+    mailKey: storeOptions.mailKey,
     log: app.log,
     now,
     ready: keyAgreement.ready,

@@ -167,6 +167,7 @@ export function parseConfig(env: Record<string, string | undefined> = process.en
     throw new ConfigError('Invalid configuration:\n  ADMIN_PASSWORD: required when ADMIN_EMAIL is set');
   const publicUrl = (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, '');
   const dataDir = resolve(e.DATA_DIR);
+  const mfaRequiredRoles = splitList(e.MFA_REQUIRED_ROLES) as Role[];
   return {
     port: e.PORT,
     host: e.HOST,
@@ -206,6 +207,7 @@ export function parseConfig(env: Record<string, string | undefined> = process.en
       refreshReuseGraceSeconds: e.REFRESH_REUSE_GRACE_SECONDS,
       loginMaxAttempts: e.LOGIN_MAX_ATTEMPTS,
       loginWindowSeconds: e.LOGIN_WINDOW_SECONDS,
+      mfaRequiredRoles,
       resetTokenTtlSeconds: e.RESET_TOKEN_TTL_SECONDS,
       // The same two limits as below, for the calls the services count (an email change).
       addressLimits: {
@@ -221,7 +223,7 @@ export function parseConfig(env: Record<string, string | undefined> = process.en
       maxQueue: e.ARGON2_MAX_QUEUE ?? ARGON2_QUEUE_PER_SLOT * e.ARGON2_MAX_CONCURRENCY,
     },
     locales: { supported: LOCALES, default: e.DEFAULT_LOCALE },
-    mfa: { requiredRoles: splitList(e.MFA_REQUIRED_ROLES) as Role[] },
+    mfa: { requiredRoles: mfaRequiredRoles },
     webhooks: {
       maxAttempts: e.WEBHOOK_MAX_ATTEMPTS,
       retryBaseMs: e.WEBHOOK_RETRY_BASE_MS,

@@ -9,6 +9,7 @@ import { buildApp } from '../src/app.js';
 import { parseConfig } from '../src/config.js';
 import { createTestDatabase } from './helpers/database.js';
 import { STRONG_PASSWORD, rejection } from './helpers/server.js';
+import { tokensOf } from './helpers/accounts.js';
 
 const SERVER_DIR = resolve(import.meta.dirname, '..');
 const ADMIN_PASSWORD = 'a passphrase typed at the terminal';
@@ -105,10 +106,12 @@ describe('tessera create-admin', { timeout: 180_000 }, () => {
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/^Created admin ops@example\.com \(id [0-9a-f-]{36}\)/);
     await withServer(async (client) => {
-      const { user } = await client().auth.login.mutate({
-        email: 'ops@example.com',
-        password: ADMIN_PASSWORD,
-      });
+      const { user } = await client()
+        .auth.login.mutate({
+          email: 'ops@example.com',
+          password: ADMIN_PASSWORD,
+        })
+        .then(tokensOf);
       expect(user).toMatchObject({ name: 'Ops Team', role: 'admin', emailVerified: true });
     });
   });
@@ -132,7 +135,7 @@ describe('tessera create-admin', { timeout: 180_000 }, () => {
       expect(
         errorCode(await rejection(client().auth.login.mutate({ email, password: STRONG_PASSWORD }))),
       ).toBe('UNAUTHORIZED');
-      const { user } = await client().auth.login.mutate({ email, password: ADMIN_PASSWORD });
+      const { user } = await client().auth.login.mutate({ email, password: ADMIN_PASSWORD }).then(tokensOf);
       expect(user.role).toBe('admin');
     });
   });

@@ -1,6 +1,8 @@
 import { router } from '../trpc.js';
 import { auditRouter } from './audit.js';
 import { authRouter } from './auth.js';
+import { mfaRouter } from './mfa.js';
+import { passkeysRouter } from './passkeys.js';
 import { usersRouter } from './users.js';
 
 /** The whole API: every procedure Tessera serves over tRPC and REST. */
@@ -8,6 +10,8 @@ export const appRouter = router({
   auth: authRouter,
   users: usersRouter,
   audit: auditRouter,
+  mfa: mfaRouter,
+  passkeys: passkeysRouter,
 });
 
 export type AppRouter = typeof appRouter;

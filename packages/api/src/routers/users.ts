@@ -73,6 +73,19 @@ export const usersRouter = {
     .output(user)
     .mutation(({ ctx, input }) => users.updateUser(ctx.deps, ctx.request, ctx.actor, input)),
 
+  resetMfa: protectedProcedure
+    .meta(
+      signedIn(
+        'POST',
+        '/users/{id}/reset-mfa',
+        'Remove every second factor of a user (admins)',
+        'Authenticator app, recovery codes and passkeys go; the user is told by mail and signs in with the password alone until they set one up again.',
+      ),
+    )
+    .input(userIdInput)
+    .output(user)
+    .mutation(({ ctx, input }) => users.resetMfa(ctx.deps, ctx.request, ctx.actor, input.id)),
+
   delete: protectedProcedure
     .meta(signedIn('DELETE', '/users/{id}', 'Delete a user'))
     .input(userIdInput)

@@ -2,3 +2,5 @@ export * from './common.js';
 export * from './users.js';
 export * from './auth.js';
 export * from './audit.js';
+export * from './mfa.js';
+export * from './passkeys.js';
