@@ -145,10 +145,8 @@ describe('signing in with a passkey', () => {
     expect(errorCode(error)).toBe('UNAUTHORIZED');
     expect(errorReason(error)).toBe('invalid_passkey');
     const [failure] = await auditOf(id, 'auth.passkey.failure');
-    expect(failure?.metadata).toMatchObject({
-      reason: 'signature',
-      detail: expect.stringMatching(/origin/i),
-    });
+    expect(failure?.metadata).toMatchObject({ reason: 'signature' });
+    expect(String(failure?.metadata.detail)).toMatch(/origin/i);
   });
 
   it('refuses a replayed challenge: an assertion works once, a challenge is answered once', async () => {
@@ -174,7 +172,7 @@ describe('signing in with a passkey', () => {
     const error = await rejection(passkeyLogin(clone)); // the clone says 2 again
     expect(errorReason(error)).toBe('invalid_passkey');
     const failures = await auditOf(id, 'auth.passkey.failure');
-    expect(failures.at(-1)?.metadata).toMatchObject({ detail: expect.stringMatching(/counter/i) });
+    expect(String(failures.at(-1)?.metadata.detail)).toMatch(/counter/i);
   });
 
   it('requires user verification', async () => {
@@ -220,7 +218,9 @@ describe('a passkey as the second factor', () => {
     const session = createSession({ url: server.url });
     const step = await session.signIn({ email: account.email, password: STRONG_PASSWORD });
     if (step.status !== 'mfa-required') throw new Error('expected a challenge');
-    const user = await step.challenge.verifyPasskey(async (options) => account.authenticator.assert(options));
+    const user = await step.challenge.verifyPasskey((options) =>
+      Promise.resolve(account.authenticator.assert(options)),
+    );
     expect(user.id).toBe(account.id);
     expect(session.signedIn).toBe(true);
     expect((await auditOf(account.id, 'auth.login')).at(-1)?.metadata).toEqual({ mfa: 'passkey' });

@@ -3,8 +3,6 @@ import {
   generateRegistrationOptions,
   verifyAuthenticationResponse,
   verifyRegistrationResponse,
-  type AuthenticationResponseJSON,
-  type RegistrationResponseJSON,
 } from '@simplewebauthn/server';
 import { decodeClientDataJSON } from '@simplewebauthn/server/helpers';
 import type { Actor, RequestInfo } from '../context.js';
@@ -111,7 +109,7 @@ export async function checkAssertion(
   const { rpID, origin } = relyingParty(deps);
   try {
     const { verified, authenticationInfo } = await verifyAuthenticationResponse({
-      response: response as AuthenticationResponseJSON,
+      response,
       expectedChallenge: issued.challenge,
       expectedOrigin: origin,
       expectedRPID: rpID,
@@ -250,7 +248,7 @@ export async function registerPasskey(
   let info;
   try {
     const result = await verifyRegistrationResponse({
-      response: input.response as RegistrationResponseJSON,
+      response: input.response,
       expectedChallenge: issued.challenge,
       expectedOrigin: origin,
       expectedRPID: rpID,

@@ -7,17 +7,10 @@ import {
   invalidPasskey,
   notSignedIn,
 } from '../errors.js';
-import type { Deps, LiveSession, MfaChallengeRecord, Stores, UserRecord } from '../ports/index.js';
+import type { Deps, LiveSession, Stores, UserRecord } from '../ports/index.js';
 import type { AuthResult } from '../schemas/auth.js';
-import type {
-  MfaChallenge,
-  MfaMethod,
-  MfaStatus,
-  RecoveryCodes,
-  TotpSetup,
-  VerifyMfaInput,
-} from '../schemas/mfa.js';
-import { hashToken, newOpaqueToken } from '../secrets.js';
+import type { MfaMethod, MfaStatus, RecoveryCodes, TotpSetup, VerifyMfaInput } from '../schemas/mfa.js';
+import { hashToken } from '../secrets.js';
 import { loginThrottleKey, reserveLoginAttempt } from './auth.js';
 import { queueSecondFactorNotice } from './mail-flows.js';
 import { checkAssertion, toPasskeyView, type CheckedAssertion } from './passkeys.js';
