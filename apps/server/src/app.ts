@@ -17,7 +17,7 @@ import { createAccessTokens } from './auth/access-tokens.js';
 import type { Config } from './config.js';
 import { ensureFirstAdmin } from './ops/first-admin.js';
 import { agreeOnSigningKey } from './auth/key-agreement.js';
-import { deriveMailKey, deriveRefreshTokenKey, loadSigningKeys } from './auth/keys.js';
+import { deriveMailKey, deriveRefreshTokenKey, deriveSecondFactorKey, loadSigningKeys } from './auth/keys.js';
 import { refreshTokenDeriver } from './auth/refresh-tokens.js';
 import { startOutboxWorker, type OutboxWorker } from './mail/outbox-worker.js';
 import { createMailTransport } from './mail/transport.js';
@@ -122,8 +122,13 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   // Nothing is collected without a token: the route would not exist to read it.
   const metrics = config.metricsToken ? createMetrics() : undefined;
   const mailKey = deriveMailKey(keys);
+  const storeOptions = {
+    mailKey,
+    secretKey: deriveSecondFactorKey(keys),
+    listTimeoutMs: config.listQueryTimeoutMs,
+  };
   const now = overrides.now ?? Date.now;
-  const stores = createStores(database.db, { mailKey, listTimeoutMs: config.listQueryTimeoutMs });
+  const stores = createStores(database.db, storeOptions);
   // The floor measures imported hashes through the hasher's queue, and the hasher tells the
   // floor when it meets one: each needs the other.
   const signInFloor = createSignInFloor({
@@ -139,8 +144,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   const deps: Deps = {
     stores,
     transact: createTransact(database.db, {
-      mailKey,
-      listTimeoutMs: config.listQueryTimeoutMs,
+      ...storeOptions,
       onRetry: (code) =>
         app.log.warn({ code }, 'transaction retried after a deadlock or serialization failure'),
     }),
@@ -166,7 +170,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   const outbox = startOutboxWorker({
     db: database.db,
     transport,
-    mailKey,
+    mailKey: storeOptions.mailKey,
     log: app.log,
     now,
     ready: keyAgreement.ready,

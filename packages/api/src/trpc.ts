@@ -6,10 +6,12 @@ import {
   apiError,
   databaseUnavailable,
   invalidRefreshToken,
+  mfaEnrollmentRequired,
   notSignedIn,
   reasonOf,
   ReasonError,
 } from './errors.js';
+import { mfaEnrollmentRequired as needsMfaEnrollment } from './policy.js';
 import { OverloadedError } from './ports/index.js';
 import { isAuthResult } from './schemas/auth.js';
 
@@ -189,11 +191,14 @@ export const publicProcedure = t.procedure.use(traced).use(unavailableAs503).use
 
 /**
  * For a signed-in caller. Beyond the token's signature and expiry, the session must still
- * be live and its user enabled: revocation, disabling and deletion take effect at once.
+ * be live and its user enabled: revocation, disabling and deletion take effect at once. A
+ * member of a role in MFA_REQUIRED_ROLES without a second factor reaches only what sets one
+ * up (policy.ts).
  */
-export const protectedProcedure = publicProcedure.use(async ({ ctx, next }) => {
+export const protectedProcedure = publicProcedure.use(async ({ ctx, next, path }) => {
   const actor = await authenticate(ctx);
   if (!actor) throw notSignedIn();
+  if (needsMfaEnrollment(actor.user, ctx.deps.settings.mfaRequiredRoles, path)) throw mfaEnrollmentRequired();
   return next({ ctx: { actor } });
 });
 

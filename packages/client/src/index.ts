@@ -10,8 +10,14 @@ export {
   createSession,
   memoryStore,
   type AuthResult,
+  type GetAssertion,
   type MfaChallenge,
+  type MfaMethod,
+  type PasskeyAssertion,
+  type PasskeyRequestOptions,
   type RefreshTokenStore,
+  type SecondFactorStep,
+  type SignInResult,
   type Session,
   type SessionEvent,
   type SessionOptions,
@@ -22,10 +28,12 @@ export {
 // The server's own role policy and audit vocabulary (pure code, bundled in): show only the
 // controls the server will allow, and filter by the actions it records.
 export {
+  allowedBeforeMfaEnrollment,
   auditActions,
   can,
   creatableRoles,
   decide,
+  mfaEnrollmentRequired,
   roles,
   type Action,
   type AuditAction,

@@ -1,6 +1,6 @@
 import { createTRPCClient, TRPCClientError, type Operation, type TRPCLink } from '@trpc/client';
 import { observable, type Unsubscribable } from '@trpc/server/observable';
-import type { AppRouter, RouterOutputs } from '@tessera/api';
+import type { AppRouter, RouterInputs, RouterOutputs } from '@tessera/api';
 import {
   CREDENTIAL_PATHS,
   transportLinks,
@@ -10,18 +10,39 @@ import {
 } from './create-client.js';
 import { errorCode } from './errors.js';
 
-/** What `auth.login`, `auth.register`, `auth.refresh` and `auth.changePassword` return. */
-export type AuthResult = RouterOutputs['auth']['login'];
-/**
- * What `auth.login` answers instead of tokens when the account has a second factor
- * (DESIGN.md): finish with `auth.verifyMfa` (or a passkey), whose AuthResult goes to `accept`.
- */
-export interface MfaChallenge {
-  mfaRequired: true;
-  mfaToken: string;
-  methods: ('totp' | 'recovery_code' | 'passkey')[];
+/** What `auth.register`, `auth.refresh`, `auth.changePassword` and a finished sign-in return. */
+export type AuthResult = RouterOutputs['auth']['register'];
+/** What `auth.login` answers, instead of tokens, for an account with a second factor. */
+export type MfaChallenge = Extract<RouterOutputs['auth']['login'], { mfaRequired: true }>;
+/** A way to answer the second step: `totp`, `recovery_code` or `passkey`. */
+export type MfaMethod = MfaChallenge['methods'][number];
+/** WebAuthn options for `navigator.credentials.get()` (or @simplewebauthn/browser's `startAuthentication`). */
+export type PasskeyRequestOptions = RouterOutputs['auth']['passkeyOptions'];
+/** A passkey's assertion (`AuthenticationResponseJSON`), as the browser's `toJSON()` gives it. */
+export type PasskeyAssertion = RouterInputs['auth']['passkeyLogin']['response'];
+/** Asks the browser (or an authenticator) for an assertion to these options. */
+export type GetAssertion = (options: PasskeyRequestOptions) => Promise<PasskeyAssertion>;
+
+/** The second step of a sign-in, to answer within 5 minutes with at most 5 wrong codes. */
+export interface SecondFactorStep {
+  /** What the account can answer with. */
+  readonly methods: readonly MfaMethod[];
+  /** The token `auth.verifyMfa` takes, for callers that drive the procedures themselves. */
+  readonly mfaToken: string;
+  /**
+   * Answers with an authenticator-app code or a recovery code; resolves with the signed-in
+   * user. A wrong code rejects (reason `invalid_mfa_code`) and the step may be answered
+   * again; once it is spent, expired or out of tries it rejects with `invalid_mfa_token`:
+   * sign in again.
+   */
+  verify(code: string): Promise<User>;
+  /** Answers with a passkey: fetches a challenge, hands it to `getAssertion`, sends the answer. */
+  verifyPasskey(getAssertion: GetAssertion): Promise<User>;
 }
 
+/** What `signIn` resolves to: signed in, or a second factor to answer first. */
+export type SignInResult =
+  { status: 'signed-in'; user: User } | { status: 'mfa-required'; challenge: SecondFactorStep };
 /** A user as the API returns it. */
 export type User = RouterOutputs['users']['me'];
 
@@ -101,7 +122,20 @@ export interface Session {
    * may (an async store not yet read, a cookie not yet tried: `refresh()` tells).
    */
   readonly signedIn: boolean;
-  /** Adopts the tokens of an `AuthResult` (login, register, refresh or changePassword). */
+  /**
+   * Signs in with email and password. For an account with a second factor it resolves with
+   * the step to answer (`challenge.verify(code)` or `challenge.verifyPasskey(…)`), which signs
+   * the session in; otherwise the session is signed in already. Wrong credentials reject
+   * (reason `invalid_credentials`).
+   */
+  signIn(credentials: { email: string; password: string }): Promise<SignInResult>;
+  /**
+   * Signs in with a passkey alone: fetches a challenge (optionally bound to `email`), hands it
+   * to `getAssertion` — in a browser, `(options) => startAuthentication({ optionsJSON: options })`
+   * from @simplewebauthn/browser — and sends the answer.
+   */
+  signInWithPasskey(getAssertion: GetAssertion, options?: { email?: string }): Promise<User>;
+  /** Adopts the tokens of an `AuthResult` (register, refresh, changePassword or a finished sign-in). */
   accept(result: AuthResult): void;
   /** Rotates the tokens now; concurrent callers share one request. False when the session is gone. */
   refresh(): Promise<boolean>;
@@ -291,6 +325,30 @@ export function createSession(options: SessionOptions): Session {
     }
   });
 
+  function accept(result: AuthResult): User {
+    generation += 1;
+    adopt(result);
+    options.sync?.post('signed-in');
+    emit({ type: 'signed-in', user: result.user });
+    return result.user;
+  }
+
+  function secondFactorStep(challenge: MfaChallenge, email: string): SecondFactorStep {
+    const { mfaToken, methods } = challenge;
+    return {
+      mfaToken,
+      methods,
+      async verify(code) {
+        return accept(await bare.auth.verifyMfa.mutate({ mfaToken, code }));
+      },
+      async verifyPasskey(getAssertion) {
+        const options = await bare.auth.passkeyOptions.mutate({ email });
+        const passkey = await getAssertion(options);
+        return accept(await bare.auth.verifyMfa.mutate({ mfaToken, passkey }));
+      },
+    };
+  }
+
   return {
     client,
     get user() {
@@ -300,10 +358,20 @@ export function createSession(options: SessionOptions): Session {
       return held !== false;
     },
     accept(result) {
-      generation += 1;
-      adopt(result);
-      options.sync?.post('signed-in');
-      emit({ type: 'signed-in', user: result.user });
+      accept(result);
+    },
+    async signIn(credentials) {
+      const result = await bare.auth.login.mutate(credentials);
+      if ('mfaRequired' in result)
+        return { status: 'mfa-required', challenge: secondFactorStep(result, credentials.email) };
+      return { status: 'signed-in', user: accept(result) };
+    },
+    async signInWithPasskey(getAssertion, options = {}) {
+      const requestOptions = await bare.auth.passkeyOptions.mutate(
+        options.email ? { email: options.email } : {},
+      );
+      const response = await getAssertion(requestOptions);
+      return accept(await bare.auth.passkeyLogin.mutate({ response }));
     },
     refresh,
     async signOut() {

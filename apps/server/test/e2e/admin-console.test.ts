@@ -11,6 +11,7 @@ import { startTestServer, STRONG_PASSWORD, uniqueEmail } from '../helpers/server
 import { mailSinkPerFile } from '../helpers/mail-sink.js';
 import { linkIn } from './mail.js';
 import { perFile } from '../helpers/per-file.js';
+import { tokensOf } from '../helpers/accounts.js';
 
 const PUBLIC_URL = 'http://tessera.test';
 const ADMIN_EMAIL = 'owner@example.com';
@@ -50,7 +51,8 @@ async function register(name: string, email = uniqueEmail('member')) {
 async function adminClient() {
   const { accessToken } = await server
     .client()
-    .auth.login.mutate({ email: ADMIN_EMAIL, password: ADMIN_PASSWORD });
+    .auth.login.mutate({ email: ADMIN_EMAIL, password: ADMIN_PASSWORD })
+    .then(tokensOf);
   return server.client(accessToken);
 }
 
