@@ -10,13 +10,14 @@ import {
   outboxBacklog,
   type DatabaseHandle,
 } from '@tessera/db';
+import fastifyCookie from '@fastify/cookie';
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import { sql } from 'kysely';
 import { createAccessTokens } from './auth/access-tokens.js';
 import type { Config } from './config.js';
 import { ensureFirstAdmin } from './ops/first-admin.js';
 import { agreeOnSigningKey } from './auth/key-agreement.js';
-import { deriveMailKey, deriveRefreshTokenKey, loadSigningKeys } from './auth/keys.js';
+import { deriveMailKey, deriveRefreshTokenKey, deriveSecondFactorKey, loadSigningKeys } from './auth/keys.js';
 import { refreshTokenDeriver } from './auth/refresh-tokens.js';
 import { startOutboxWorker, type OutboxWorker } from './mail/outbox-worker.js';
 import { createMailTransport } from './mail/transport.js';
@@ -25,6 +26,7 @@ import { registerRequestIds, requestIdGenerator } from './http/request-id.js';
 import { recordFailure } from './http/outcomes.js';
 import { createPasswordHasher, type ServerPasswordHasher } from './auth/password-hasher.js';
 import { createSignInFloor } from './auth/sign-in-floor.js';
+import { spendingPaths } from './http/refresh-cookie.js';
 import { requestInfo } from './http/request-info.js';
 import {
   answerErrorsInShape,
@@ -58,6 +60,7 @@ export const IMPORT_BODY_LIMIT_BYTES = 2 * 1024 * 1024;
 
 /** Calls one tRPC batch may hold. */
 const MAX_BATCH_SIZE = 10;
+const TRPC_BASE = '/trpc';
 
 /**
  * Fastify answers 414 to a route parameter longer than this (its default is 100). A tRPC
@@ -119,8 +122,13 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   // Nothing is collected without a token: the route would not exist to read it.
   const metrics = config.metricsToken ? createMetrics() : undefined;
   const mailKey = deriveMailKey(keys);
+  const storeOptions = {
+    mailKey,
+    secretKey: deriveSecondFactorKey(keys),
+    listTimeoutMs: config.listQueryTimeoutMs,
+  };
   const now = overrides.now ?? Date.now;
-  const stores = createStores(database.db, { mailKey, listTimeoutMs: config.listQueryTimeoutMs });
+  const stores = createStores(database.db, storeOptions);
   // The floor measures imported hashes through the hasher's queue, and the hasher tells the
   // floor when it meets one: each needs the other.
   const signInFloor = createSignInFloor({
@@ -136,8 +144,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   const deps: Deps = {
     stores,
     transact: createTransact(database.db, {
-      mailKey,
-      listTimeoutMs: config.listQueryTimeoutMs,
+      ...storeOptions,
       onRetry: (code) =>
         app.log.warn({ code }, 'transaction retried after a deadlock or serialization failure'),
     }),
@@ -163,7 +170,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   const outbox = startOutboxWorker({
     db: database.db,
     transport,
-    mailKey,
+    mailKey: storeOptions.mailKey,
     log: app.log,
     now,
     ready: keyAgreement.ready,
@@ -179,6 +186,12 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   });
 
   await registerSecurity(app, config, { counters, signInFloor });
+  await app.register(fastifyCookie);
+  const publicUrlIsHttps = config.publicUrl.startsWith('https://');
+  const trpcCookie = {
+    paths: spendingPaths(appRouter, (path) => `${TRPC_BASE}/${path}`),
+    publicUrlIsHttps,
+  };
   if (metrics && config.metricsToken)
     registerMetrics(app, metrics, config.metricsToken, {
       poolStats: () => database.poolStats(),
@@ -186,11 +199,11 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
       outboxBacklog: () => outboxBacklog(database.db),
     });
 
-  await registerTrpcRoute(app, '/trpc', {
+  await registerTrpcRoute(app, TRPC_BASE, {
     router: appRouter,
     maxBatchSize: MAX_BATCH_SIZE,
     bodyLimits: { 'users.import': IMPORT_BODY_LIMIT_BYTES },
-    createContext: (req, reply): Context => ({ deps, request: requestInfo(req, reply) }),
+    createContext: (req, reply): Context => ({ deps, request: requestInfo(req, reply, trpcCookie) }),
     onError({ error, path, req }) {
       recordFailure(req, path, reasonOf(error));
       if (error.code === 'INTERNAL_SERVER_ERROR')
@@ -198,7 +211,10 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     },
   });
 
-  await registerRest(app, deps, { '/users/import': IMPORT_BODY_LIMIT_BYTES });
+  await registerRest(app, deps, {
+    publicUrlIsHttps,
+    bodyLimits: { '/users/import': IMPORT_BODY_LIMIT_BYTES },
+  });
 
   app.get('/healthz', () => ({ status: 'ok' }));
   app.get('/readyz', async (_request, reply) => {

@@ -172,6 +172,8 @@ export function parseConfig(env: Record<string, string | undefined> = process.en
     throw new ConfigError('Invalid configuration:\n  ADMIN_PASSWORD: required when ADMIN_EMAIL is set');
   const publicUrl = (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, '');
   const dataDir = resolve(e.DATA_DIR);
+  const locales = { supported: LOCALES, default: e.DEFAULT_LOCALE };
+  const mfaRequiredRoles = splitList(e.MFA_REQUIRED_ROLES) as Role[];
   return {
     port: e.PORT,
     host: e.HOST,
@@ -212,6 +214,10 @@ export function parseConfig(env: Record<string, string | undefined> = process.en
       loginMaxAttempts: e.LOGIN_MAX_ATTEMPTS,
       loginWindowSeconds: e.LOGIN_WINDOW_SECONDS,
       resetTokenTtlSeconds: e.RESET_TOKEN_TTL_SECONDS,
+      // meta.settings shows these; passkeys are always offered.
+      locales,
+      mfaRequiredRoles,
+      passkeys: true,
       // The same two limits as below, for the calls the services count (an email change).
       addressLimits: {
         mail: { ...DEFAULT_RATE_LIMITS.mail, max: e.RATE_LIMIT_MAIL },
@@ -225,8 +231,8 @@ export function parseConfig(env: Record<string, string | undefined> = process.en
       maxConcurrency: e.ARGON2_MAX_CONCURRENCY,
       maxQueue: e.ARGON2_MAX_QUEUE ?? ARGON2_QUEUE_PER_SLOT * e.ARGON2_MAX_CONCURRENCY,
     },
-    locales: { supported: LOCALES, default: e.DEFAULT_LOCALE },
-    mfa: { requiredRoles: splitList(e.MFA_REQUIRED_ROLES) as Role[] },
+    locales,
+    mfa: { requiredRoles: mfaRequiredRoles },
     webhooks: {
       maxAttempts: e.WEBHOOK_MAX_ATTEMPTS,
       retryBaseMs: e.WEBHOOK_RETRY_BASE_MS,

@@ -1,6 +1,6 @@
 import { errorCode, errorReason, fieldErrors } from '@tessera/client';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { accountProblems, openLinks, signUp, userRow, type SignedIn } from './helpers/accounts.js';
+import { accountProblems, openLinks, signUp, tokensOf, userRow, type SignedIn } from './helpers/accounts.js';
 import { mailSinkPerFile, tokenFromLink, type ReceivedMail } from './helpers/mail-sink.js';
 import { rejection, startTestServer, STRONG_PASSWORD, uniqueEmail } from './helpers/server.js';
 import { perFile } from './helpers/per-file.js';
@@ -51,7 +51,7 @@ const VERIFY = /^confirm your email/i;
 const RESET = /reset your/i;
 
 async function signIn(email: string, password = STRONG_PASSWORD) {
-  return server.client().auth.login.mutate({ email, password });
+  return tokensOf(await server.client().auth.login.mutate({ email, password }));
 }
 
 async function askReset(email: string): Promise<string> {

@@ -74,8 +74,21 @@ describe('audit events', () => {
         userAgent: USER_AGENT,
       });
       expect(Object.keys(event).sort()).toEqual(
-        ['action', 'actorId', 'at', 'id', 'ip', 'metadata', 'targetId', 'userAgent'].sort(),
+        [
+          'action',
+          'actorId',
+          'actorName',
+          'at',
+          'id',
+          'ip',
+          'metadata',
+          'targetId',
+          'targetName',
+          'userAgent',
+        ].sort(),
       );
+      // Names come with the page (one query, no lookup per row); a deleted account has none.
+      expect(event).toMatchObject({ actorName: 'Audit Person', targetName: null });
       expect(Date.parse(event.at)).not.toBeNaN();
     }
     expect(events[0]!.metadata).toEqual({ email, role: 'user', invited: false });

@@ -12,6 +12,7 @@ import {
 import { describe, expect, it, vi } from 'vitest';
 import { startTestServer, STRONG_PASSWORD, uniqueEmail, rejection } from './helpers/server.js';
 import { perFile } from './helpers/per-file.js';
+import { tokensOf } from './helpers/accounts.js';
 
 const server = perFile(() => startTestServer());
 
@@ -98,7 +99,8 @@ describe('auth.login', () => {
     await register(email);
     const result = await server
       .client()
-      .auth.login.mutate({ email: email.toUpperCase(), password: STRONG_PASSWORD });
+      .auth.login.mutate({ email: email.toUpperCase(), password: STRONG_PASSWORD })
+      .then(tokensOf);
     expect(result.user.email).toBe(email);
     expect(result.user.lastLoginAt).not.toBeNull();
     const me = await server.client(result.accessToken).users.me.query();

@@ -1,3 +1,4 @@
+import { tokensOf } from './helpers/accounts.js';
 import { createHash, pbkdf2Sync } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -87,18 +88,24 @@ describe('tessera users import / export', { timeout: 180_000 }, () => {
     expect(rejected).toEqual([expect.objectContaining({ row: 4, field: 'email', data: dump[3] })]);
 
     await withServer(async (client) => {
-      const ada = await client().auth.login.mutate({
-        email: 'ada@django.example',
-        password: 'django admin pw',
-      });
+      const ada = await client()
+        .auth.login.mutate({
+          email: 'ada@django.example',
+          password: 'django admin pw',
+        })
+        .then(tokensOf);
       expect(ada.user).toMatchObject({ name: 'Ada Admin', role: 'admin', disabled: false });
-      const sam = await client().auth.login.mutate({ email: 'sam@django.example', password: 'staff pw' });
+      const sam = await client()
+        .auth.login.mutate({ email: 'sam@django.example', password: 'staff pw' })
+        .then(tokensOf);
       expect(sam.user).toMatchObject({ name: 'sam', role: 'manager' });
       const gone = await client(ada.accessToken).users.list.query({ search: 'gone@django.example' });
       expect(gone.items[0]).toMatchObject({ name: 'Gone Away', role: 'user', disabled: true });
       expect(
         errorCode(
-          await rejection(client().auth.login.mutate({ email: 'gone@django.example', password: 'x' })),
+          await rejection(
+            client().auth.login.mutate({ email: 'gone@django.example', password: 'x' }).then(tokensOf),
+          ),
         ),
       ).toBe('UNAUTHORIZED');
     });
@@ -124,10 +131,12 @@ describe('tessera users import / export', { timeout: 180_000 }, () => {
     expect(again.stdout).toMatch(/^Done: created 0, updated 0, skipped 2, rejected 1 of 3 rows/);
 
     await withServer(async (client) => {
-      const jane = await client().auth.login.mutate({
-        email: 'csv.one@example.com',
-        password: 'csv password',
-      });
+      const jane = await client()
+        .auth.login.mutate({
+          email: 'csv.one@example.com',
+          password: 'csv password',
+        })
+        .then(tokensOf);
       expect(jane.user).toMatchObject({
         name: 'Doe, Jane',
         role: 'manager',

@@ -3,6 +3,7 @@ import { errorCode } from '@tessera/client';
 import { describe, expect, it } from 'vitest';
 import { cliPerFile, run, SERVER_DIR } from './helpers/cli.js';
 import { STRONG_PASSWORD, rejection } from './helpers/server.js';
+import { tokensOf } from './helpers/accounts.js';
 
 const ADMIN_PASSWORD = 'a passphrase typed at the terminal';
 
@@ -19,10 +20,12 @@ describe('tessera create-admin', { timeout: 180_000 }, () => {
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/^Created admin ops@example\.com \(id [0-9a-f-]{36}\)/);
     await withServer(async (client) => {
-      const { user } = await client().auth.login.mutate({
-        email: 'ops@example.com',
-        password: ADMIN_PASSWORD,
-      });
+      const { user } = await client()
+        .auth.login.mutate({
+          email: 'ops@example.com',
+          password: ADMIN_PASSWORD,
+        })
+        .then(tokensOf);
       expect(user).toMatchObject({ name: 'Ops Team', role: 'admin', emailVerified: true });
     });
   });
@@ -46,7 +49,7 @@ describe('tessera create-admin', { timeout: 180_000 }, () => {
       expect(
         errorCode(await rejection(client().auth.login.mutate({ email, password: STRONG_PASSWORD }))),
       ).toBe('UNAUTHORIZED');
-      const { user } = await client().auth.login.mutate({ email, password: ADMIN_PASSWORD });
+      const { user } = await client().auth.login.mutate({ email, password: ADMIN_PASSWORD }).then(tokensOf);
       expect(user.role).toBe('admin');
     });
   });

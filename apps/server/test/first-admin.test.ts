@@ -10,6 +10,7 @@ import { AdminSetupError, ensureFirstAdmin } from '../src/ops/first-admin.js';
 import { createTestDatabase, testEngine } from './helpers/database.js';
 import { startTestServer, STRONG_PASSWORD, uniqueEmail, rejection } from './helpers/server.js';
 import { perFile } from './helpers/per-file.js';
+import { tokensOf } from './helpers/accounts.js';
 
 const ADMIN_EMAIL = 'first.admin@example.com';
 const ADMIN_PASSWORD = 'the very first admin passphrase';
@@ -22,7 +23,8 @@ describe('ADMIN_EMAIL + ADMIN_PASSWORD on start', () => {
   it('creates an admin who can sign in, with a verified email and an audit event', async () => {
     const { user } = await server
       .client()
-      .auth.login.mutate({ email: ADMIN_EMAIL, password: ADMIN_PASSWORD });
+      .auth.login.mutate({ email: ADMIN_EMAIL, password: ADMIN_PASSWORD })
+      .then(tokensOf);
     expect(user).toMatchObject({ email: ADMIN_EMAIL, role: 'admin', emailVerified: true, disabled: false });
     const events = await server.database.db
       .selectFrom('audit_events')
@@ -48,7 +50,7 @@ describe('ADMIN_EMAIL + ADMIN_PASSWORD on start', () => {
       .where('role', '=', 'admin')
       .execute();
     expect(admins).toEqual([{ email: ADMIN_EMAIL }]);
-    await server.client().auth.login.mutate({ email: ADMIN_EMAIL, password: ADMIN_PASSWORD });
+    await server.client().auth.login.mutate({ email: ADMIN_EMAIL, password: ADMIN_PASSWORD }).then(tokensOf);
     expect(
       errorCode(
         await rejection(
@@ -150,10 +152,12 @@ describe.runIf(testEngine === 'postgres')('two nodes starting at once against on
       await apps[1].listen({ port: 0, host: '127.0.0.1' });
       const address = apps[1].server.address();
       const port = typeof address === 'object' && address ? address.port : 0;
-      const { user } = await createClient({ url: `http://127.0.0.1:${port}` }).auth.login.mutate({
-        email: admins[0]!.email,
-        password: ADMIN_PASSWORD,
-      });
+      const { user } = await createClient({ url: `http://127.0.0.1:${port}` })
+        .auth.login.mutate({
+          email: admins[0]!.email,
+          password: ADMIN_PASSWORD,
+        })
+        .then(tokensOf);
       expect(user.role).toBe('admin');
     } finally {
       await apps[1].close();

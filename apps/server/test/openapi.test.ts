@@ -29,6 +29,20 @@ const DESIGN_TABLE: readonly [procedure: string, method: string, path: string][]
   ['users.delete', 'DELETE', '/users/{id}'],
   ['users.import', 'POST', '/users/import'],
   ['audit.list', 'GET', '/audit'],
+  ['auth.verifyMfa', 'POST', '/auth/mfa/verify'],
+  ['auth.passkeyOptions', 'POST', '/auth/passkey/options'],
+  ['auth.passkeyLogin', 'POST', '/auth/passkey/login'],
+  ['mfa.status', 'GET', '/mfa'],
+  ['mfa.totpSetup', 'POST', '/mfa/totp/setup'],
+  ['mfa.totpConfirm', 'POST', '/mfa/totp/confirm'],
+  ['mfa.totpDisable', 'POST', '/mfa/totp/disable'],
+  ['mfa.regenerateRecoveryCodes', 'POST', '/mfa/recovery-codes'],
+  ['passkeys.registrationOptions', 'POST', '/passkeys/options'],
+  ['passkeys.register', 'POST', '/passkeys'],
+  ['passkeys.list', 'GET', '/passkeys'],
+  ['passkeys.rename', 'PATCH', '/passkeys/{id}'],
+  ['passkeys.delete', 'DELETE', '/passkeys/{id}'],
+  ['users.resetMfa', 'POST', '/users/{id}/reset-mfa'],
 ];
 
 const SAMPLE_ID = '5b0c4a43-7d3e-4f4a-9a51-3b7d2f0c9e11';
@@ -143,7 +157,9 @@ describe('/openapi.json', () => {
 
   it('answers 201 for the operations that create something, 200 for the rest', () => {
     for (const { operation } of operations()) {
-      const creates = ['auth.register', 'users.create'].includes(operation['x-trpc-procedure']!);
+      const creates = ['auth.register', 'users.create', 'passkeys.register'].includes(
+        operation['x-trpc-procedure']!,
+      );
       expect(
         Object.keys(operation.responses).filter((s) => s.startsWith('2')),
         operation.operationId,

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { mailSinkPerFile, tokenFromLink } from './helpers/mail-sink.js';
 import { startTestServer, STRONG_PASSWORD, uniqueEmail, rejection } from './helpers/server.js';
 import { perFile } from './helpers/per-file.js';
+import { tokensOf } from './helpers/accounts.js';
 
 const PUBLIC_URL = 'https://id.example.test';
 const NEW_PASSWORD = 'a brand new passphrase for tessera';
@@ -49,7 +50,10 @@ describe('forgotten password', () => {
       ok: true,
     });
 
-    const signedIn = await server.client().auth.login.mutate({ email, password: NEW_PASSWORD });
+    const signedIn = await server
+      .client()
+      .auth.login.mutate({ email, password: NEW_PASSWORD })
+      .then(tokensOf);
     expect(signedIn.user.email).toBe(email);
     expect(
       errorCode(await rejection(server.client().auth.login.mutate({ email, password: STRONG_PASSWORD }))),
@@ -161,7 +165,10 @@ describe('forgotten password', () => {
 describe('auth.changePassword', () => {
   it('needs the current password, then ends every other session and returns a fresh one', async () => {
     const { email, accessToken } = await registered();
-    const other = await server.client().auth.login.mutate({ email, password: STRONG_PASSWORD });
+    const other = await server
+      .client()
+      .auth.login.mutate({ email, password: STRONG_PASSWORD })
+      .then(tokensOf);
 
     const wrong = await rejection(
       server
@@ -179,7 +186,7 @@ describe('auth.changePassword', () => {
       'UNAUTHORIZED',
     );
     expect(errorCode(await rejection(server.client(accessToken).users.me.query()))).toBe('UNAUTHORIZED');
-    await server.client().auth.login.mutate({ email, password: NEW_PASSWORD });
+    await server.client().auth.login.mutate({ email, password: NEW_PASSWORD }).then(tokensOf);
     await sink.waitFor(email, /password was changed/);
   });
 });
@@ -220,7 +227,10 @@ describe('email verification', () => {
 describe('auth.sessions', () => {
   it('lists my devices and signs one out; other users cannot touch them', async () => {
     const { email, accessToken } = await registered();
-    const phone = await server.client().auth.login.mutate({ email, password: STRONG_PASSWORD });
+    const phone = await server
+      .client()
+      .auth.login.mutate({ email, password: STRONG_PASSWORD })
+      .then(tokensOf);
     const sessions = await server.client(accessToken).auth.sessions.query();
     expect(sessions).toHaveLength(2);
     expect(sessions.filter((s) => s.current)).toHaveLength(1);
@@ -269,7 +279,10 @@ describe('invites', () => {
       ok: true,
     });
 
-    const signedIn = await server.client().auth.login.mutate({ email, password: NEW_PASSWORD });
+    const signedIn = await server
+      .client()
+      .auth.login.mutate({ email, password: NEW_PASSWORD })
+      .then(tokensOf);
     expect(signedIn.user.emailVerified).toBe(true);
     const again = await rejection(
       server.client().auth.resetPassword.mutate({ token, password: 'another long passphrase here' }),

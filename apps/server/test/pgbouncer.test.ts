@@ -1,3 +1,4 @@
+import { tokensOf } from './helpers/accounts.js';
 import { generateKeyPairSync } from 'node:crypto';
 import { migrateToLatest, openDatabase, type DatabaseHandle } from '@tessera/db';
 import { freshDatabase, type FreshDatabase } from '@tessera/db/testing';
@@ -86,17 +87,23 @@ describe.skipIf(!enabled)('behind PgBouncer (transaction pooling)', { timeout: 1
 
   it('serves a mixed load on both nodes: sign-ups, sign-ins, refreshes, listings, resets', async () => {
     const [a, b] = nodes as [TestServer, TestServer];
-    const { accessToken: adminToken } = await a.client().auth.login.mutate({
-      email: ADMIN.ADMIN_EMAIL,
-      password: ADMIN.ADMIN_PASSWORD,
-    });
+    const { accessToken: adminToken } = await a
+      .client()
+      .auth.login.mutate({
+        email: ADMIN.ADMIN_EMAIL,
+        password: ADMIN.ADMIN_PASSWORD,
+      })
+      .then(tokensOf);
     const emails = Array.from({ length: 16 }, () => uniqueEmail('bounced'));
     await Promise.all(
       emails.map(async (email, i) => {
         const node = i % 2 ? a : b;
         const other = i % 2 ? b : a;
         await node.client().auth.register.mutate({ name: `Bounced ${i}`, email, password: STRONG_PASSWORD });
-        const signedIn = await other.client().auth.login.mutate({ email, password: STRONG_PASSWORD });
+        const signedIn = await other
+          .client()
+          .auth.login.mutate({ email, password: STRONG_PASSWORD })
+          .then(tokensOf);
         await node.client().auth.refresh.mutate({ refreshToken: signedIn.refreshToken });
         // users.list sets its statement_timeout with SET LOCAL, inside its own transaction.
         await other.client(adminToken).users.list.query({ search: 'bounced', limit: 5 });

@@ -26,7 +26,7 @@ const server = perFile(() =>
   }),
 );
 
-type AuthResult = RouterOutputs['auth']['login'];
+type AuthResult = RouterOutputs['auth']['register'];
 type User = RouterOutputs['users']['me'];
 type UserPage = RouterOutputs['users']['list'];
 

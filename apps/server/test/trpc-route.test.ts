@@ -24,7 +24,7 @@ beforeAll(async () => {
       maxBatchSize: 10,
       createContext: ({ req, res }: CreateFastifyContextOptions): Context => ({
         deps,
-        request: requestInfo(req, res),
+        request: requestInfo(req, res, { paths: [], publicUrlIsHttps: false }),
       }),
     },
   });

@@ -1,3 +1,4 @@
+import { tokensOf } from './helpers/accounts.js';
 import { pbkdf2Sync } from 'node:crypto';
 import { hash as bcryptHash } from '@node-rs/bcrypt';
 import { BATCH_REFUSED, type ImportRow, type RouterOutputs } from '@tessera/api';
@@ -55,15 +56,18 @@ describe('users.import: sign-in with the old password, then argon2id', () => {
       [djangoRow, 'short'],
     ] as const) {
       const wrong = await rejection(
-        server.client().auth.login.mutate({ email: imported.email, password: 'nope' }),
+        server.client().auth.login.mutate({ email: imported.email, password: 'nope' }).then(tokensOf),
       );
       expect(errorReason(wrong)).toBe('invalid_credentials');
       expect(await storedHash(imported.email)).toBe(imported.passwordHash);
-      const signedIn = await server.client().auth.login.mutate({ email: imported.email, password });
+      const signedIn = await server
+        .client()
+        .auth.login.mutate({ email: imported.email, password })
+        .then(tokensOf);
       expect(signedIn.user.email).toBe(imported.email);
       expect(await storedHash(imported.email)).toMatch(/^\$argon2id\$v=19\$m=8192,t=1,p=1\$/);
       // The new hash works, the old one is gone.
-      await server.client().auth.login.mutate({ email: imported.email, password });
+      await server.client().auth.login.mutate({ email: imported.email, password }).then(tokensOf);
     }
   });
 
@@ -72,7 +76,7 @@ describe('users.import: sign-in with the old password, then argon2id', () => {
     await importRows([noHash]);
     expect(await storedHash(noHash.email)).toBeNull();
     const error = await rejection(
-      server.client().auth.login.mutate({ email: noHash.email, password: 'anything at all' }),
+      server.client().auth.login.mutate({ email: noHash.email, password: 'anything at all' }).then(tokensOf),
     );
     expect(errorReason(error)).toBe('invalid_credentials');
   });

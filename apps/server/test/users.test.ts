@@ -1,7 +1,7 @@
 import type { Role } from '@tessera/api';
 import { errorCode, fieldErrors } from '@tessera/client';
 import { describe, expect, it } from 'vitest';
-import { signUp, USER_FIELDS, userRow } from './helpers/accounts.js';
+import { signUp, USER_FIELDS, userRow, tokensOf } from './helpers/accounts.js';
 import { mailSinkPerFile, tokenFromLink } from './helpers/mail-sink.js';
 import { startTestServer, STRONG_PASSWORD, uniqueEmail, rejection } from './helpers/server.js';
 import { perFile } from './helpers/per-file.js';
@@ -75,7 +75,10 @@ describe('users.create', () => {
         disabled: false,
         emailVerified: false,
       });
-      const signedIn = await server.client().auth.login.mutate({ email, password: STRONG_PASSWORD });
+      const signedIn = await server
+        .client()
+        .auth.login.mutate({ email, password: STRONG_PASSWORD })
+        .then(tokensOf);
       expect(signedIn.user).toMatchObject({ id: created.id, role });
     }
   });
@@ -142,7 +145,10 @@ describe('users.create', () => {
     await server
       .client()
       .auth.resetPassword.mutate({ token: tokenFromLink(mail.link), password: STRONG_PASSWORD });
-    const signedIn = await server.client().auth.login.mutate({ email, password: STRONG_PASSWORD });
+    const signedIn = await server
+      .client()
+      .auth.login.mutate({ email, password: STRONG_PASSWORD })
+      .then(tokensOf);
     expect(signedIn.user.id).toBe(created.id);
   });
 });
@@ -305,7 +311,10 @@ describe('changes take effect on the very next request', () => {
     await admin.client.users.update.mutate({ id: plain.id, disabled: false });
     // The old session stays ended; a fresh sign-in works.
     expect(errorCode(await rejection(plain.client.users.me.query()))).toBe('UNAUTHORIZED');
-    const again = await server.client().auth.login.mutate({ email: plain.email, password: STRONG_PASSWORD });
+    const again = await server
+      .client()
+      .auth.login.mutate({ email: plain.email, password: STRONG_PASSWORD })
+      .then(tokensOf);
     expect(again.user.disabled).toBe(false);
   });
 
@@ -325,7 +334,10 @@ describe('changes take effect on the very next request', () => {
         await rejection(server.client().auth.refresh.mutate({ refreshToken: refreshed.refreshToken })),
       ),
     ).toBe('UNAUTHORIZED');
-    const again = await server.client().auth.login.mutate({ email: plain.email, password: STRONG_PASSWORD });
+    const again = await server
+      .client()
+      .auth.login.mutate({ email: plain.email, password: STRONG_PASSWORD })
+      .then(tokensOf);
     expect(again.user.role).toBe('user');
   });
 

@@ -1,6 +1,6 @@
 import { can } from '@tessera/client';
 import type { ReactNode } from 'react';
-import { useAuth } from './auth.js';
+import { useSession, useUser } from '@tessera/react';
 import { AuditPage } from './pages/audit.js';
 import { ForgotPasswordPage } from './pages/forgot-password.js';
 import { NotFoundPage } from './pages/not-found.js';
@@ -34,7 +34,7 @@ const PRIVATE: Record<PrivatePath, () => ReactNode> = {
 const SIGNED_OUT_ONLY = new Set(['/sign-in', '/sign-up']);
 
 export function App() {
-  const { state } = useAuth();
+  const { state } = useSession();
   const { path, query } = useLocation();
 
   const publicPage = lookup(PUBLIC, path);
@@ -45,7 +45,7 @@ export function App() {
   }
 
   if (state.status === 'loading') return <FullPageLoading />;
-  if (state.status === 'unreachable') return <Unreachable />;
+  if (state.status === 'unreachable') return <Unreachable retry={state.retry} />;
   if (state.status === 'signed-out') {
     const next = path === '/' ? '' : `?next=${encodeURIComponent(path + window.location.search)}`;
     return <Redirect to={`/sign-in${next}`} />;
@@ -61,7 +61,8 @@ function lookup<P extends string>(pages: Record<P, () => ReactNode>, path: strin
 }
 
 function Shell({ children }: { children: ReactNode }) {
-  const { user, signOut } = useAuth();
+  const user = useUser();
+  const { signOut } = useSession();
   const { path } = useLocation();
   if (!user) return null;
   const links = [
@@ -111,13 +112,12 @@ function FullPageLoading() {
   );
 }
 
-function Unreachable() {
-  const { reload } = useAuth();
+function Unreachable({ retry }: { retry: () => void }) {
   return (
     <main className="auth-page" id="main">
       <div className="auth-card">
         <h1>Tessera is not reachable</h1>
-        <LoadError error={new Error('offline')} retry={reload} />
+        <LoadError error={new Error('offline')} retry={retry} />
       </div>
     </main>
   );

@@ -1,8 +1,8 @@
+import { useSettings } from '@tessera/react';
 import {
   useCallback,
   useEffect,
   useId,
-  useRef,
   useState,
   type FormEvent,
   type InputHTMLAttributes,
@@ -57,12 +57,17 @@ export function CurrentPasswordField(props: Omit<FieldProps, 'type' | 'autoCompl
   return <Field type="password" autoComplete="current-password" required {...props} />;
 }
 
-/** The password policy, with a live count so people see when they are there. */
+/** The password policy (its length from the server's settings), with a live count so people see when they are there. */
 export function PasswordHint({ length }: { length: number }) {
+  const min = useSettings().data?.passwordMinLength;
+  if (min === undefined)
+    return <>A few unrelated words make a strong passphrase; any characters are allowed.</>;
   return (
     <>
-      At least 15 characters. A few unrelated words make a strong passphrase; any characters are allowed.{' '}
-      <span className={length >= 15 ? 'count count-ok' : 'count'}>{length} / 15</span>
+      At least {min} characters. A few unrelated words make a strong passphrase; any characters are allowed.{' '}
+      <span className={length >= min ? 'count count-ok' : 'count'}>
+        {length} / {min}
+      </span>
     </>
   );
 }
@@ -100,16 +105,17 @@ export function FormAlert({ message, children }: { message?: string | undefined;
  * fields, and focus moved to the first error so keyboard and screen-reader users land on it.
  */
 export function useForm(fields: readonly string[]) {
-  const ref = useRef<HTMLFormElement>(null);
+  // A callback ref kept in state: the element is read in effects and handlers only.
+  const [element, ref] = useState<HTMLFormElement | null>(null);
   const [errors, setErrors] = useState<FormErrors>({ fields: {} });
   const [pending, setPending] = useState(false);
   const [focusTick, setFocusTick] = useState(0);
 
   useEffect(() => {
     if (focusTick === 0) return;
-    const target = ref.current?.querySelector<HTMLElement>('[aria-invalid="true"], [data-form-alert]');
+    const target = element?.querySelector<HTMLElement>('[aria-invalid="true"], [data-form-alert]');
     target?.focus();
-  }, [focusTick]);
+  }, [focusTick, element]);
 
   const fail = useCallback((next: FormErrors) => {
     setErrors(next);
@@ -138,7 +144,7 @@ export function useForm(fields: readonly string[]) {
     [pending, fail, fieldsKey],
   );
 
-  return { ref, errors, pending, submit, fail, reset: () => setErrors({ fields: {} }) };
+  return { ref, element, errors, pending, submit, fail, reset: () => setErrors({ fields: {} }) };
 }
 
 /** A form value as a string ('' when missing). */

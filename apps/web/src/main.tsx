@@ -1,13 +1,14 @@
+import { TesseraProvider } from '@tessera/react';
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './app.js';
-import { AuthProvider } from './auth.js';
 import './styles.css';
 
+// The kit's browser session: the refresh token in the server's HttpOnly cookie, tabs in sync.
 createRoot(document.getElementById('root')!).render(
   <StrictMode>
-    <AuthProvider>
+    <TesseraProvider>
       <App />
-    </AuthProvider>
+    </TesseraProvider>
   </StrictMode>,
 );

@@ -1,7 +1,7 @@
+import { useSettings } from '@tessera/react';
 import { useEffect, type ReactNode } from 'react';
 import { errorMessage } from './errors.js';
 import { Link } from './router.js';
-import type { QueryState } from './use-query.js';
 
 /** Names the browser tab (and history entry) after the page. */
 export function useDocumentTitle(title: string): void {
@@ -50,12 +50,16 @@ export function Pending({
   query,
   label,
 }: {
-  query: Pick<QueryState<unknown>, 'error' | 'reload'>;
+  query: { error: unknown; refetch: () => unknown };
   label: string;
 }) {
   return (
     <div className="card-body">
-      {query.error ? <LoadError error={query.error} retry={query.reload} /> : <Loading label={label} />}
+      {query.error ? (
+        <LoadError error={query.error} retry={() => void query.refetch()} />
+      ) : (
+        <Loading label={label} />
+      )}
     </div>
   );
 }
@@ -135,4 +139,26 @@ export function When({ iso, empty = '—' }: { iso: string | null | undefined; e
       {dateFormat.format(new Date(iso))}
     </time>
   );
+}
+
+/** A lifetime in words, from a setting in seconds: "30 minutes", "2 hours", "1 day". */
+export function duration(seconds: number): string {
+  const units: [number, string][] = [
+    [86_400, 'day'],
+    [3_600, 'hour'],
+    [60, 'minute'],
+  ];
+  for (const [size, unit] of units)
+    if (seconds >= size && seconds % size === 0) {
+      const count = seconds / size;
+      return `${count} ${unit}${count === 1 ? '' : 's'}`;
+    }
+  const minutes = Math.max(1, Math.round(seconds / 60));
+  return `${minutes} minute${minutes === 1 ? '' : 's'}`;
+}
+
+/** How long an emailed reset link works, from the server's settings ("a short time" until they load). */
+export function useResetLinkLifetime(): string {
+  const ttl = useSettings().data?.resetTokenTtlSeconds;
+  return ttl === undefined ? 'a short time' : duration(ttl);
 }

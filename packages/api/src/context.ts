@@ -14,6 +14,20 @@ export interface RequestInfo {
   authorization: string | undefined;
   /** Sets a response header (e.g. `Retry-After` on a 429). */
   setHeader(name: string, value: string): void;
+  /**
+   * The web app's refresh-token cookie, present only on requests that asked for it (the
+   * transport decides who may): the refresh token of an `AuthResult` then goes into it
+   * instead of the body, and the procedures that spend one read it from there (trpc.ts).
+   */
+  refreshCookie?: RefreshCookie;
+}
+
+/** Where a browser keeps its refresh token out of script's reach (an HttpOnly cookie). */
+export interface RefreshCookie {
+  /** The token the browser sent, if any. */
+  read(): string | undefined;
+  write(token: string, maxAgeSeconds: number): void;
+  clear(): void;
 }
 
 /** The tRPC context: the ports and the request. Built per request by the server. */

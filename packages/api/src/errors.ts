@@ -110,3 +110,25 @@ export function unusableLink(reason: 'unknown' | 'used' | 'expired'): TRPCError 
   const reasons = { unknown: 'link_invalid', used: 'link_used', expired: 'link_expired' } as const;
   return fieldError('token', messages[reason], reasons[reason]);
 }
+
+/** The second step of a sign-in cannot go on: unknown, used, expired or out of tries. */
+export const invalidMfaToken = () =>
+  apiError(
+    'UNAUTHORIZED',
+    'invalid_mfa_token',
+    'This sign-in has expired or was already used: sign in again with your password',
+  );
+
+/** A wrong (or replayed) TOTP or recovery code. */
+export const invalidMfaCode = () => apiError('UNAUTHORIZED', 'invalid_mfa_code', 'The code is not correct');
+
+/** A passkey answer that does not verify: wrong origin, spent challenge, unknown or cloned credential. */
+export const invalidPasskey = () =>
+  apiError('UNAUTHORIZED', 'invalid_passkey', 'This passkey could not be verified; try again');
+
+/** A member of a role in MFA_REQUIRED_ROLES calling anything but what sets a factor up. */
+export const mfaEnrollmentRequired = () =>
+  forbidden(
+    'Your role requires a second factor: set up an authenticator app or a passkey first',
+    'mfa_enrollment_required',
+  );

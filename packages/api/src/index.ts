@@ -8,7 +8,7 @@ export type RouterOutputs = inferRouterOutputs<AppRouter>;
 
 export { appRouter, type AppRouter } from './routers/root.js';
 export { authenticate, createCallerFactory, type FlatFieldErrors, type Meta } from './trpc.js';
-export type { Actor, Context, RequestInfo } from './context.js';
+export type { Actor, Context, RefreshCookie, RequestInfo } from './context.js';
 export * from './ports/index.js';
 export * from './schemas/index.js';
 export { can, type Action, type Subject } from './policy.js';

@@ -7,6 +7,7 @@ import {
   creatableRoles,
   decide,
   isDemotion,
+  mfaEnrollmentRequired,
   roles,
   type Action,
   type Role,
@@ -35,6 +36,7 @@ const table: Record<Action, Record<Role, string>> = {
   'users.delete': { admin: '.YYY', manager: '...Y', user: '....' },
   'users.setRole': { admin: '.YYY', manager: '....', user: '....' },
   'users.setEmail': { admin: '.YYY', manager: '...Y', user: '....' },
+  'users.resetMfa': { admin: '.YYY', manager: '....', user: '....' },
 };
 
 const ACTOR_ID = '00000000-0000-4000-8000-000000000001';
@@ -72,7 +74,7 @@ describe('policy: every role × action × target', () => {
     for (const action of actions)
       for (const role of roles)
         expect(table[action][role]).toHaveLength(targetsFor(action, { id: ACTOR_ID, role }).length);
-    expect(cases).toHaveLength(3 * (6 * 1 + 3 + 6 * 4));
+    expect(cases).toHaveLength(3 * (6 * 1 + 3 + 7 * 4));
   });
 
   it.each(cases)('$actor → $action on $target: $expected', ({ actor, action, subject, expected }) => {
@@ -122,6 +124,43 @@ describe('creatableRoles', () => {
     expect(creatableRoles({ id: ACTOR_ID, role: 'admin' })).toEqual(['admin', 'manager', 'user']);
     expect(creatableRoles({ id: ACTOR_ID, role: 'manager' })).toEqual(['user']);
     expect(creatableRoles({ id: ACTOR_ID, role: 'user' })).toEqual([]);
+  });
+});
+
+describe('mfaEnrollmentRequired (MFA_REQUIRED_ROLES)', () => {
+  // What DESIGN.md leaves open to a member of a required role without a factor, by hand.
+  const open = [
+    'users.me',
+    'meta.settings',
+    'auth.logout',
+    'mfa.status',
+    'mfa.totpSetup',
+    'passkeys.register',
+  ];
+  const closed = [
+    'users.updateMe',
+    'users.list',
+    'auth.sessions',
+    'auth.changePassword',
+    'audit.list',
+    'mfax.status',
+  ];
+  const admin = { role: 'admin' as const, mfaEnabled: false };
+
+  it.each(open)('lets an unenrolled admin call %s', (procedure) => {
+    expect(mfaEnrollmentRequired(admin, ['admin'], procedure)).toBe(false);
+  });
+
+  it.each(closed)('refuses %s to an unenrolled admin', (procedure) => {
+    expect(mfaEnrollmentRequired(admin, ['admin'], procedure)).toBe(true);
+  });
+
+  it('leaves enrolled members and roles not listed alone', () => {
+    expect(mfaEnrollmentRequired({ role: 'admin', mfaEnabled: true }, ['admin'], 'users.list')).toBe(false);
+    expect(mfaEnrollmentRequired({ role: 'user', mfaEnabled: false }, ['admin'], 'users.updateMe')).toBe(
+      false,
+    );
+    expect(mfaEnrollmentRequired(admin, [], 'users.list')).toBe(false);
   });
 });
 

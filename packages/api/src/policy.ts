@@ -22,6 +22,7 @@ export type Action =
   | 'users.deleteMe'
   | 'users.import'
   | 'users.export'
+  | 'users.resetMfa'
   | 'audit.read';
 
 /** Every action, for exhaustive tests and documentation. */
@@ -38,6 +39,7 @@ export const actions: readonly Action[] = [
   'users.deleteMe',
   'users.import',
   'users.export',
+  'users.resetMfa',
   'audit.read',
 ];
 
@@ -106,7 +108,41 @@ export function decide(actor: Subject, action: Action, target?: Target): Decisio
     case 'users.setRole':
       if (self) return deny("You can't change your own role");
       return actor.role === 'admin' ? allow : deny('Only admins can change roles');
+    case 'users.resetMfa':
+      // One's own factors are turned off from the profile, each with its own check: a stolen
+      // admin token must not strip its owner's second factor in one call.
+      if (self) return deny('Turn your own second factors off from your profile');
+      return actor.role === 'admin' ? allow : deny("Only admins can reset someone's second factors");
   }
+}
+
+/**
+ * What a member of a role in MFA_REQUIRED_ROLES may still call before setting up a second
+ * factor: reading themselves and the settings, setting up the factor, signing out. Procedure
+ * paths, or a router's prefix ending with a dot.
+ */
+export const allowedBeforeMfaEnrollment: readonly string[] = [
+  'users.me',
+  'meta.settings',
+  'auth.logout',
+  'mfa.',
+  'passkeys.',
+];
+
+/**
+ * True when `procedure` must be refused (FORBIDDEN `mfa_enrollment_required`) to a signed-in
+ * user: their role requires a second factor, they have none, and the procedure is not one of
+ * {@link allowedBeforeMfaEnrollment}.
+ */
+export function mfaEnrollmentRequired(
+  user: { role: Role; mfaEnabled: boolean },
+  requiredRoles: readonly Role[],
+  procedure: string,
+): boolean {
+  if (user.mfaEnabled || !requiredRoles.includes(user.role)) return false;
+  return !allowedBeforeMfaEnrollment.some((allowed) =>
+    allowed.endsWith('.') ? procedure.startsWith(allowed) : procedure === allowed,
+  );
 }
 
 /** True when `decide` allows the action. */

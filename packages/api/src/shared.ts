@@ -3,6 +3,13 @@
  * Nothing reachable from here imports tRPC's server or zod, so @tessera/client bundles it
  * into its own dist and the web app reads it from there.
  */
-export { can, creatableRoles, decide, roles } from './policy.js';
+export {
+  allowedBeforeMfaEnrollment,
+  can,
+  creatableRoles,
+  decide,
+  mfaEnrollmentRequired,
+  roles,
+} from './policy.js';
 export type { Action, Decision, Role, Subject, Target } from './policy.js';
 export { auditActions, type AuditAction } from './audit-actions.js';

@@ -2,8 +2,18 @@ import { SpanStatusCode, trace } from '@opentelemetry/api';
 import { initTRPC } from '@trpc/server';
 import { z, ZodError } from 'zod';
 import type { Actor, Context } from './context.js';
-import { apiError, databaseUnavailable, notSignedIn, reasonOf, ReasonError } from './errors.js';
+import {
+  apiError,
+  databaseUnavailable,
+  invalidRefreshToken,
+  mfaEnrollmentRequired,
+  notSignedIn,
+  reasonOf,
+  ReasonError,
+} from './errors.js';
+import { mfaEnrollmentRequired as needsMfaEnrollment } from './policy.js';
 import { OverloadedError } from './ports/index.js';
+import { isAuthResult } from './schemas/auth.js';
 
 /**
  * Procedure metadata: the REST twin of each procedure (read by trpc-to-openapi). Declared
@@ -21,6 +31,8 @@ export type Meta = {
     successDescription?: string;
     errorResponses?: number[] | Record<number, string>;
   };
+  /** The procedure's input carries a refresh token, which the web app's cookie stands in for. */
+  spendsRefreshToken?: true;
 };
 
 const t = initTRPC
@@ -138,16 +150,55 @@ const traced = t.middleware(({ path, type, next }) =>
   }),
 );
 
+/**
+ * The one place where the web app's refresh token lives in a cookie instead of the body, for
+ * every procedure on tRPC and REST alike, when the transport gave the request a
+ * `refreshCookie`: whatever returns an `AuthResult` (sign-in, sign-up, refresh, password
+ * change, and any later way to sign in) sets the cookie and answers without the token; a
+ * procedure marked `spendsRefreshToken` reads the cookie where its input has no token, and
+ * clears it once it is spent (sign-out) or refused.
+ */
+const refreshTokenInCookie = t.middleware(async ({ ctx, meta, getRawInput, next }) => {
+  const cookie = ctx.request.refreshCookie;
+  if (!cookie) return next();
+  const spends = meta?.spendsRefreshToken === true;
+  const result = spends
+    ? await next({ getRawInput: async () => withCookieToken(await getRawInput(), cookie.read()) })
+    : await next();
+  if (!result.ok) {
+    if (spends && result.error.code === 'UNAUTHORIZED') cookie.clear();
+    return result;
+  }
+  if (isAuthResult(result.data)) {
+    cookie.write(result.data.refreshToken, ctx.deps.settings.refreshTokenTtlSeconds);
+    const { refreshToken: _inCookie, ...body } = result.data;
+    return { ...result, data: body };
+  }
+  if (spends) cookie.clear();
+  return result;
+});
+
+/** The raw input with the cookie's token where the caller sent none; no cookie, no session. */
+function withCookieToken(raw: unknown, token: string | undefined): unknown {
+  const given = typeof raw === 'object' && raw !== null ? (raw as Record<string, unknown>) : {};
+  if (given.refreshToken !== undefined) return raw;
+  if (token === undefined) throw invalidRefreshToken();
+  return { ...given, refreshToken: token };
+}
+
 /** For anyone, signed in or not. */
-export const publicProcedure = t.procedure.use(traced).use(unavailableAs503);
+export const publicProcedure = t.procedure.use(traced).use(unavailableAs503).use(refreshTokenInCookie);
 
 /**
  * For a signed-in caller. Beyond the token's signature and expiry, the session must still
- * be live and its user enabled: revocation, disabling and deletion take effect at once.
+ * be live and its user enabled: revocation, disabling and deletion take effect at once. A
+ * member of a role in MFA_REQUIRED_ROLES without a second factor reaches only what sets one
+ * up (policy.ts).
  */
-export const protectedProcedure = publicProcedure.use(async ({ ctx, next }) => {
+export const protectedProcedure = publicProcedure.use(async ({ ctx, next, path }) => {
   const actor = await authenticate(ctx);
   if (!actor) throw notSignedIn();
+  if (needsMfaEnrollment(actor.user, ctx.deps.settings.mfaRequiredRoles, path)) throw mfaEnrollmentRequired();
   return next({ ctx: { actor } });
 });
 

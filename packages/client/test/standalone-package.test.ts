@@ -48,14 +48,23 @@ describe('the packed @tessera/client', () => {
     );
     writeFileSync(
       join(project, 'good.ts'),
-      `import { can, createClient, errorCode, type RouterOutputs } from '@tessera/client';
+      `import { can, createClient, createSession, errorCode, type RouterOutputs } from '@tessera/client';
 const client = createClient({ url: 'http://localhost:3000' });
 export async function signIn(email: string, password: string) {
-  const result = await client.auth.login.mutate({ email, password });
+  const answer = await client.auth.login.mutate({ email, password });
+  // An account with a second factor answers with a challenge instead of tokens.
+  const result = 'mfaRequired' in answer ? await client.auth.verifyMfa.mutate({ mfaToken: answer.mfaToken, code: '123456' }) : answer;
   const role: 'admin' | 'manager' | 'user' = result.user.role;
   const mayList: boolean = can(result.user, 'users.list');
   const me: RouterOutputs['users']['me'] = await createClient({ url: 'x', token: result.accessToken }).users.me.query();
   return { role, mayList, me, expiresIn: result.expiresIn satisfies number, code: errorCode(new Error()) };
+}
+export async function signInWithSession(email: string, password: string, code: string) {
+  const session = createSession({ url: 'http://localhost:3000' });
+  const step = await session.signIn({ email, password });
+  const user = step.status === 'signed-in' ? step.user : await step.challenge.verify(code);
+  const methods: ('totp' | 'recovery_code' | 'passkey')[] = step.status === 'mfa-required' ? [...step.challenge.methods] : [];
+  return { mfaEnabled: user.mfaEnabled satisfies boolean, methods };
 }
 `,
     );

@@ -1,5 +1,8 @@
 import type { ColumnType, Generated } from 'kysely';
 
+/** A bigint column as read: pg gives text, PGlite a number or a bigint; Number() reads all three. */
+type Int8 = string | number | bigint;
+
 type Timestamp = ColumnType<Date, Date | string, Date | string>;
 type CreatedAt = ColumnType<Date, Date | string | undefined, never>;
 type UpdatedAt = ColumnType<Date, Date | string | undefined, Date | string>;
@@ -13,6 +16,11 @@ export interface Database {
   email_outbox: EmailOutboxTable;
   audit_events: AuditEventsTable;
   signing_key: SigningKeyTable;
+  totp_factors: TotpFactorsTable;
+  recovery_codes: RecoveryCodesTable;
+  passkeys: PasskeysTable;
+  mfa_challenges: MfaChallengesTable;
+  webauthn_challenges: WebAuthnChallengesTable;
 }
 
 export interface UsersTable {
@@ -28,6 +36,8 @@ export interface UsersTable {
   failed_login_count: Generated<number>;
   locked_until: Timestamp | null;
   last_login_at: Timestamp | null;
+  /** A confirmed TOTP or a passkey exists; recomputed with every change to them (mfa store). */
+  mfa_enabled: Generated<boolean>;
   created_at: CreatedAt;
   updated_at: UpdatedAt;
 }
@@ -99,4 +109,60 @@ export interface SigningKeyTable {
   kid: string;
   public_key: string;
   recorded_at: UpdatedAt;
+}
+
+/** One authenticator app per account; the secret sealed with AES-256-GCM (sealed.ts). */
+export interface TotpFactorsTable {
+  user_id: string;
+  secret_sealed: string;
+  /** Null while set-up waits for its first code. */
+  confirmed_at: Timestamp | null;
+  /** The 30-second step of the last code accepted (bigint: each driver reads it its own way, see Int8). */
+  last_used_step: ColumnType<Int8 | null, number | null, number | null>;
+  created_at: CreatedAt;
+}
+
+export interface RecoveryCodesTable {
+  id: Generated<string>;
+  user_id: string;
+  /** SHA-256 of the normalised code. */
+  code_hash: string;
+  used_at: Timestamp | null;
+  created_at: CreatedAt;
+}
+
+export interface PasskeysTable {
+  id: Generated<string>;
+  user_id: string;
+  /** base64url, as WebAuthn JSON carries it. */
+  credential_id: string;
+  /** The COSE public key, base64url. */
+  public_key: string;
+  /** The authenticator's signature counter (an unsigned 32-bit number: bigint). */
+  counter: ColumnType<Int8, number | undefined, number>;
+  transports: ColumnType<string[], string, string>;
+  device_type: 'singleDevice' | 'multiDevice';
+  backed_up: boolean;
+  name: string;
+  created_at: CreatedAt;
+  last_used_at: Timestamp | null;
+}
+
+export interface MfaChallengesTable {
+  id: Generated<string>;
+  token_hash: string;
+  user_id: string;
+  failed_attempts: Generated<number>;
+  expires_at: Timestamp;
+  used_at: Timestamp | null;
+  created_at: CreatedAt;
+}
+
+export interface WebAuthnChallengesTable {
+  challenge: string;
+  purpose: 'registration' | 'authentication';
+  user_id: string | null;
+  email: string | null;
+  expires_at: Timestamp;
+  created_at: CreatedAt;
 }

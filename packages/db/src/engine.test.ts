@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest';
-import { captureQueries, explainQuery, openDatabase } from './engine.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { captureQueries, explainQuery, openDatabase, type DatabaseHandle } from './engine.js';
 import { migrateToLatest } from './migrate.js';
 import { createStores } from './stores/index.js';
 
@@ -15,21 +15,23 @@ describe('captureQueries', () => {
 });
 
 describe('explainQuery', () => {
+  // A migrated database is set-up, not what this test measures: it opens in a hook.
+  let database: DatabaseHandle;
+  beforeAll(async () => {
+    database = await openDatabase({ dataDir: 'memory://' });
+    await migrateToLatest(database.db);
+  });
+  afterAll(() => database.close());
+
   it("returns PostgreSQL's plan for a captured query, with EXPLAIN's options", async () => {
-    const database = await openDatabase({ dataDir: 'memory://' });
-    try {
-      await migrateToLatest(database.db);
-      const [query] = await captureQueries((db) =>
-        createStores(db).audit.list({ action: 'users.delete', limit: 51 }),
-      );
-      const plan = await explainQuery(database.db, query!);
-      expect(plan.join('\n')).toMatch(/audit_events/);
-      expect(plan.join('\n')).toMatch(/cost=/);
-      const analysed = await explainQuery(database.db, query!, 'analyze, costs off');
-      expect(analysed.join('\n')).toMatch(/actual/);
-      expect(analysed.join('\n')).not.toMatch(/cost=/);
-    } finally {
-      await database.close();
-    }
+    const [query] = await captureQueries((db) =>
+      createStores(db).audit.list({ action: 'users.delete', limit: 51 }),
+    );
+    const plan = await explainQuery(database.db, query!);
+    expect(plan.join('\n')).toMatch(/audit_events/);
+    expect(plan.join('\n')).toMatch(/cost=/);
+    const analysed = await explainQuery(database.db, query!, 'analyze, costs off');
+    expect(analysed.join('\n')).toMatch(/actual/);
+    expect(analysed.join('\n')).not.toMatch(/cost=/);
   });
 });

@@ -29,5 +29,5 @@ export {
   type SessionPruneOptions,
 } from './session-pruning.js';
 export { recordSigningKey, type RecordedSigningKey } from './signing-key.js';
-export type { MailBody } from './mail-crypto.js';
+export type { MailBody } from './sealed.js';
 export type { StoreOptions, TransactOptions } from './stores/index.js';

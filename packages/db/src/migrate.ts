@@ -6,6 +6,7 @@ import * as accountSecurity from './migrations/2026-12-01-001-account-security.j
 import * as signingKeyMailRetentionListIndexes from './migrations/2026-12-01-002-signing-key-mail-retention-list-indexes.js';
 import * as sessionFamilyBound from './migrations/2026-12-01-003-session-family-bound.js';
 import * as userImport from './migrations/2026-12-02-003-user-import.js';
+import * as secondFactors from './migrations/2026-12-02-001-second-factors.js';
 
 /** Every migration, by its dated name. Listed explicitly so bundling and `dist` need no fs scan. */
 const migrations: Record<string, Migration> = {
@@ -15,6 +16,7 @@ const migrations: Record<string, Migration> = {
   '2026-12-01-002-signing-key-mail-retention-list-indexes': signingKeyMailRetentionListIndexes,
   '2026-12-01-003-session-family-bound': sessionFamilyBound,
   '2026-12-02-003-user-import': userImport,
+  '2026-12-02-001-second-factors': secondFactors,
 };
 
 const provider: MigrationProvider = { getMigrations: () => Promise.resolve(migrations) };

@@ -1,6 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from './database.js';
-import { openBody, type MailBody } from './mail-crypto.js';
+import { openBody, type MailBody } from './sealed.js';
 
 /** A queued mail claimed by one worker for one delivery attempt. */
 export interface ClaimedMail {

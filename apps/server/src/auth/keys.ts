@@ -97,3 +97,13 @@ export function deriveRefreshTokenKey(keys: SigningKeys): Uint8Array {
   const secret = keys.privateKey.export({ format: 'der', type: 'pkcs8' });
   return new Uint8Array(hkdfSync('sha256', secret, 'tessera', 'refresh token successor', 32));
 }
+
+/**
+ * The key that encrypts TOTP secrets at rest (AES-256-GCM), derived from the signing key like
+ * the mail key. A new JWT_PRIVATE_KEY therefore makes stored TOTP secrets unreadable: see the
+ * README (Second factors) for what rotating the key means for them.
+ */
+export function deriveSecondFactorKey(keys: SigningKeys): Uint8Array {
+  const secret = keys.privateKey.export({ format: 'der', type: 'pkcs8' });
+  return new Uint8Array(hkdfSync('sha256', secret, 'tessera', 'second factor secret encryption', 32));
+}

@@ -6,8 +6,8 @@ import { z } from 'zod';
 
 /**
  * What every page may load: only files from this origin, no inline or injected script
- * (the refresh token sits in localStorage, so script injection is what we guard against
- * hardest), and no framing. The reset page's token is in the URL fragment; with no
+ * (injected script could act as the signed-in user, though it can never read the refresh
+ * token: that lives in an HttpOnly cookie), and no framing. The reset page's token is in the URL fragment; with no
  * referrer and nothing from other origins it never leaves the browser.
  */
 export const PAGE_CSP = [

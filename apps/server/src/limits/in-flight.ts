@@ -17,6 +17,9 @@ const RUNS_ARGON2: ReadonlySet<string> = new Set([
   'users.deleteMe',
   'users.updateMe',
   'users.create',
+  'mfa.totpSetup',
+  'mfa.totpDisable',
+  'mfa.regenerateRecoveryCodes',
 ]);
 
 /** A refused client may try again as soon as one of its running checks ends, well within a second. */

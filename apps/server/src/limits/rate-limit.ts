@@ -16,7 +16,7 @@ export interface Limit {
  * mail floods and token guessing.
  */
 export interface RateLimitSettings {
-  /** Failed sign-ins (auth.login answered 401) per address, counted atomically. */
+  /** Failed sign-ins (auth.login, auth.verifyMfa, auth.passkeyLogin answered 401) per address, counted atomically. */
   signIn: Limit;
   /** auth.register calls per address. */
   register: Limit;
@@ -24,9 +24,12 @@ export interface RateLimitSettings {
   mail: Limit;
   /** Redemptions of emailed tokens: auth.resetPassword, auth.verifyEmail. */
   tokens: Limit;
-  /** auth.refresh and auth.logout calls per address. */
+  /** auth.refresh, auth.logout and auth.passkeyOptions calls per address: cheap calls anyone may make, each writing a row. */
   refresh: Limit;
-  /** Calls that check the current password of a signed-in user: auth.changePassword, users.deleteMe. */
+  /**
+   * Calls that check the current password of a signed-in user: auth.changePassword,
+   * users.deleteMe, and the second-factor changes that ask for it.
+   */
   passwordChecks: Limit;
   /** Password checks (argon2 work) one address may have running at once, per node (in-flight.ts). */
   passwordChecksInFlight: number;
@@ -49,6 +52,9 @@ type Bucket = Exclude<keyof RateLimitSettings, 'passwordChecksInFlight'>;
 /** Which limit each procedure counts against; procedures not listed are not limited here. */
 const BUCKET_BY_PROCEDURE: Readonly<Record<string, Bucket>> = {
   'auth.login': 'signIn',
+  'auth.verifyMfa': 'signIn',
+  'auth.passkeyLogin': 'signIn',
+  'auth.passkeyOptions': 'refresh',
   'auth.register': 'register',
   'auth.requestPasswordReset': 'mail',
   'auth.requestEmailVerification': 'mail',
@@ -58,6 +64,9 @@ const BUCKET_BY_PROCEDURE: Readonly<Record<string, Bucket>> = {
   'auth.logout': 'refresh',
   'auth.changePassword': 'passwordChecks',
   'users.deleteMe': 'passwordChecks',
+  'mfa.totpSetup': 'passwordChecks',
+  'mfa.totpDisable': 'passwordChecks',
+  'mfa.regenerateRecoveryCodes': 'passwordChecks',
 };
 
 /** The limit a procedure counts against, if any (the metrics label refusals with it). */

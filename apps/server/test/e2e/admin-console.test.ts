@@ -11,6 +11,7 @@ import { startTestServer, STRONG_PASSWORD, uniqueEmail } from '../helpers/server
 import { mailSinkPerFile } from '../helpers/mail-sink.js';
 import { linkIn } from './mail.js';
 import { perFile } from '../helpers/per-file.js';
+import { tokensOf } from '../helpers/accounts.js';
 
 const PUBLIC_URL = 'http://tessera.test';
 const ADMIN_EMAIL = 'owner@example.com';
@@ -50,7 +51,8 @@ async function register(name: string, email = uniqueEmail('member')) {
 async function adminClient() {
   const { accessToken } = await server
     .client()
-    .auth.login.mutate({ email: ADMIN_EMAIL, password: ADMIN_PASSWORD });
+    .auth.login.mutate({ email: ADMIN_EMAIL, password: ADMIN_PASSWORD })
+    .then(tokensOf);
   return server.client(accessToken);
 }
 
@@ -80,10 +82,15 @@ describe('web app: admin console in Chromium', { timeout: 120_000 }, () => {
     await expect.poll(() => rows(admin.page).count()).toBe(1);
     await rows(admin.page).filter({ hasText: target.email }).waitFor();
 
-    // Change the role, then disable the account.
+    // Change the role, then disable the account: each says what it will do and waits for a yes.
     await admin.page.getByLabel('Role of Linus Target').selectOption('manager');
+    await admin.page.getByText('Linus Target will become a manager.').waitFor();
+    expect((await (await adminClient()).users.get.query({ id: target.id })).role).toBe('user');
+    await admin.page.getByRole('button', { name: 'Make manager' }).click();
     await admin.page.getByText('Linus Target is now a manager.').waitFor();
     await admin.page.getByRole('button', { name: 'Disable Linus Target' }).click();
+    await admin.page.getByText('will be signed out everywhere and unable to sign in').waitFor();
+    await admin.page.getByRole('button', { name: 'Disable', exact: true }).click();
     await admin.page.getByText('Linus Target is disabled and has been signed out.').waitFor();
     await admin.page.getByRole('button', { name: 'Enable Linus Target' }).waitFor();
     expect(await admin.page.getByLabel('Role of Linus Target').inputValue()).toBe('manager');

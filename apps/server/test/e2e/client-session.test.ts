@@ -1,4 +1,10 @@
-import { createSession, errorCode, memoryStore, type SessionEvent } from '@tessera/client';
+import {
+  createSession,
+  errorCode,
+  memoryStore,
+  type RefreshTokenStore,
+  type SessionEvent,
+} from '@tessera/client';
 import { describe, expect, it } from 'vitest';
 import { startTestServer, STRONG_PASSWORD, uniqueEmail } from '../helpers/server.js';
 import { perFile } from '../helpers/per-file.js';
@@ -12,7 +18,7 @@ const server = perFile(() => startTestServer());
 const ACCESS_TTL_MS = 910_000;
 
 /** A session whose requests are counted by procedure path, with a clock we move. */
-function countingSession(store = memoryStore()) {
+function countingSession<S extends RefreshTokenStore>(store: S) {
   const calls: string[] = [];
   let offset = 0;
   const events: SessionEvent[] = [];
@@ -41,7 +47,7 @@ function countingSession(store = memoryStore()) {
 
 async function signedIn() {
   const email = uniqueEmail('session');
-  const counted = countingSession();
+  const counted = countingSession(memoryStore());
   const result = await counted.session.client.auth.register.mutate({
     name: 'Session User',
     email,
@@ -127,5 +133,32 @@ describe('client sessions (createSession)', () => {
       .auth.refresh.mutate({ refreshToken: result.refreshToken })
       .catch((error: unknown) => error);
     expect(errorCode(refused)).toBe('UNAUTHORIZED');
+  });
+
+  it('works with an async token store (React Native, server frameworks): a new session picks the token up', async () => {
+    // A store that answers later, like SecureStore or a session database.
+    const saved = new Map<string, string>();
+    const later = <T>(value: T) => new Promise<T>((resolve) => setTimeout(() => resolve(value), 5));
+    const store = {
+      get: () => later(saved.get('refresh') ?? null),
+      set: async (token: string | null) => {
+        await later(undefined);
+        if (token) saved.set('refresh', token);
+        else saved.delete('refresh');
+      },
+    };
+    const email = uniqueEmail('async-store');
+    const first = countingSession(store);
+    first.session.accept(
+      await server.client().auth.register.mutate({ name: 'Async', email, password: STRONG_PASSWORD }),
+    );
+    await expect.poll(() => saved.has('refresh')).toBe(true);
+    // A fresh process with the same store: it holds no access token and refreshes first.
+    const second = countingSession(store);
+    expect((await second.session.client.users.me.query()).email).toBe(email);
+    expect(second.count('auth.refresh')).toBe(1);
+    expect(saved.get('refresh')).not.toBe(undefined);
+    await second.session.signOut();
+    expect(saved.has('refresh')).toBe(false);
   });
 });

@@ -11,6 +11,7 @@ export const USER_FIELDS = [
   'emailVerified',
   'id',
   'lastLoginAt',
+  'mfaEnabled',
   'name',
   'pendingEmail',
   'role',
@@ -95,4 +96,10 @@ export async function accountProblems(server: ServerLike, userId: string): Promi
     problems.push('pending_email equals email');
   if (row.disabled_at !== null && links.length > 0) problems.push('a disabled account has open links');
   return problems;
+}
+
+/** The tokens of a sign-in (`auth.login`'s answer); fails the test when a second factor was asked for instead. */
+export function tokensOf<T extends object>(result: T): Exclude<T, { mfaRequired: true }> {
+  if ('mfaRequired' in result) throw new Error('expected tokens, got a second-factor challenge');
+  return result as Exclude<T, { mfaRequired: true }>;
 }

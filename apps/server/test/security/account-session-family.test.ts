@@ -1,7 +1,7 @@
 import { MAX_REFRESH_ROTATIONS } from '@tessera/api';
 import { errorCode } from '@tessera/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signUp } from '../helpers/accounts.js';
+import { signUp, tokensOf } from '../helpers/accounts.js';
 import { rejection, startTestServer, STRONG_PASSWORD, type TestServer } from '../helpers/server.js';
 
 // Every refresh token of a session is kept (its family) so a replay of any of them is caught.
@@ -79,7 +79,10 @@ describe('one session’s refresh-token family', () => {
     expect(events).toEqual([{ action: 'auth.refresh.limit', metadata: { sessionId } }]);
     // The access token of the ended session is dead too; signing in starts a new family.
     expect(errorCode(await rejection(user.client.users.me.query()))).toBe('UNAUTHORIZED');
-    const again = await server.client().auth.login.mutate({ email: user.email, password: STRONG_PASSWORD });
+    const again = await server
+      .client()
+      .auth.login.mutate({ email: user.email, password: STRONG_PASSWORD })
+      .then(tokensOf);
     await refresh(again.refreshToken);
   });
 });
@@ -87,7 +90,8 @@ describe('one session’s refresh-token family', () => {
 describe('ended sessions', () => {
   it('are deleted with their families a day after they were revoked or expired; live ones stay', async () => {
     const user = await signUp(server);
-    const signIn = () => server.client().auth.login.mutate({ email: user.email, password: STRONG_PASSWORD });
+    const signIn = () =>
+      server.client().auth.login.mutate({ email: user.email, password: STRONG_PASSWORD }).then(tokensOf);
     const live = user.refreshToken;
     const revokedLongAgo = (await signIn()).refreshToken;
     const expired = (await signIn()).refreshToken;

@@ -4,13 +4,15 @@ import { errorCode, fieldErrors } from '@tessera/client';
 import { describe, expect, it } from 'vitest';
 import { rejection, startServer, STRONG_PASSWORD, uniqueEmail } from './helpers/harness.js';
 import { perFile } from '../helpers/per-file.js';
+import { tokensOf } from '../helpers/accounts.js';
 
 const server = perFile(() => startServer());
 
 const register = (password: string, email = uniqueEmail('pw')) =>
   server.client().auth.register.mutate({ name: 'Pass Word', email, password });
 
-const login = (email: string, password: string) => server.client().auth.login.mutate({ email, password });
+const login = (email: string, password: string) =>
+  server.client().auth.login.mutate({ email, password }).then(tokensOf);
 
 /** The answer to a sign-up with `password`: OK, or the password's field error. */
 async function verdict(password: string, email?: string): Promise<string> {
@@ -147,12 +149,12 @@ describe('password storage', () => {
       await rejection(stronger.client().auth.login.mutate({ email, password: 'wrong wrong wrong wrong' }));
       expect(await storedHash(email)).toBe(before);
 
-      await stronger.client().auth.login.mutate({ email, password: STRONG_PASSWORD });
+      await stronger.client().auth.login.mutate({ email, password: STRONG_PASSWORD }).then(tokensOf);
       const after = await storedHash(email);
       expect(after).toMatch(/^\$argon2id\$v=19\$m=9216,t=2,p=1\$/);
       // Still the same password, and the old node (old parameters) accepts the new hash too.
       expect(
-        (await stronger.client().auth.login.mutate({ email, password: STRONG_PASSWORD })).user.email,
+        tokensOf(await stronger.client().auth.login.mutate({ email, password: STRONG_PASSWORD })).user.email,
       ).toBe(email);
       expect(await storedHash(email)).toBe(after);
       expect((await login(email, STRONG_PASSWORD)).user.email).toBe(email);

@@ -5,6 +5,7 @@ import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { mailSinkPerFile, tokenFromLink } from '../helpers/mail-sink.js';
 import { postJson, raw, rejection, startServer, uniqueEmail } from './helpers/harness.js';
 import { perFile } from '../helpers/per-file.js';
+import { tokensOf } from '../helpers/accounts.js';
 
 const run = promisify(execFile);
 
@@ -80,7 +81,9 @@ describe('secrets', () => {
     await rejection(
       client.auth.login.mutate({ email, password: secret('wrong password', 'wrong guess number one!!') }),
     );
-    const signedIn = await client.auth.login.mutate({ email, password: 'first passphrase 4 the vault' });
+    const signedIn = await client.auth.login
+      .mutate({ email, password: 'first passphrase 4 the vault' })
+      .then(tokensOf);
     secret('access token (login)', signedIn.accessToken);
     secret('refresh token (login)', signedIn.refreshToken);
     const authed = server.client({ token: signedIn.accessToken });

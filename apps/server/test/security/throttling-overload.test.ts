@@ -8,6 +8,7 @@ import {
   uniqueEmail,
   type SecurityServer,
 } from './helpers/harness.js';
+import { tokensOf } from '../helpers/accounts.js';
 
 const WRONG = 'not the right password at all';
 
@@ -34,6 +35,7 @@ beforeAll(async () => {
   await server
     .client({ address: freshAddress() })
     .auth.login.mutate({ email: uniqueEmail('warm'), password: WRONG })
+    .then(tokensOf)
     .catch(() => undefined);
 }, 60_000);
 afterAll(() => server?.close());
@@ -80,7 +82,8 @@ describe('a full password-hashing line', () => {
     // owner signs in.
     const signedIn = await server
       .client({ address })
-      .auth.login.mutate({ email: victim, password: STRONG_PASSWORD });
+      .auth.login.mutate({ email: victim, password: STRONG_PASSWORD })
+      .then(tokensOf);
     expect(signedIn.user.email).toBe(victim);
   });
 

@@ -15,6 +15,7 @@ import {
   type SecurityServer,
 } from './helpers/harness.js';
 import { count, failedSignIns, outcomes, WRONG_PASSWORD as WRONG } from './helpers/sign-ins.js';
+import { tokensOf } from '../helpers/accounts.js';
 
 /**
  * The machine's Redis (README: REDIS_URL); override with TEST_REDIS_URL. The outage tests
@@ -187,7 +188,8 @@ async function expectLimitsHold(server: SecurityServer) {
   const owner = await register(server);
   const signedIn = await server
     .client({ address: freshAddress() })
-    .auth.login.mutate({ email: owner, password: STRONG_PASSWORD });
+    .auth.login.mutate({ email: owner, password: STRONG_PASSWORD })
+    .then(tokensOf);
   expect(signedIn.user.email).toBe(owner);
   return address;
 }
@@ -235,6 +237,7 @@ describe('when Redis cannot be reached', () => {
       await cutOff
         .client({ address })
         .auth.login.mutate({ email: uniqueEmail('back'), password: WRONG })
+        .then(tokensOf)
         .catch(() => undefined);
       if ((await redis.get(`tessera:rate-limit:signIn:${address}`)) === '1') break;
       if (Date.now() > deadline) throw new Error('counts never went back to Redis');

@@ -15,6 +15,7 @@ import {
 } from './helpers/harness.js';
 import { count, failedSignIns, outcomes, WRONG_PASSWORD as WRONG } from './helpers/sign-ins.js';
 import { perFile } from '../helpers/per-file.js';
+import { tokensOf } from '../helpers/accounts.js';
 
 const NEW_PASSWORD = 'a completely new passphrase for tessera';
 
@@ -84,7 +85,10 @@ describe('failed sign-ins per account', () => {
       .client({ address })
       .auth.resetPassword.mutate({ token: tokenFromLink(mail.link), password: NEW_PASSWORD });
 
-    const signedIn = await server.client({ address }).auth.login.mutate({ email, password: NEW_PASSWORD });
+    const signedIn = await server
+      .client({ address })
+      .auth.login.mutate({ email, password: NEW_PASSWORD })
+      .then(tokensOf);
     expect(signedIn.user.email).toBe(email);
   });
 });
@@ -116,7 +120,8 @@ describe('failed sign-ins per address', () => {
     // …while the account itself was never locked: its owner signs in from elsewhere.
     const owner = await server
       .client({ address: freshAddress() })
-      .auth.login.mutate({ email: victim.email, password: STRONG_PASSWORD });
+      .auth.login.mutate({ email: victim.email, password: STRONG_PASSWORD })
+      .then(tokensOf);
     expect(owner.user.email).toBe(victim.email);
   });
 
@@ -130,7 +135,7 @@ describe('failed sign-ins per address', () => {
           server.client({ address }).auth.login.mutate({ email, password: STRONG_PASSWORD }),
         ),
       );
-      expect(results.every((r) => r.user.email === email)).toBe(true);
+      expect(results.map(tokensOf).every((r) => r.user.email === email)).toBe(true);
     }
     // The address still has its whole budget of failures (spread over accounts, so the
     // per-account limit does not stop them first).

@@ -17,6 +17,7 @@ import {
   uniqueEmail,
   type SecurityServer,
 } from './helpers/harness.js';
+import { tokensOf } from '../helpers/accounts.js';
 
 const ISSUER = 'https://id.example.com';
 const AUDIENCE = 'tessera';
@@ -248,7 +249,8 @@ describe('key rotation', () => {
       const keySet = createLocalJWKSet(jwks);
       const fresh = await rotated
         .client()
-        .auth.login.mutate({ email: user.email, password: STRONG_PASSWORD });
+        .auth.login.mutate({ email: user.email, password: STRONG_PASSWORD })
+        .then(tokensOf);
       for (const token of [oldToken, fresh.accessToken])
         await expect(
           jwtVerify(token, keySet, { issuer: ISSUER, audience: AUDIENCE, algorithms: ['EdDSA'] }),

@@ -1,20 +1,19 @@
-import { auditActions, can, errorCode, type RouterInputs, type RouterOutputs } from '@tessera/client';
-import { useEffect, useState } from 'react';
-import { useAuth } from '../auth.js';
+import { auditActions, can, type RouterInputs } from '@tessera/client';
+import { useInfiniteQuery } from '@tanstack/react-query';
+import { useTRPC, useUser } from '@tessera/react';
+import { useState } from 'react';
 import { errorMessage } from '../errors.js';
 import { Link, navigate, useLocation } from '../router.js';
-import { api } from '../session.js';
-import { useQuery } from '../use-query.js';
 import { Empty, Pending, When, useDocumentTitle } from '../ui.js';
 
 type AuditInput = Extract<RouterInputs['audit']['list'], object>;
-type AuditEvent = RouterOutputs['audit']['list']['items'][number];
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function AuditPage() {
   useDocumentTitle('Audit log');
-  const { user: me } = useAuth();
+  const me = useUser();
+  const trpc = useTRPC();
   const { query } = useLocation();
   const actorId = uuidParam(query.get('actorId'));
   const targetId = uuidParam(query.get('targetId'));
@@ -26,17 +25,19 @@ export function AuditPage() {
     ...(targetId ? { targetId } : {}),
     ...(action ? { action } : {}),
   };
-  const key = JSON.stringify(filters);
-  const first = useQuery(() => api.audit.list.query(filters), key);
-  // Pages fetched with "Load more", kept until the filters change.
-  const [more, setMore] = useState<{ key: string; items: AuditEvent[]; nextCursor: string | null }>();
-  const [moreError, setMoreError] = useState<string>();
-  const [loadingMore, setLoadingMore] = useState(false);
-
-  const extra = more?.key === key ? more : undefined;
-  const items = [...(first.data?.items ?? []), ...(extra?.items ?? [])];
-  const nextCursor = extra ? extra.nextCursor : (first.data?.nextCursor ?? null);
-  const names = useNames(items);
+  // Pages of events, each with its actor's and target's names (one request per page).
+  const events = useInfiniteQuery(
+    trpc.audit.list.infiniteQueryOptions(filters, {
+      enabled: Boolean(me && can(me, 'audit.read')),
+      getNextPageParam: (page) => page.nextCursor,
+    }),
+  );
+  const items = events.data?.pages.flatMap((page) => page.items) ?? [];
+  const names = new Map<string, string>();
+  for (const event of items) {
+    if (event.actorId && event.actorName !== null) names.set(event.actorId, event.actorName);
+    if (event.targetId && event.targetName !== null) names.set(event.targetId, event.targetName);
+  }
 
   if (!me || !can(me, 'audit.read')) {
     return (
@@ -46,20 +47,6 @@ export function AuditPage() {
       </main>
     );
   }
-
-  const loadMore = async () => {
-    if (!nextCursor) return;
-    setLoadingMore(true);
-    setMoreError(undefined);
-    try {
-      const page = await api.audit.list.query({ ...filters, cursor: nextCursor });
-      setMore({ key, items: [...(extra?.items ?? []), ...page.items], nextCursor: page.nextCursor });
-    } catch (error) {
-      setMoreError(errorMessage(error));
-    } finally {
-      setLoadingMore(false);
-    }
-  };
 
   const clear = (param: 'actorId' | 'targetId') => {
     const next = new URLSearchParams(query);
@@ -99,14 +86,14 @@ export function AuditPage() {
       </div>
 
       <div className="table-wrap">
-        {first.error || !first.data ? (
-          <Pending query={first} label="Loading events…" />
+        {!events.data ? (
+          <Pending query={events} label="Loading events…" />
         ) : items.length === 0 ? (
           <Empty title={filtered ? 'No events match' : 'No events yet'}>
             {filtered ? 'Try another action or clear the filters.' : undefined}
           </Empty>
         ) : (
-          <table aria-busy={first.loading || undefined}>
+          <table aria-busy={events.isFetching || undefined}>
             <thead>
               <tr>
                 <th scope="col">When</th>
@@ -140,16 +127,20 @@ export function AuditPage() {
             </tbody>
           </table>
         )}
-        {(nextCursor || moreError) && (
+        {(events.hasNextPage || events.isFetchNextPageError) && (
           <div className="pager">
-            {moreError ? <span className="field-error">{moreError}</span> : <span />}
+            {events.isFetchNextPageError ? (
+              <span className="field-error">{errorMessage(events.error)}</span>
+            ) : (
+              <span />
+            )}
             <button
               type="button"
               className="button button-secondary button-small"
-              disabled={loadingMore}
-              onClick={() => void loadMore()}
+              disabled={events.isFetchingNextPage}
+              onClick={() => void events.fetchNextPage()}
             >
-              {loadingMore ? 'Loading…' : 'Load more'}
+              {events.isFetchingNextPage ? 'Loading…' : 'Load more'}
             </button>
           </div>
         )}
@@ -195,36 +186,6 @@ function Details({ metadata }: { metadata: Record<string, unknown> }) {
       {entries.map(([k, v]) => `${k}: ${typeof v === 'string' ? v : JSON.stringify(v)}`).join(' · ')}
     </div>
   );
-}
-
-/** Names for the accounts on screen (deleted ones stay as ids), fetched once each. */
-function useNames(events: AuditEvent[]): Map<string, string> {
-  const [names, setNames] = useState(() => new Map<string, string>());
-  const [asked] = useState(() => new Set<string>());
-  const ids = [...new Set(events.flatMap((e) => [e.actorId, e.targetId]))].filter(
-    (id): id is string => id !== null && UUID.test(id) && !asked.has(id),
-  );
-  const wanted = ids.join(',');
-  useEffect(() => {
-    if (!wanted) return;
-    const list = wanted.split(',');
-    list.forEach((id) => asked.add(id));
-    void Promise.all(
-      list.map((id) =>
-        api.users.get.query({ id }).then(
-          (user) => [id, user.name || user.email] as const,
-          (error: unknown) => (errorCode(error) === 'NOT_FOUND' ? ([id, 'Deleted account'] as const) : null),
-        ),
-      ),
-    ).then((found) => {
-      setNames((current) => {
-        const next = new Map(current);
-        for (const entry of found) if (entry) next.set(entry[0], entry[1]);
-        return next;
-      });
-    });
-  }, [wanted, asked]);
-  return names;
 }
 
 function uuidParam(value: string | null): string | undefined {

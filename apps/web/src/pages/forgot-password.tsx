@@ -1,16 +1,20 @@
 import { useState } from 'react';
 import { EmailField, FormAlert, text, useForm } from '../forms.js';
 import { Link } from '../router.js';
-import { api } from '../session.js';
-import { AuthCard, Notice, Submit } from '../ui.js';
+import { useMutation } from '@tanstack/react-query';
+import { useTRPC } from '@tessera/react';
+import { AuthCard, Notice, Submit, useResetLinkLifetime } from '../ui.js';
 
 export function ForgotPasswordPage() {
   const form = useForm(['email']);
   const [sentTo, setSentTo] = useState<string>();
+  const trpc = useTRPC();
+  const request = useMutation(trpc.auth.requestPasswordReset.mutationOptions());
+  const lifetime = useResetLinkLifetime();
 
   const onSubmit = form.submit(async (data) => {
     const email = text(data, 'email');
-    await api.auth.requestPasswordReset.mutate({ email });
+    await request.mutateAsync({ email });
     setSentTo(email.trim());
   });
 
@@ -21,7 +25,7 @@ export function ForgotPasswordPage() {
         <Notice tone="success">
           <p>
             If an account exists for <strong>{sentTo}</strong>, we have sent it a link to choose a new
-            password. The link works for 30 minutes and only once.
+            password. The link works for {lifetime} and only once.
           </p>
         </Notice>
         <p className="muted">No email after a few minutes? Check your spam folder, or send another link.</p>

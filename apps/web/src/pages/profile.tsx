@@ -1,14 +1,21 @@
-import { errorCode, type RouterOutputs } from '@tessera/client';
+import { errorCode, type RouterOutputs, type User } from '@tessera/client';
 import { useState } from 'react';
-import { useAuth } from '../auth.js';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useSession, useTRPC, useTRPCClient, useUser } from '@tessera/react';
 import { errorMessage } from '../errors.js';
-import { CurrentPasswordField, EmailField, Field, FormAlert, FormProblem, text, useForm } from '../forms.js';
+import {
+  CurrentPasswordField,
+  EmailField,
+  Field,
+  FormAlert,
+  FormProblem,
+  PasswordHint,
+  text,
+  useForm,
+} from '../forms.js';
 import { navigate, useLocation } from '../router.js';
-import { api, session } from '../session.js';
-import { useQuery } from '../use-query.js';
 import { describeUserAgent } from '../user-agent.js';
 import { Empty, LoadError, Loading, Notice, Submit, When, useDocumentTitle } from '../ui.js';
-import { PasswordHint } from './sign-up.js';
 
 type DeviceSession = RouterOutputs['auth']['sessions'][number];
 
@@ -32,8 +39,19 @@ export function ProfilePage() {
   );
 }
 
+/** Puts a changed account in the cache every page reads the signed-in user from. */
+function useSetMe() {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  return (user: User) => queryClient.setQueryData(trpc.users.me.queryKey(), user);
+}
+
 function AccountSection() {
-  const { user, setUser } = useAuth();
+  const user = useUser();
+  const setUser = useSetMe();
+  const trpc = useTRPC();
+  const updateMe = useMutation(trpc.users.updateMe.mutationOptions({ onSuccess: setUser }));
+  const requestVerification = useMutation(trpc.auth.requestEmailVerification.mutationOptions());
   const form = useForm(['name', 'email', 'currentPassword']);
   const [saved, setSaved] = useState<string>();
   const [emailDraft, setEmailDraft] = useState<string>();
@@ -59,8 +77,7 @@ function AccountSection() {
         fields: { currentPassword: 'Enter your current password to change your email.' },
       });
     try {
-      const updated = await api.users.updateMe.mutate(changes);
-      setUser(updated);
+      const updated = await updateMe.mutateAsync(changes);
       setEmailDraft(undefined);
       // A pending address is announced by the alert above the form (role=status).
       setSaved(emailChanges && updated.pendingEmail ? undefined : 'Your details have been saved.');
@@ -76,7 +93,7 @@ function AccountSection() {
     setCancelError(undefined);
     try {
       // Asking for the current address again drops the pending one and its link.
-      setUser(await api.users.updateMe.mutate({ email: user.email }));
+      await updateMe.mutateAsync({ email: user.email });
       setSaved('The email change is cancelled.');
     } catch (error) {
       setCancelError(errorMessage(error));
@@ -86,7 +103,7 @@ function AccountSection() {
   const sendVerification = async () => {
     setVerifyError(undefined);
     try {
-      await api.auth.requestEmailVerification.mutate({});
+      await requestVerification.mutateAsync({});
       setVerifySent(true);
     } catch (error) {
       setVerifyError(errorMessage(error));
@@ -166,19 +183,24 @@ function PasswordSection() {
   const form = useForm(['currentPassword', 'newPassword', 'confirm']);
   const [length, setLength] = useState(0);
   const [done, setDone] = useState(false);
+  const { accept } = useSession();
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const changePassword = useMutation(trpc.auth.changePassword.mutationOptions());
 
   const onSubmit = form.submit(async (data) => {
     setDone(false);
     const newPassword = text(data, 'newPassword');
     if (newPassword !== text(data, 'confirm'))
       throw new FormProblem({ fields: { confirm: 'The two passwords do not match.' } });
-    const result = await api.auth.changePassword.mutate({
+    const result = await changePassword.mutateAsync({
       currentPassword: text(data, 'currentPassword'),
       newPassword,
     });
     // Every session ended, this device's too: carry on with the fresh one.
-    session.accept(result);
-    form.ref.current?.reset();
+    accept(result);
+    void queryClient.invalidateQueries(trpc.auth.sessions.queryFilter());
+    form.element?.reset();
     setLength(0);
     setDone(true);
   });
@@ -229,8 +251,17 @@ function PasswordSection() {
 }
 
 function SessionsSection() {
-  const { signOut } = useAuth();
-  const sessions = useQuery(() => api.auth.sessions.query(), 'sessions');
+  const { signOut } = useSession();
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const client = useTRPCClient();
+  const sessions = useQuery(trpc.auth.sessions.queryOptions());
+  const revokeSession = useMutation(
+    trpc.auth.revokeSession.mutationOptions({
+      onSettled: () => queryClient.invalidateQueries(trpc.auth.sessions.queryFilter()),
+    }),
+  );
+  const [confirmingAll, setConfirmingAll] = useState(false);
   const [busy, setBusy] = useState<string>();
   const [error, setError] = useState<string>();
 
@@ -242,8 +273,7 @@ function SessionsSection() {
         await signOut();
         return;
       }
-      await api.auth.revokeSession.mutate({ id: device.id });
-      sessions.reload();
+      await revokeSession.mutateAsync({ id: device.id });
     } catch (failure) {
       setError(errorMessage(failure));
     } finally {
@@ -255,9 +285,10 @@ function SessionsSection() {
     setBusy('all');
     setError(undefined);
     try {
-      const current = await api.auth.sessions.query();
+      // The newest list, not the cached one: a device may have signed in since.
+      const current = await client.auth.sessions.query();
       await Promise.all(
-        current.filter((s) => !s.current).map((s) => api.auth.revokeSession.mutate({ id: s.id })),
+        current.filter((s) => !s.current).map((s) => client.auth.revokeSession.mutate({ id: s.id })),
       );
       await signOut();
       navigate('/sign-in', { replace: true, state: { notice: 'You have been signed out on every device.' } });
@@ -271,7 +302,7 @@ function SessionsSection() {
     <section className="card" aria-labelledby="sessions-heading">
       <div className="card-header">
         <h2 id="sessions-heading">Signed-in devices</h2>
-        <button type="button" className="button button-secondary" onClick={sessions.reload}>
+        <button type="button" className="button button-secondary" onClick={() => void sessions.refetch()}>
           Refresh
         </button>
       </div>
@@ -281,13 +312,13 @@ function SessionsSection() {
         </div>
       )}
       {sessions.error ? (
-        <LoadError error={sessions.error} retry={sessions.reload} />
+        <LoadError error={sessions.error} retry={() => void sessions.refetch()} />
       ) : !sessions.data ? (
         <Loading label="Loading devices…" />
       ) : sessions.data.length === 0 ? (
         <Empty title="No signed-in devices" />
       ) : (
-        <ul className="device-list" aria-busy={sessions.loading || undefined}>
+        <ul className="device-list" aria-busy={sessions.isFetching || undefined}>
           {sessions.data.map((device) => (
             <li key={device.id} className="device">
               <div>
@@ -313,16 +344,33 @@ function SessionsSection() {
           ))}
         </ul>
       )}
-      <div className="actions">
-        <button
-          type="button"
-          className="button button-secondary"
-          disabled={busy !== undefined}
-          onClick={() => void signOutEverywhere()}
-        >
-          {busy === 'all' ? 'Signing out everywhere…' : 'Sign out everywhere'}
-        </button>
-      </div>
+      {confirmingAll ? (
+        <div className="stack">
+          <p role="status">
+            Every device signed in to your account, this one included, will be signed out and will need your
+            password to sign in again.
+          </p>
+          <div className="actions">
+            <button
+              type="button"
+              className="button button-danger-outline"
+              disabled={busy !== undefined}
+              onClick={() => void signOutEverywhere()}
+            >
+              {busy === 'all' ? 'Signing out everywhere…' : 'Sign out every device'}
+            </button>
+            <button type="button" className="button button-secondary" onClick={() => setConfirmingAll(false)}>
+              Cancel
+            </button>
+          </div>
+        </div>
+      ) : (
+        <div className="actions">
+          <button type="button" className="button button-secondary" onClick={() => setConfirmingAll(true)}>
+            Sign out everywhere…
+          </button>
+        </div>
+      )}
     </section>
   );
 }
@@ -330,10 +378,14 @@ function SessionsSection() {
 function DeleteSection() {
   const [open, setOpen] = useState(false);
   const form = useForm(['password']);
+  const { signOut } = useSession();
+  const trpc = useTRPC();
+  const deleteMe = useMutation(trpc.users.deleteMe.mutationOptions());
 
   const onSubmit = form.submit(async (data) => {
-    await api.users.deleteMe.mutate({ password: text(data, 'password') });
-    session.forget('signed-out');
+    await deleteMe.mutateAsync({ password: text(data, 'password') });
+    // The server ended every session with the account; this forgets this tab's (and tells the others).
+    await signOut();
     navigate('/sign-in', { replace: true, state: { notice: 'Your account has been deleted.' } });
   });
 

@@ -1,15 +1,19 @@
 import { fieldErrors } from '@tessera/client';
 import { useState } from 'react';
-import { useAuth } from '../auth.js';
+import { useMutation } from '@tanstack/react-query';
+import { useSession, useTRPC, useUser } from '@tessera/react';
 import { useLinkFragment } from '../fragment.js';
 import { confirmedPassword, Field, FormAlert, NewPasswordField, useForm } from '../forms.js';
 import { Link, navigate } from '../router.js';
-import { api, session } from '../session.js';
-import { AuthCard, Submit } from '../ui.js';
+import { AuthCard, Submit, useResetLinkLifetime } from '../ui.js';
 
 export function ResetPasswordPage() {
   const fragment = useLinkFragment();
-  const { user } = useAuth();
+  const user = useUser();
+  const { signOut } = useSession();
+  const trpc = useTRPC();
+  const reset = useMutation(trpc.auth.resetPassword.mutationOptions());
+  const lifetime = useResetLinkLifetime();
   const token = fragment.get('token') ?? '';
   const invite = fragment.get('invite') === '1';
   const form = useForm(['password', 'confirm']);
@@ -18,14 +22,14 @@ export function ResetPasswordPage() {
   const onSubmit = form.submit(async (data) => {
     const password = confirmedPassword(data, 'password');
     try {
-      await api.auth.resetPassword.mutate({ token, password });
+      await reset.mutateAsync({ token, password });
     } catch (error) {
       const tokenError = fieldErrors(error)?.token?.[0];
       if (tokenError) return setLinkProblem(tokenError);
       throw error;
     }
     // Every session of the account has just ended; no automatic sign-in after a reset.
-    if (user) session.forget('signed-out');
+    if (user) await signOut();
     navigate('/sign-in', {
       replace: true,
       state: {
@@ -45,7 +49,7 @@ export function ResetPasswordPage() {
           </p>
         </div>
         <p className="muted">
-          Reset links work once, for 30 minutes, and only the newest one counts.
+          Reset links work once, for {lifetime}, and only the newest one counts.
           {invite && ' Ask for a reset link with the address the invitation was sent to.'}
         </p>
         <div className="auth-links">

@@ -1,24 +1,24 @@
 import { errorCode } from '@tessera/client';
-import { useAuth } from '../auth.js';
+import { useSession, useSettings } from '@tessera/react';
 import { CurrentPasswordField, EmailField, FormAlert, FormProblem, text, useForm } from '../forms.js';
 import { safeNext } from '../paths.js';
 import { Link, navigate, useLocation } from '../router.js';
-import { api, session } from '../session.js';
 import { AuthCard, Notice, Submit } from '../ui.js';
 
+/** Shown on the sign-in page when the server ended the session (revoked, expired, disabled). */
+export const SESSION_ENDED = 'Your session has ended. Please sign in again.';
+
 export function SignInPage() {
-  const { state: auth } = useAuth();
+  const { state: auth, signIn } = useSession();
+  const registrationOpen = useSettings().data?.registrationOpen;
   const { query, state } = useLocation();
   const form = useForm(['email', 'password']);
-  const notice = state.notice ?? (auth.status === 'signed-out' ? auth.notice : undefined);
+  const notice =
+    state.notice ?? (auth.status === 'signed-out' && auth.reason === 'expired' ? SESSION_ENDED : undefined);
 
   const onSubmit = form.submit(async (data) => {
     try {
-      const result = await api.auth.login.mutate({
-        email: text(data, 'email'),
-        password: text(data, 'password'),
-      });
-      session.accept(result);
+      await signIn({ email: text(data, 'email'), password: text(data, 'password') });
     } catch (error) {
       // One message for every bad credential: the server never says which part was wrong.
       if (errorCode(error) === 'UNAUTHORIZED')
@@ -41,9 +41,11 @@ export function SignInPage() {
       </form>
       <div className="auth-links">
         <Link href="/forgot-password">Forgot your password?</Link>
-        <span>
-          New here? <Link href="/sign-up">Create an account</Link>
-        </span>
+        {registrationOpen && (
+          <span>
+            New here? <Link href="/sign-up">Create an account</Link>
+          </span>
+        )}
       </div>
     </AuthCard>
   );

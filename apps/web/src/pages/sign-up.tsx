@@ -1,20 +1,21 @@
 import { errorCode } from '@tessera/client';
 import { FormProblem, EmailField, Field, FormAlert, NewPasswordField, text, useForm } from '../forms.js';
 import { Link, navigate } from '../router.js';
-import { api, session } from '../session.js';
-import { AuthCard, Submit } from '../ui.js';
+import { useSession, useSettings } from '@tessera/react';
+import { AuthCard, Loading, Submit } from '../ui.js';
 
 export function SignUpPage() {
   const form = useForm(['name', 'email', 'password']);
+  const { signUp } = useSession();
+  const settings = useSettings();
 
   const onSubmit = form.submit(async (data) => {
     try {
-      const result = await api.auth.register.mutate({
+      await signUp({
         name: text(data, 'name'),
         email: text(data, 'email'),
         password: text(data, 'password'),
       });
-      session.accept(result);
     } catch (error) {
       if (errorCode(error) === 'CONFLICT')
         throw new FormProblem({ fields: { email: 'An account with this email already exists.' } });
@@ -22,6 +23,19 @@ export function SignUpPage() {
     }
     navigate('/profile', { replace: true, state: { notice: 'Welcome to Tessera! Your account is ready.' } });
   });
+
+  if (!settings.data) return <AuthCard title="Create your account">{<Loading />}</AuthCard>;
+  if (!settings.data.registrationOpen)
+    return (
+      <AuthCard title="Sign-up is closed" intro="Accounts on this Tessera are created by invitation.">
+        <p>Ask an administrator to invite you; the email they send lets you choose a password.</p>
+        <div className="auth-links">
+          <span>
+            Already have an account? <Link href="/sign-in">Sign in</Link>
+          </span>
+        </div>
+      </AuthCard>
+    );
 
   return (
     <AuthCard title="Create your account" intro="It takes a minute. You can change everything later.">
@@ -59,6 +73,3 @@ export function SignUpPage() {
     </AuthCard>
   );
 }
-
-// profile.tsx still imports the hint from here; forms.tsx is its home.
-export { PasswordHint } from '../forms.js';

@@ -7,13 +7,12 @@ import {
   type RouterInputs,
   type User,
 } from '@tessera/client';
+import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useSettings, useTRPC, useUser } from '@tessera/react';
 import { useEffect, useRef, useState, type ReactNode } from 'react';
-import { useAuth } from '../auth.js';
 import { errorMessage } from '../errors.js';
 import { EmailField, Field, FormAlert, FormProblem, text, useForm } from '../forms.js';
 import { Link } from '../router.js';
-import { api } from '../session.js';
-import { useQuery } from '../use-query.js';
 import { Empty, Notice, Pending, Submit, When, useDocumentTitle } from '../ui.js';
 
 type ListInput = Extract<RouterInputs['users']['list'], object>;
@@ -32,7 +31,8 @@ const PAGE_SIZE = 20;
 
 export function UsersPage() {
   useDocumentTitle('Users');
-  const { user: me } = useAuth();
+  const me = useUser();
+  const trpc = useTRPC();
   const [searchInput, setSearchInput] = useState('');
   const [search, setSearch] = useState('');
   const [role, setRole] = useState<Role | ''>('');
@@ -67,7 +67,8 @@ export function UsersPage() {
     ...(role ? { role } : {}),
     ...(cursor ? { cursor } : {}),
   };
-  const list = useQuery(() => api.users.list.query(input), JSON.stringify(input));
+  // The last page stays on screen while the next one loads; mutations below invalidate users.*.
+  const list = useQuery({ ...trpc.users.list.queryOptions(input), placeholderData: keepPreviousData });
 
   if (!me) return null;
   const page = list.data;
@@ -149,7 +150,7 @@ export function UsersPage() {
             {filtered ? 'Try another search or role.' : 'Create the first one with “Create user”.'}
           </Empty>
         ) : (
-          <table aria-busy={list.loading || undefined}>
+          <table aria-busy={list.isFetching || undefined}>
             <caption className="visually-hidden">Users, page {cursors.length}</caption>
             <thead>
               <tr>
@@ -169,10 +170,7 @@ export function UsersPage() {
                   key={user.id}
                   me={me}
                   user={user}
-                  onChanged={(note) => {
-                    setMessage(note);
-                    list.reload();
-                  }}
+                  onChanged={setMessage}
                   onDelete={() => setDeleting(user)}
                 />
               ))}
@@ -184,7 +182,7 @@ export function UsersPage() {
             <button
               type="button"
               className="button button-secondary button-small"
-              disabled={cursors.length === 1 || list.loading}
+              disabled={cursors.length === 1 || list.isFetching}
               onClick={() => setCursors((c) => c.slice(0, -1))}
             >
               Previous
@@ -193,7 +191,7 @@ export function UsersPage() {
             <button
               type="button"
               className="button button-secondary button-small"
-              disabled={!page.nextCursor || list.loading}
+              disabled={!page.nextCursor || list.isFetching}
               onClick={() => page.nextCursor && setCursors((c) => [...c, page.nextCursor ?? undefined])}
             >
               Next
@@ -209,7 +207,6 @@ export function UsersPage() {
           onCreated={(note) => {
             setCreating(false);
             setMessage(note);
-            list.reload();
           }}
         />
       )}
@@ -220,12 +217,26 @@ export function UsersPage() {
           onDeleted={(note) => {
             setDeleting(undefined);
             setMessage(note);
-            list.reload();
           }}
         />
       )}
     </main>
   );
+}
+
+/** After any change to an account, every cached list and read of users is stale. */
+function useInvalidateUsers() {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  return () => queryClient.invalidateQueries(trpc.users.pathFilter());
+}
+
+/** A change waiting for the admin's confirmation, with what it will do in words. */
+interface PendingChange {
+  changes: { role?: Role; disabled?: boolean };
+  consequence: string;
+  confirm: string;
+  done: string;
 }
 
 function UserRow({
@@ -239,29 +250,64 @@ function UserRow({
   onChanged: (message: string) => void;
   onDelete: () => void;
 }) {
-  const [busy, setBusy] = useState(false);
+  const trpc = useTRPC();
+  const invalidate = useInvalidateUsers();
+  const update = useMutation(trpc.users.update.mutationOptions({ onSettled: invalidate }));
+  const [pending, setPending] = useState<PendingChange>();
   const [error, setError] = useState<string>();
   const isMe = user.id === me.id;
+  const busy = update.isPending;
+  const who = user.name || user.email;
 
-  const update = async (changes: { role?: Role; disabled?: boolean }, done: string) => {
-    setBusy(true);
+  const apply = async ({ changes, done }: PendingChange) => {
     setError(undefined);
     try {
       // Refused with CONFLICT if someone else changed the account since this page loaded it.
-      await api.users.update.mutate({ id: user.id, expectedUpdatedAt: user.updatedAt, ...changes });
+      await update.mutateAsync({ id: user.id, expectedUpdatedAt: user.updatedAt, ...changes });
+      setPending(undefined);
       onChanged(done);
     } catch (failure) {
       setError(
         errorCode(failure) === 'CONFLICT'
-          ? 'This account changed meanwhile. Reload the list and try again.'
+          ? 'This account changed meanwhile. The list has been reloaded; try again.'
           : errorMessage(failure),
       );
-    } finally {
-      setBusy(false);
     }
   };
 
-  const who = user.name || user.email;
+  const askRole = (next: Role) =>
+    setPending(
+      next === user.role
+        ? undefined
+        : {
+            changes: { role: next },
+            consequence: `${who} will become ${article(next)} ${next}${
+              roles.indexOf(next) > roles.indexOf(user.role)
+                ? ' and be signed out everywhere, so their access matches the new role at once'
+                : ''
+            }.`,
+            confirm: `Make ${next}`,
+            done: `${who} is now ${article(next)} ${next}.`,
+          },
+    );
+
+  const askDisable = () =>
+    setPending(
+      user.disabled
+        ? {
+            changes: { disabled: false },
+            consequence: `${who} will be able to sign in again.`,
+            confirm: 'Enable',
+            done: `${who} can sign in again.`,
+          }
+        : {
+            changes: { disabled: true },
+            consequence: `${who} will be signed out everywhere and unable to sign in until enabled again.`,
+            confirm: 'Disable',
+            done: `${who} is disabled and has been signed out.`,
+          },
+    );
+
   return (
     <tr>
       <td className="cell-user" data-label="User">
@@ -277,12 +323,9 @@ function UserRow({
         {can(me, 'users.setRole', user) ? (
           <select
             aria-label={`Role of ${who}`}
-            value={user.role}
+            value={pending?.changes.role ?? user.role}
             disabled={busy}
-            onChange={(event) => {
-              const next = event.currentTarget.value as Role;
-              void update({ role: next }, `${who} is now ${article(next)} ${next}.`);
-            }}
+            onChange={(event) => askRole(event.currentTarget.value as Role)}
           >
             {roles.map((r) => (
               <option key={r} value={r}>
@@ -309,44 +352,70 @@ function UserRow({
         <When iso={user.lastLoginAt} empty="Never" />
       </td>
       <td data-label="Actions">
-        <div className="cell-actions">
-          {can(me, 'users.disable', user) && (
-            <button
-              type="button"
-              className="button button-secondary button-small"
-              disabled={busy}
-              aria-label={`${user.disabled ? 'Enable' : 'Disable'} ${who}`}
-              onClick={() =>
-                void update(
-                  { disabled: !user.disabled },
-                  user.disabled ? `${who} can sign in again.` : `${who} is disabled and has been signed out.`,
-                )
-              }
-            >
-              {user.disabled ? 'Enable' : 'Disable'}
-            </button>
-          )}
-          {can(me, 'audit.read') && (
-            <Link
-              className="button button-secondary button-small"
-              href={`/admin/audit?targetId=${encodeURIComponent(user.id)}`}
-              aria-label={`Activity of ${who}`}
-            >
-              Activity
-            </Link>
-          )}
-          {can(me, 'users.delete', user) && (
-            <button
-              type="button"
-              className="button button-danger-outline button-small"
-              disabled={busy}
-              aria-label={`Delete ${who}`}
-              onClick={onDelete}
-            >
-              Delete
-            </button>
-          )}
-        </div>
+        {pending ? (
+          <div className="confirm" role="group" aria-label={`Confirm the change to ${who}`}>
+            <p className="small">{pending.consequence}</p>
+            <div className="cell-actions">
+              <button
+                type="button"
+                className={
+                  pending.changes.disabled
+                    ? 'button button-danger-outline button-small'
+                    : 'button button-primary button-small'
+                }
+                disabled={busy}
+                onClick={() => void apply(pending)}
+              >
+                {busy ? 'Saving…' : pending.confirm}
+              </button>
+              <button
+                type="button"
+                className="button button-secondary button-small"
+                disabled={busy}
+                onClick={() => {
+                  setPending(undefined);
+                  setError(undefined);
+                }}
+              >
+                Cancel
+              </button>
+            </div>
+          </div>
+        ) : (
+          <div className="cell-actions">
+            {can(me, 'users.disable', user) && (
+              <button
+                type="button"
+                className="button button-secondary button-small"
+                disabled={busy}
+                aria-label={`${user.disabled ? 'Enable' : 'Disable'} ${who}`}
+                onClick={askDisable}
+              >
+                {user.disabled ? 'Enable' : 'Disable'}
+              </button>
+            )}
+            {can(me, 'audit.read') && (
+              <Link
+                className="button button-secondary button-small"
+                href={`/admin/audit?targetId=${encodeURIComponent(user.id)}`}
+                aria-label={`Activity of ${who}`}
+              >
+                Activity
+              </Link>
+            )}
+            {can(me, 'users.delete', user) && (
+              <button
+                type="button"
+                className="button button-danger-outline button-small"
+                disabled={busy}
+                aria-label={`Delete ${who}`}
+                onClick={onDelete}
+              >
+                Delete
+              </button>
+            )}
+          </div>
+        )}
         {error && (
           <p className="field-error" role="alert">
             {error}
@@ -391,12 +460,15 @@ function CreateUserDialog({
 }) {
   const form = useForm(['name', 'email', 'password', 'role']);
   const [invite, setInvite] = useState(true);
+  const trpc = useTRPC();
+  const invalidate = useInvalidateUsers();
+  const create = useMutation(trpc.users.create.mutationOptions({ onSuccess: invalidate }));
   const offered = creatableRoles(me);
 
   const onSubmit = form.submit(async (data) => {
     const role = (text(data, 'role') || 'user') as Role;
-    const created = await api.users.create
-      .mutate({
+    const created = await create
+      .mutateAsync({
         name: text(data, 'name'),
         email: text(data, 'email'),
         role,
@@ -461,7 +533,7 @@ function CreateUserDialog({
             autoComplete="new-password"
             required
             error={form.errors.fields.password}
-            hint="At least 15 characters. Share it safely; they can change it from their profile."
+            hint={<NewAccountPasswordHint />}
           />
         )}
         <div className="actions">
@@ -487,8 +559,11 @@ function DeleteUserDialog({
   onDeleted: (message: string) => void;
 }) {
   const form = useForm([]);
+  const trpc = useTRPC();
+  const invalidate = useInvalidateUsers();
+  const remove = useMutation(trpc.users.delete.mutationOptions({ onSuccess: invalidate }));
   const onSubmit = form.submit(async () => {
-    await api.users.delete.mutate({ id: user.id });
+    await remove.mutateAsync({ id: user.id });
     onDeleted(`${user.name} (${user.email}) has been deleted.`);
   });
   return (
@@ -518,4 +593,11 @@ function capitalise(word: string): string {
 
 function article(word: string): string {
   return /^[aeiou]/i.test(word) ? 'an' : 'a';
+}
+
+function NewAccountPasswordHint() {
+  const min = useSettings().data?.passwordMinLength;
+  return (
+    <>{min ? `At least ${min} characters. ` : ''}Share it safely; they can change it from their profile.</>
+  );
 }

@@ -1,17 +1,20 @@
 import { fieldErrors } from '@tessera/client';
 import { useEffect, useRef, useState } from 'react';
-import { useAuth } from '../auth.js';
+import { useQueryClient } from '@tanstack/react-query';
+import { useTRPC, useTRPCClient, useUser } from '@tessera/react';
 import { errorMessage } from '../errors.js';
 import { useLinkFragment } from '../fragment.js';
 import { Link } from '../router.js';
-import { api } from '../session.js';
 import { AuthCard, Loading, Notice } from '../ui.js';
 
 type Outcome = { status: 'verifying' } | { status: 'verified' } | { status: 'failed'; message: string };
 
 export function VerifyEmailPage() {
   const fragment = useLinkFragment();
-  const { user, reload } = useAuth();
+  const user = useUser();
+  const trpc = useTRPC();
+  const client = useTRPCClient();
+  const queryClient = useQueryClient();
   const token = fragment.get('token') ?? '';
   const [outcome, setOutcome] = useState<Outcome>(
     token ? { status: 'verifying' } : { status: 'failed', message: 'The link is incomplete.' },
@@ -22,15 +25,16 @@ export function VerifyEmailPage() {
   useEffect(() => {
     if (!token || sent.current) return;
     sent.current = true;
-    api.auth.verifyEmail.mutate({ token }).then(
+    // A one-off call, not a mutation hook: the effect guards against sending the token twice.
+    client.auth.verifyEmail.mutate({ token }).then(
       () => {
         setOutcome({ status: 'verified' });
-        reload();
+        void queryClient.invalidateQueries(trpc.users.me.queryFilter());
       },
       (error: unknown) =>
         setOutcome({ status: 'failed', message: fieldErrors(error)?.token?.[0] ?? errorMessage(error) }),
     );
-  }, [token, reload]);
+  }, [token, client, queryClient, trpc]);
 
   if (outcome.status === 'verifying')
     return (

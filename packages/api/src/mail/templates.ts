@@ -131,6 +131,72 @@ export function emailChangedMail(to: string, newEmail: string): OutgoingMail {
   });
 }
 
+/** A change to an account's second factors, told to its owner. */
+export type SecondFactorNotice =
+  | { kind: 'totp_enabled' }
+  | { kind: 'totp_disabled' }
+  | { kind: 'passkey_added'; name: string }
+  | { kind: 'passkey_removed'; name: string }
+  | { kind: 'recovery_codes_regenerated' }
+  | { kind: 'recovery_code_used'; left: number }
+  | { kind: 'reset_by_admin' };
+
+function describeNotice(notice: SecondFactorNotice): { subject: string; what: string } {
+  switch (notice.kind) {
+    case 'totp_enabled':
+      return {
+        subject: 'An authenticator app was set up',
+        what: 'An authenticator app was set up as a second factor: signing in now asks for its code.',
+      };
+    case 'totp_disabled':
+      return {
+        subject: 'Your authenticator app was turned off',
+        what: 'The authenticator app was removed from your account: signing in no longer asks for its code.',
+      };
+    case 'passkey_added':
+      return {
+        subject: 'A passkey was added',
+        what: `A passkey named "${notice.name}" was added to your account.`,
+      };
+    case 'passkey_removed':
+      return {
+        subject: 'A passkey was removed',
+        what: `The passkey named "${notice.name}" was removed from your account.`,
+      };
+    case 'recovery_codes_regenerated':
+      return {
+        subject: 'New recovery codes were made',
+        what: 'A new set of recovery codes was made for your account; the old codes no longer work.',
+      };
+    case 'recovery_code_used':
+      return {
+        subject: 'A recovery code was used to sign in',
+        what: `A recovery code was used to sign in to your account. ${plural(notice.left, 'code')} left.`,
+      };
+    case 'reset_by_admin':
+      return {
+        subject: 'Your second factors were reset',
+        what: 'An administrator removed every second factor of your account (authenticator app, recovery codes and passkeys). Signing in asks only for your password until you set one up again.',
+      };
+  }
+}
+
+/** The notice after any change to the second factors, or the use of a recovery code. Carries no secret. */
+export function secondFactorNoticeMail(
+  to: string,
+  notice: SecondFactorNotice,
+  publicUrl: string,
+): OutgoingMail {
+  const { subject, what } = describeNotice(notice);
+  return render({
+    to,
+    subject: `${PRODUCT}: ${subject.charAt(0).toLowerCase()}${subject.slice(1)}`,
+    intro: [`Account: ${to}.`, what],
+    notYou: `If this wasn't you, change your password now at ${publicUrl}/profile (or reset it at ${publicUrl}/forgot-password) and tell your administrator.`,
+    secret: false,
+  });
+}
+
 /** `n***@example.com`: enough for the owner to recognise the address, not enough to harvest it. */
 function maskEmail(email: string): string {
   const at = email.lastIndexOf('@');

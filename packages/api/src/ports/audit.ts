@@ -35,6 +35,9 @@ export interface AuditListRow {
   event: AuditRecord;
   /** `at` exactly as stored (microseconds), for the next page's keyset. */
   atValue: string;
+  /** Names of the actor's and target's accounts, read in the same query; null once deleted. */
+  actorName: string | null;
+  targetName: string | null;
 }
 
 export interface AuditStore {

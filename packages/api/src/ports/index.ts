@@ -2,12 +2,16 @@ import type { Role } from '../schemas/users.js';
 import type { AuditStore } from './audit.js';
 import type { OneTimeTokenStore } from './one-time-tokens.js';
 import type { OutboxStore } from './outbox.js';
+import type { PasskeyStore } from './passkeys.js';
+import type { SecondFactorStore } from './second-factors.js';
 import type { SessionStore } from './sessions.js';
 import type { UserStore } from './users.js';
 
 export * from './audit.js';
 export * from './one-time-tokens.js';
 export * from './outbox.js';
+export * from './passkeys.js';
+export * from './second-factors.js';
 export * from './sessions.js';
 export * from './users.js';
 
@@ -18,6 +22,8 @@ export interface Stores {
   audit: AuditStore;
   oneTimeTokens: OneTimeTokenStore;
   outbox: OutboxStore;
+  secondFactors: SecondFactorStore;
+  passkeys: PasskeyStore;
 }
 
 /**
@@ -93,6 +99,10 @@ export interface AuthSettings {
   /** False for invite-only mode (REGISTRATION_OPEN=false): accounts come from invites, import or the CLI. */
   registrationOpen: boolean;
   resetTokenTtlSeconds: number;
+  /** The languages served (DEFAULT_LOCALE among them). */
+  locales: { supported: readonly string[]; default: string };
+  /** Whether passkeys are offered for sign-in. */
+  passkeys: boolean;
   verificationTokenTtlSeconds: number;
   inviteTokenTtlSeconds: number;
   refreshTokenTtlSeconds: number;
@@ -101,6 +111,11 @@ export interface AuthSettings {
   loginWindowSeconds: number;
   /** How long a just-rotated refresh token is still accepted (two tabs refreshing at once). */
   refreshReuseGraceSeconds: number;
+  /**
+   * Roles whose members must set up a second factor (MFA_REQUIRED_ROLES): until they do, only
+   * the procedures that let them do it answer (policy.ts, mfaEnrollmentRequired).
+   */
+  mfaRequiredRoles: readonly Role[];
   /**
    * Per-address limits (RATE_LIMIT_MAIL, RATE_LIMIT_PASSWORD_CHECKS) for the calls that only
    * the service can tell apart: an email change mails and checks a password, a name change

@@ -14,6 +14,8 @@ export interface UserRecord {
   failedLoginCount: number;
   lockedUntil: Date | null;
   lastLoginAt: Date | null;
+  /** A confirmed TOTP or a passkey exists. */
+  mfaEnabled: boolean;
   createdAt: Date;
   updatedAt: Date;
 }

@@ -1,6 +1,9 @@
 import { router } from '../trpc.js';
 import { auditRouter } from './audit.js';
 import { authRouter } from './auth.js';
+import { metaRouter } from './meta.js';
+import { mfaRouter } from './mfa.js';
+import { passkeysRouter } from './passkeys.js';
 import { usersRouter } from './users.js';
 
 /** The whole API: every procedure Tessera serves over tRPC and REST. */
@@ -8,6 +11,9 @@ export const appRouter = router({
   auth: authRouter,
   users: usersRouter,
   audit: auditRouter,
+  meta: metaRouter,
+  mfa: mfaRouter,
+  passkeys: passkeysRouter,
 });
 
 export type AppRouter = typeof appRouter;

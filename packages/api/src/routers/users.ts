@@ -96,6 +96,18 @@ export const usersRouter = {
     .input(importUsersInput)
     .output(importResult)
     .mutation(({ ctx, input }) => importUsers(ctx.deps, ctx.request, ctx.actor, input)),
+  resetMfa: protectedProcedure
+    .meta(
+      signedIn(
+        'POST',
+        '/users/{id}/reset-mfa',
+        'Remove every second factor of a user (admins)',
+        'Authenticator app, recovery codes and passkeys go; the user is told by mail and signs in with the password alone until they set one up again.',
+      ),
+    )
+    .input(userIdInput)
+    .output(user)
+    .mutation(({ ctx, input }) => users.resetMfa(ctx.deps, ctx.request, ctx.actor, input.id)),
 
   delete: protectedProcedure
     .meta(signedIn('DELETE', '/users/{id}', 'Delete a user'))

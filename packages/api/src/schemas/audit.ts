@@ -8,6 +8,9 @@ export const auditEvent = z.object({
   actorId: z.string().nullable(),
   action: z.string(),
   targetId: z.string().nullable(),
+  /** The names of the actor's and target's accounts; null when there is none (deleted, or not a user). */
+  actorName: z.string().nullable(),
+  targetName: z.string().nullable(),
   ip: z.string().nullable(),
   userAgent: z.string().nullable(),
   at: isoDateTime,

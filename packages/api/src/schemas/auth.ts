@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { email, name, password, uuid } from './common.js';
+import { mfaChallenge } from './mfa.js';
 import { user } from './users.js';
 
 export const registerInput = z.object({ name, email, password });
@@ -33,6 +34,16 @@ export const authResult = z.object({
   refreshToken: z.string(),
 });
 export type AuthResult = z.infer<typeof authResult>;
+
+/** True for an `AuthResult` (what every way of signing in returns): it carries a refresh token. */
+export function isAuthResult(value: unknown): value is AuthResult {
+  if (typeof value !== 'object' || value === null) return false;
+  const { accessToken, refreshToken } = value as Record<string, unknown>;
+  return typeof accessToken === 'string' && typeof refreshToken === 'string';
+}
+/** `auth.login`: tokens, or for an account with a second factor the challenge to answer (`auth.verifyMfa`). */
+export const loginResult = z.union([authResult, mfaChallenge]);
+export type LoginResult = z.infer<typeof loginResult>;
 
 /** An emailed single-use token, as found in the link's fragment. */
 export const oneTimeToken = z.string().min(1, 'Token is required').max(128, 'Token is not valid');

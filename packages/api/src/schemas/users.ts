@@ -18,6 +18,8 @@ export const user = z.object({
   createdAt: isoDateTime,
   updatedAt: isoDateTime,
   lastLoginAt: isoDateTime.nullable(),
+  /** The account has a second factor (an authenticator app or a passkey): sign-in asks for it. */
+  mfaEnabled: z.boolean(),
 });
 export type User = z.infer<typeof user>;
 

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Actor } from '../context.js';
 import { authorize, fieldError } from '../errors.js';
-import type { AuditRecord, Deps, Keyset } from '../ports/index.js';
+import type { AuditListRow, Deps, Keyset } from '../ports/index.js';
 import type { AuditEventView, AuditPage, ListAuditInput } from '../schemas/audit.js';
 import { cursorCodec, exactTimestamp } from '../schemas/users.js';
 
@@ -32,12 +32,17 @@ export async function listAudit(deps: Deps, actor: Actor, input: ListAuditInput)
   const last = page.at(-1);
   const nextCursor =
     rows.length > input.limit && last ? auditCursor.encode({ at: last.atValue, id: last.event.id }) : null;
-  return { items: page.map((row) => toAuditEventView(row.event)), nextCursor };
+  return {
+    items: page.map(toAuditEventView),
+    nextCursor,
+  };
 }
 
 /** An audit row as the API shows it. */
-export function toAuditEventView(event: AuditRecord): AuditEventView {
+export function toAuditEventView({ event, actorName, targetName }: AuditListRow): AuditEventView {
   return {
+    actorName,
+    targetName,
     id: event.id,
     actorId: event.actorId,
     action: event.action,

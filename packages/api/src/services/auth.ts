@@ -9,10 +9,11 @@ import {
 } from '../errors.js';
 import { passwordProblem } from '../password-policy.js';
 import { EmailTakenError, OverloadedError, type Deps } from '../ports/index.js';
-import type { AuthResult, LoginInput, RegisterInput } from '../schemas/auth.js';
+import type { AuthResult, LoginInput, LoginResult, RegisterInput } from '../schemas/auth.js';
 import { email as emailRule } from '../schemas/common.js';
 import { hashToken, newOpaqueToken } from '../secrets.js';
 import { queueEmailVerification } from './mail-flows.js';
+import { startMfaChallenge } from './mfa-challenges.js';
 import { authResult, MAX_REFRESH_ROTATIONS, newSession, startSession } from './sessions.js';
 
 /** Refuses a password the policy forbids, naming the reason on the given field. */
@@ -57,9 +58,10 @@ export async function register(deps: Deps, request: RequestInfo, input: Register
 
 /**
  * Signs in with email and password. Every failure gives the same answer, and an unknown
- * email still costs one argon2 verify (against a dummy hash) so timing does not tell.
+ * email still costs one argon2 verify (against a dummy hash) so timing does not tell. An
+ * account with a second factor gets a challenge to answer (auth.verifyMfa) instead of tokens.
  */
-export async function login(deps: Deps, request: RequestInfo, input: LoginInput): Promise<AuthResult> {
+export async function login(deps: Deps, request: RequestInfo, input: LoginInput): Promise<LoginResult> {
   // The one email rule every account was created under: what fails it (NUL, which PostgreSQL
   // cannot even compare, lone surrogates, 1,000 characters of noise) belongs to no account, so
   // it is a failed sign-in at once — no counter key for a client to invent, no lookup, no
@@ -85,10 +87,16 @@ export async function login(deps: Deps, request: RequestInfo, input: LoginInput)
     });
     throw invalidCredentials();
   }
-  await deps.throttle.reset(loginThrottleKey(email));
   const rehash = deps.hasher.needsRehash(user.passwordHash)
     ? await deps.hasher.hash(input.password)
     : undefined;
+  if (user.mfaEnabled) {
+    // Half a sign-in: the count of attempts stays until the second factor is answered, so
+    // a known password cannot be used to clear it between guesses at the codes.
+    if (rehash) await deps.stores.users.setPasswordHash(user.id, rehash);
+    return startMfaChallenge(deps, request, user);
+  }
+  await deps.throttle.reset(loginThrottleKey(email));
   const { session, refreshToken } = newSession(deps, user.id, request);
   const event = {
     actorId: user.id,

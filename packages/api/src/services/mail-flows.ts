@@ -11,6 +11,8 @@ import {
   emailVerificationMail,
   inviteMail,
   passwordResetMail,
+  secondFactorNoticeMail,
+  type SecondFactorNotice,
 } from '../mail/templates.js';
 import { hashToken, newOpaqueToken } from '../secrets.js';
 
@@ -103,3 +105,11 @@ export const queueInvite = (deps: Deps, stores: Stores, user: UserRecord) =>
 export function isRefusal(value: OneTimeTokenOwner | TokenRefusal): value is TokenRefusal {
   return typeof value === 'string';
 }
+
+/** Tells the owner of a change to their second factors, in the caller's transaction. */
+export const queueSecondFactorNotice = (
+  deps: Deps,
+  stores: Stores,
+  user: UserRecord,
+  notice: SecondFactorNotice,
+) => stores.outbox.enqueue(secondFactorNoticeMail(user.email, notice, deps.settings.publicUrl));

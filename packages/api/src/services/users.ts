@@ -29,8 +29,14 @@ import {
 import { emailChangedByStaffMail, emailChangeRequestedMail } from '../mail/templates.js';
 import { assertPasswordAllowed } from './auth.js';
 import { countAgainstAddressLimit } from './address-limits.js';
-import { queueEmailChange, queueEmailVerification, queueInvite } from './mail-flows.js';
+import {
+  queueEmailChange,
+  queueEmailVerification,
+  queueInvite,
+  queueSecondFactorNotice,
+} from './mail-flows.js';
 import { assertCurrentPassword } from './passwords.js';
+import { afterFactorRemoved } from './second-factor-state.js';
 import { toUser } from './user-view.js';
 
 const userCursor = cursorCodec(
@@ -196,6 +202,34 @@ export async function deleteUser(deps: Deps, request: RequestInfo, actor: Actor,
       targetId: target.id,
       metadata: { email: target.email, role: target.role },
     });
+  });
+}
+
+/**
+ * Removes every second factor of another account (admins): authenticator app, recovery codes,
+ * passkeys and open sign-in challenges, for an owner who lost them. The owner is told by mail.
+ */
+export async function resetMfa(deps: Deps, request: RequestInfo, actor: Actor, id: string): Promise<User> {
+  const current = await deps.stores.users.findById(id);
+  authorize(actor.user, 'users.resetMfa', current ?? unknownAccount(id));
+  if (!current) throw noSuchUser();
+  return deps.transact(async (stores) => {
+    const target = await stores.users.findByIdForUpdate(id);
+    if (!target) throw noSuchUser();
+    const me = await currentActor(stores, actor);
+    authorize(me, 'users.resetMfa', target);
+    const hadTotp = await stores.secondFactors.deleteTotp(target.id);
+    const passkeys = await stores.passkeys.deleteAllForUser(target.id);
+    await afterFactorRemoved(stores, target.id);
+    await stores.audit.record({
+      ...by(me.id, request),
+      action: 'users.mfa_reset',
+      targetId: target.id,
+      metadata: { totp: hadTotp, passkeys },
+    });
+    await queueSecondFactorNotice(deps, stores, target, { kind: 'reset_by_admin' });
+    const fresh = await stores.users.findById(target.id);
+    return toUser(fresh ?? target);
   });
 }
 

@@ -20,9 +20,23 @@ export function auditStore(db: Kysely<Database>): AuditStore {
     },
 
     async list(query) {
+      // The accounts' names come in the same query, so a page of events is one round trip.
       let select = db
         .selectFrom('audit_events')
-        .select(['id', 'actor_id', 'action', 'target_id', 'ip', 'user_agent', 'at', 'metadata'])
+        .leftJoin('users as actor', 'actor.id', 'audit_events.actor_id')
+        .leftJoin('users as target', 'target.id', 'audit_events.target_id')
+        .select([
+          'audit_events.id',
+          'actor_id',
+          'action',
+          'target_id',
+          'audit_events.ip',
+          'audit_events.user_agent',
+          'at',
+          'metadata',
+          'actor.name as actor_name',
+          'target.name as target_name',
+        ])
         // Exact to the microsecond: events written in one transaction share `at`, and a
         // cursor rounded to milliseconds would skip or repeat them.
         .select(sql<string>`to_char(at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`.as('at_value'));
@@ -31,9 +45,13 @@ export function auditStore(db: Kysely<Database>): AuditStore {
       if (query.action) select = select.where('action', '=', query.action);
       if (query.before) {
         const { value, id } = query.before;
-        select = select.where(sql<boolean>`(at, id) < (${value}::timestamptz, ${id}::uuid)`);
+        select = select.where(sql<boolean>`(at, audit_events.id) < (${value}::timestamptz, ${id}::uuid)`);
       }
-      const rows = await select.orderBy('at', 'desc').orderBy('id', 'desc').limit(query.limit).execute();
+      const rows = await select
+        .orderBy('at', 'desc')
+        .orderBy('audit_events.id', 'desc')
+        .limit(query.limit)
+        .execute();
       return rows.map((row) => ({
         event: {
           id: row.id,
@@ -46,6 +64,8 @@ export function auditStore(db: Kysely<Database>): AuditStore {
           metadata: row.metadata,
         },
         atValue: row.at_value,
+        actorName: row.actor_name,
+        targetName: row.target_name,
       }));
     },
   };

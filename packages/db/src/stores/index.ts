@@ -4,12 +4,16 @@ import type { Database } from '../database.js';
 import { auditStore } from './audit.js';
 import { oneTimeTokenStore } from './one-time-tokens.js';
 import { outboxStore } from './outbox.js';
+import { passkeyStore } from './passkeys.js';
+import { secondFactorStore } from './second-factors.js';
 import { sessionStore } from './sessions.js';
 import { userStore, type UserStoreOptions } from './users.js';
 
 export interface StoreOptions extends UserStoreOptions {
   /** 32-byte key that encrypts queued mail carrying a live token. */
   mailKey?: Uint8Array;
+  /** 32-byte key that encrypts TOTP secrets at rest. */
+  secretKey?: Uint8Array;
 }
 
 /** Every store, bound to `db` (a connection pool or an open transaction). */
@@ -20,6 +24,8 @@ export function createStores(db: Kysely<Database>, options: StoreOptions = {}): 
     audit: auditStore(db),
     oneTimeTokens: oneTimeTokenStore(db),
     outbox: outboxStore(db, options.mailKey),
+    secondFactors: secondFactorStore(db, options.secretKey),
+    passkeys: passkeyStore(db),
   };
 }
 

@@ -1,7 +1,7 @@
 import type { OutboxStore } from '@tessera/api';
 import type { Kysely } from 'kysely';
 import type { Database } from '../database.js';
-import { sealBody, type MailBody } from '../mail-crypto.js';
+import { sealBody, type MailBody } from '../sealed.js';
 
 /** Queues mail as `email_outbox` rows; bodies carrying a live token are encrypted. */
 export function outboxStore(db: Kysely<Database>, mailKey: Uint8Array | undefined): OutboxStore {

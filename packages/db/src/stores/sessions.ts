@@ -45,6 +45,7 @@ const userAliases = [
   'users.failed_login_count as u_failed_login_count',
   'users.locked_until as u_locked_until',
   'users.last_login_at as u_last_login_at',
+  'users.mfa_enabled as u_mfa_enabled',
   'users.created_at as u_created_at',
   'users.updated_at as u_updated_at',
 ] as const;
@@ -64,6 +65,7 @@ function toLiveSession(row: LiveSessionRow): LiveSession {
       failed_login_count: row.u_failed_login_count,
       locked_until: row.u_locked_until,
       last_login_at: row.u_last_login_at,
+      mfa_enabled: row.u_mfa_enabled,
       created_at: row.u_created_at,
       updated_at: row.u_updated_at,
     }),

@@ -30,6 +30,7 @@ export const userColumns = [
   'users.failed_login_count',
   'users.locked_until',
   'users.last_login_at',
+  'users.mfa_enabled',
   'users.created_at',
   'users.updated_at',
 ] as const;
@@ -52,6 +53,7 @@ export function toUserRecord(row: Selectable<UsersTable>): UserRecord {
     failedLoginCount: row.failed_login_count,
     lockedUntil: row.locked_until,
     lastLoginAt: row.last_login_at,
+    mfaEnabled: row.mfa_enabled,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };

@@ -7,6 +7,7 @@ import {
   type OpenApiRouter,
 } from 'trpc-to-openapi';
 import { recordFailure } from '../outcomes.js';
+import { spendingPaths } from '../refresh-cookie.js';
 import { requestInfo } from '../request-info.js';
 import { DOCS_PATH, registerDocs } from './docs.js';
 import { registerRestErrorHandler } from './errors.js';
@@ -32,9 +33,19 @@ const API_VERSION = (
 export async function registerRest(
   app: FastifyInstance,
   deps: Deps,
-  /** REST paths (under /api) that may send a bigger body than the app's limit, in bytes. */
-  bodyLimits: Readonly<Record<string, number>> = {},
+  {
+    publicUrlIsHttps,
+    bodyLimits = {},
+  }: {
+    publicUrlIsHttps: boolean;
+    /** REST paths (under /api) that may send a bigger body than the app's limit, in bytes. */
+    bodyLimits?: Readonly<Record<string, number>>;
+  },
 ): Promise<void> {
+  const cookie = {
+    paths: spendingPaths(appRouter, (_path, meta) => meta.openapi && `${REST_BASE}${meta.openapi.path}`),
+    publicUrlIsHttps,
+  };
   const document = buildOpenApiDocument(restRouter, { title: 'Tessera API', version: API_VERSION });
   const documentJson = JSON.stringify(document);
   warnAboutProceduresWithoutRest(app);
@@ -60,7 +71,7 @@ export async function registerRest(
         // The same context as tRPC's: the adapter hands us Fastify's own request and reply.
         createContext: ({ req, res }: { req: FastifyRequest; res: FastifyReply }): Context => {
           restoreUrl(req);
-          return { deps, request: requestInfo(req, res) };
+          return { deps, request: requestInfo(req, res, cookie) };
         },
         responseMeta: ({ paths, errors }) =>
           errors.length === 0 && paths?.[0] ? { status: successStatus(paths[0]) } : {},

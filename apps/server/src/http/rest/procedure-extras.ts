@@ -45,6 +45,16 @@ export const PROCEDURE_EXTRAS: Readonly<Record<string, ProcedureExtras>> = {
   // 409: a taken email, a stale `expectedUpdatedAt`, or demoting/disabling the last admin.
   'users.update': { errors: [409], example: { role: 'manager' } },
   'users.delete': { errors: [409] },
+  // Second factors: 401 for a wrong code or passkey and a spent token, 429 past the account's attempts.
+  'auth.verifyMfa': { errors: [401, 429], example: { mfaToken: TOKEN, code: '123456' } },
+  'auth.passkeyOptions': { example: {} },
+  'auth.passkeyLogin': { errors: [401] },
+  'mfa.totpSetup': { errors: [409, 429], example: { currentPassword: PASSWORD } },
+  'mfa.totpConfirm': { errors: [409], example: { code: '123456' } },
+  'mfa.totpDisable': { errors: [409, 429], example: { currentPassword: PASSWORD } },
+  'mfa.regenerateRecoveryCodes': { errors: [409, 429], example: { currentPassword: PASSWORD } },
+  'passkeys.register': { status: 201, errors: [409] },
+  'passkeys.rename': { example: { name: 'Work laptop' } },
 };
 
 /** The success status of a procedure's REST twin. */

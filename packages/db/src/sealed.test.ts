@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { openBody, sealBody } from './mail-crypto.js';
+import { openBody, sealBody } from './sealed.js';
 
-describe('mail body encryption', () => {
+describe('sealed secrets (mail bodies, TOTP secrets)', () => {
   const key = randomBytes(32);
   const body = {
     text: 'reset: https://x.test/reset-password#token=abc',
