@@ -27,5 +27,11 @@ export const auditActions = [
   'users.email_change.failure',
   'users.email_change.cancel',
   'users.email_change.confirm',
+  'apiKeys.create',
+  'apiKeys.revoke',
+  'webhooks.create',
+  'webhooks.update',
+  'webhooks.delete',
+  'webhooks.redeliver',
 ] as const;
 export type AuditAction = (typeof auditActions)[number];

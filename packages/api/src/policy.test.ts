@@ -24,6 +24,8 @@ import {
 const table: Record<Action, Record<Role, string>> = {
   'users.list': { admin: 'Y', manager: 'Y', user: '.' },
   'audit.read': { admin: 'Y', manager: '.', user: '.' },
+  'apiKeys.manage': { admin: 'Y', manager: '.', user: '.' },
+  'webhooks.manage': { admin: 'Y', manager: '.', user: '.' },
   'users.updateMe': { admin: 'Y', manager: 'Y', user: 'Y' },
   'users.deleteMe': { admin: 'Y', manager: 'Y', user: 'Y' },
   'users.create': { admin: 'YYY', manager: '..Y', user: '...' },

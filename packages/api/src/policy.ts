@@ -20,7 +20,9 @@ export type Action =
   | 'users.setEmail'
   | 'users.updateMe'
   | 'users.deleteMe'
-  | 'audit.read';
+  | 'audit.read'
+  | 'apiKeys.manage'
+  | 'webhooks.manage';
 
 /** Every action, for exhaustive tests and documentation. */
 export const actions: readonly Action[] = [
@@ -35,6 +37,8 @@ export const actions: readonly Action[] = [
   'users.updateMe',
   'users.deleteMe',
   'audit.read',
+  'apiKeys.manage',
+  'webhooks.manage',
 ];
 
 export interface Subject {
@@ -70,6 +74,10 @@ export function decide(actor: Subject, action: Action, target?: Target): Decisio
       return actor.role === 'user' ? deny('Only managers and admins can list users') : allow;
     case 'audit.read':
       return actor.role === 'admin' ? allow : deny('Only admins can read the audit log');
+    case 'apiKeys.manage':
+      return actor.role === 'admin' ? allow : deny('Only admins can manage API keys');
+    case 'webhooks.manage':
+      return actor.role === 'admin' ? allow : deny('Only admins can manage webhooks');
     case 'users.read':
       if (self || actor.role !== 'user') return allow;
       return deny('You can only read your own account');

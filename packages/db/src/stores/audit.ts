@@ -10,6 +10,7 @@ export function auditStore(db: Kysely<Database>): AuditStore {
         .insertInto('audit_events')
         .values({
           actor_id: event.actorId,
+          actor_kind: event.actorKind ?? 'user',
           action: event.action,
           target_id: event.targetId,
           ip: event.ip,
@@ -22,7 +23,7 @@ export function auditStore(db: Kysely<Database>): AuditStore {
     async list(query) {
       let select = db
         .selectFrom('audit_events')
-        .select(['id', 'actor_id', 'action', 'target_id', 'ip', 'user_agent', 'at', 'metadata'])
+        .select(['id', 'actor_id', 'actor_kind', 'action', 'target_id', 'ip', 'user_agent', 'at', 'metadata'])
         // Exact to the microsecond: events written in one transaction share `at`, and a
         // cursor rounded to milliseconds would skip or repeat them.
         .select(sql<string>`to_char(at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`.as('at_value'));
@@ -38,6 +39,7 @@ export function auditStore(db: Kysely<Database>): AuditStore {
         event: {
           id: row.id,
           actorId: row.actor_id,
+          actorKind: row.actor_kind,
           action: row.action,
           targetId: row.target_id,
           ip: row.ip,

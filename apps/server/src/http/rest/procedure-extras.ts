@@ -45,6 +45,19 @@ export const PROCEDURE_EXTRAS: Readonly<Record<string, ProcedureExtras>> = {
   // 409: a taken email, a stale `expectedUpdatedAt`, or demoting/disabling the last admin.
   'users.update': { errors: [409], example: { role: 'manager' } },
   'users.delete': { errors: [409] },
+  'apiKeys.create': {
+    status: 201,
+    example: { name: 'billing-service', role: 'manager', expiresAt: '2027-12-31T00:00:00Z' },
+  },
+  'webhooks.create': {
+    status: 201,
+    example: {
+      url: 'https://billing.example.com/hooks/tessera',
+      events: ['user.created', 'user.deleted'],
+      description: 'Billing accounts',
+    },
+  },
+  'webhooks.update': { example: { enabled: false } },
 };
 
 /** The success status of a procedure's REST twin. */
