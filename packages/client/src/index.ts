@@ -2,6 +2,14 @@ import type { AppRouter, RouterInputs, RouterOutputs } from '@tessera/api';
 
 export type { AppRouter, RouterInputs, RouterOutputs };
 export { createClient, type ClientOptions, type TesseraClient } from './create-client.js';
+export {
+  verifyAccessToken,
+  verifyWebhook,
+  type VerifiedAccessToken,
+  type VerifyAccessTokenOptions,
+  type WebhookEvent,
+  type WebhookHeaders,
+} from './server.js';
 export { errorCode, errorReason, fieldErrors, isTesseraError, type TesseraClientError } from './errors.js';
 export {
   createSession,
@@ -18,6 +26,7 @@ export {
 // controls the server will allow, and filter by the actions it records.
 export {
   auditActions,
+  webhookEvents,
   can,
   creatableRoles,
   decide,
@@ -28,4 +37,5 @@ export {
   type Role,
   type Subject,
   type Target,
+  type WebhookEventType,
 } from '@tessera/api/shared';
