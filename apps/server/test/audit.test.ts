@@ -74,7 +74,7 @@ describe('audit events', () => {
         userAgent: USER_AGENT,
       });
       expect(Object.keys(event).sort()).toEqual(
-        ['action', 'actorId', 'at', 'id', 'ip', 'metadata', 'targetId', 'userAgent'].sort(),
+        ['action', 'actorId', 'actorKind', 'at', 'id', 'ip', 'metadata', 'targetId', 'userAgent'].sort(),
       );
       expect(Date.parse(event.at)).not.toBeNaN();
     }

@@ -28,6 +28,15 @@ const DESIGN_TABLE: readonly [procedure: string, method: string, path: string][]
   ['users.update', 'PATCH', '/users/{id}'],
   ['users.delete', 'DELETE', '/users/{id}'],
   ['audit.list', 'GET', '/audit'],
+  ['apiKeys.create', 'POST', '/api-keys'],
+  ['apiKeys.list', 'GET', '/api-keys'],
+  ['apiKeys.revoke', 'DELETE', '/api-keys/{id}'],
+  ['webhooks.create', 'POST', '/webhooks'],
+  ['webhooks.list', 'GET', '/webhooks'],
+  ['webhooks.update', 'PATCH', '/webhooks/{id}'],
+  ['webhooks.delete', 'DELETE', '/webhooks/{id}'],
+  ['webhooks.deliveries', 'GET', '/webhooks/{id}/deliveries'],
+  ['webhooks.redeliver', 'POST', '/webhooks/deliveries/{deliveryId}/redeliver'],
 ];
 
 const SAMPLE_ID = '5b0c4a43-7d3e-4f4a-9a51-3b7d2f0c9e11';
@@ -127,7 +136,9 @@ describe('/openapi.json', () => {
 
   it('answers 201 for the operations that create something, 200 for the rest', () => {
     for (const { operation } of operations()) {
-      const creates = ['auth.register', 'users.create'].includes(operation['x-trpc-procedure']!);
+      const creates = ['auth.register', 'users.create', 'apiKeys.create', 'webhooks.create'].includes(
+        operation['x-trpc-procedure']!,
+      );
       expect(
         Object.keys(operation.responses).filter((s) => s.startsWith('2')),
         operation.operationId,

@@ -185,9 +185,11 @@ export function startDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWor
       for (;;) {
         const claimed = await claim();
         sent += claimed;
-        if (claimed === 0 && inFlight.size === 0) return sent;
+        if (claimed === 0 && inFlight.size === 0) break;
         await Promise.race(inFlight);
       }
+      await pruneIfDue();
+      return sent;
     },
     async stop() {
       stopped = true;
