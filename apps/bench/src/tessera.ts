@@ -32,6 +32,8 @@ export interface TesseraOptions {
   /** Polled until it answers 200 (`/readyz` by default: the database reachable too). */
   readyPath?: string;
   readyPollMs?: number;
+  /** More settings for the server (named as in the README). */
+  env?: Record<string, string>;
 }
 
 /** The built server (`node dist/main.js`), as production runs it, with a clean environment. */
@@ -61,6 +63,7 @@ export async function startTessera(options: TesseraOptions): Promise<NodeProcess
       RATE_LIMIT_REFRESH: '1000000',
       RATE_LIMIT_PASSWORD_CHECKS_IN_FLIGHT: '1000',
       ...options.argon2Env,
+      ...options.env,
       ...(options.nodeOptions ? { NODE_OPTIONS: options.nodeOptions } : {}),
     },
     port: options.port,
