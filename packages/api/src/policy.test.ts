@@ -72,7 +72,7 @@ describe('policy: every role × action × target', () => {
     for (const action of actions)
       for (const role of roles)
         expect(table[action][role]).toHaveLength(targetsFor(action, { id: ACTOR_ID, role }).length);
-    expect(cases).toHaveLength(3 * (4 * 1 + 3 + 6 * 4));
+    expect(cases).toHaveLength(3 * (6 * 1 + 3 + 6 * 4));
   });
 
   it.each(cases)('$actor → $action on $target: $expected', ({ actor, action, subject, expected }) => {
