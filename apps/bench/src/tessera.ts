@@ -32,8 +32,8 @@ export interface TesseraOptions {
   /** Polled until it answers 200 (`/readyz` by default: the database reachable too). */
   readyPath?: string;
   readyPollMs?: number;
-  /** More settings for the server (named as in the README). */
-  env?: Record<string, string>;
+  /** More settings for this run (a soak's Redis, SMTP, shared key, metrics token). */
+  extraEnv?: Record<string, string>;
 }
 
 /** The built server (`node dist/main.js`), as production runs it, with a clean environment. */
@@ -63,7 +63,7 @@ export async function startTessera(options: TesseraOptions): Promise<NodeProcess
       RATE_LIMIT_REFRESH: '1000000',
       RATE_LIMIT_PASSWORD_CHECKS_IN_FLIGHT: '1000',
       ...options.argon2Env,
-      ...options.env,
+      ...options.extraEnv,
       ...(options.nodeOptions ? { NODE_OPTIONS: options.nodeOptions } : {}),
     },
     port: options.port,

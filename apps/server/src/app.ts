@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { appRouter, type Context, type Deps } from '@tessera/api';
+import { appRouter, reasonOf, type Context, type Deps } from '@tessera/api';
 import {
   createStores,
   createTransact,
@@ -7,6 +7,7 @@ import {
   migrateToLatest,
   migrationsApplied,
   openDatabase,
+  outboxBacklog,
   type DatabaseHandle,
 } from '@tessera/db';
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
@@ -19,8 +20,11 @@ import { deriveMailKey, deriveRefreshTokenKey, deriveWebhookKey, loadSigningKeys
 import { refreshTokenDeriver } from './auth/refresh-tokens.js';
 import { startOutboxWorker, type OutboxWorker } from './mail/outbox-worker.js';
 import { createMailTransport } from './mail/transport.js';
-import { registerMetrics } from './ops/metrics.js';
-import { createPasswordHasher } from './auth/password-hasher.js';
+import { createMetrics, registerMetrics } from './ops/metrics.js';
+import { registerRequestIds, requestIdGenerator } from './http/request-id.js';
+import { recordFailure } from './http/outcomes.js';
+import { createPasswordHasher, type ServerPasswordHasher } from './auth/password-hasher.js';
+import { createSignInFloor } from './auth/sign-in-floor.js';
 import { requestInfo } from './http/request-info.js';
 import {
   answerErrorsInShape,
@@ -29,7 +33,7 @@ import {
   refuseBodiesOnReads,
 } from './http/request-guards.js';
 import { registerRest } from './http/rest/index.js';
-import { registerSecurity } from './http/security.js';
+import { ENUMERATION_FLOOR_MS, registerSecurity } from './http/security.js';
 import { registerTrpcRoute } from './http/trpc-route.js';
 import { counterThrottle, memoryCounters, redisCounters } from './limits/counters.js';
 import { registerWeb } from './http/web.js';
@@ -49,6 +53,12 @@ export interface AppOverrides {
 
 /** Largest request body we read; anything bigger is answered 413 before it is parsed. */
 const BODY_LIMIT_BYTES = 64 * 1024;
+
+/**
+ * The body limit of users.import (alone, not batched): 1,000 rows of a typical export take
+ * ~250 KiB; this leaves room for long names and hashes.
+ */
+export const IMPORT_BODY_LIMIT_BYTES = 2 * 1024 * 1024;
 
 /** Calls one tRPC batch may hold. */
 const MAX_BATCH_SIZE = 10;
@@ -85,11 +95,14 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
       ...(overrides.logStream ? { stream: overrides.logStream } : {}),
     },
     trustProxy: config.trustProxy,
+    genReqId: requestIdGenerator(config.trustProxy),
     bodyLimit: BODY_LIMIT_BYTES,
     routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
     frameworkErrors,
     rewriteUrl: originForm,
   });
+  // First, so every answer, refusals by later hooks included, carries the id.
+  registerRequestIds(app);
   answerErrorsInShape(app);
   refuseBodiesOnReads(app);
 
@@ -107,6 +120,8 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   // One store for every limit and the sign-in throttle; it outlives a Redis outage (counters.ts).
   const counters = config.redisUrl ? await redisCounters(config.redisUrl, app.log) : memoryCounters();
 
+  // Nothing is collected without a token: the route would not exist to read it.
+  const metrics = config.metricsToken ? createMetrics() : undefined;
   const mailKey = deriveMailKey(keys);
   const webhookKey = deriveWebhookKey(keys);
   const now = overrides.now ?? Date.now;
@@ -122,14 +137,27 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     listTimeoutMs: config.listQueryTimeoutMs,
     onEventsQueued: () => delivery.worker?.wake(),
   };
+  const stores = createStores(database.db, storeOptions);
+  // The floor measures imported hashes through the hasher's queue, and the hasher tells the
+  // floor when it meets one: each needs the other.
+  const signInFloor = createSignInFloor({
+    baseMs: ENUMERATION_FLOOR_MS,
+    hasForeignHashes: () => stores.users.hasForeignPasswordHashes(),
+    slowestForeignCheckMs: () => hasher.slowestForeignCheckMs(),
+  });
+  const hasher: ServerPasswordHasher = createPasswordHasher(config.argon2, {
+    onForeignCheck: () => signInFloor.foreignHashSeen(),
+    onForeignCheckDone: (ms) => signInFloor.foreignCheckTook(ms),
+    onWait: metrics?.argon2Wait,
+  });
   const deps: Deps = {
-    stores: createStores(database.db, storeOptions),
+    stores,
     transact: createTransact(database.db, {
       ...storeOptions,
       onRetry: (code) =>
         app.log.warn({ code }, 'transaction retried after a deadlock or serialization failure'),
     }),
-    hasher: createPasswordHasher(config.argon2),
+    hasher,
     accessTokens: createAccessTokens({
       keys,
       issuer: config.jwt.issuer,
@@ -181,20 +209,27 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     await counters.close();
   });
 
-  await registerSecurity(app, config, { counters });
-  registerMetrics(app, database.db, config.metricsToken);
+  await registerSecurity(app, config, { counters, signInFloor });
+  if (metrics && config.metricsToken)
+    registerMetrics(app, metrics, config.metricsToken, {
+      poolStats: () => database.poolStats(),
+      hashQueue: hasher.queue,
+      outboxBacklog: () => outboxBacklog(database.db),
+    });
 
   await registerTrpcRoute(app, '/trpc', {
     router: appRouter,
     maxBatchSize: MAX_BATCH_SIZE,
+    bodyLimits: { 'users.import': IMPORT_BODY_LIMIT_BYTES },
     createContext: (req, reply): Context => ({ deps, request: requestInfo(req, reply) }),
-    onError({ error, path }) {
+    onError({ error, path, req }) {
+      recordFailure(req, path, reasonOf(error));
       if (error.code === 'INTERNAL_SERVER_ERROR')
-        app.log.error({ err: error.cause ?? error, path }, 'procedure failed');
+        req.log.error({ err: error.cause ?? error, path }, 'procedure failed');
     },
   });
 
-  await registerRest(app, deps);
+  await registerRest(app, deps, { '/users/import': IMPORT_BODY_LIMIT_BYTES });
 
   app.get('/healthz', () => ({ status: 'ok' }));
   app.get('/readyz', async (_request, reply) => {
@@ -207,7 +242,10 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
         return reply.code(503).send({
           status: agreement === 'refused' ? 'signing key mismatch' : 'signing key not checked',
         });
-      return { status: 'ready', database: database.engine };
+      // Reported, not required: without Redis every node still enforces each limit, in its
+      // own memory (counters.ts), so taking nodes out of rotation would do more harm than good.
+      const redis = counters.ping ? ((await counters.ping()) ? 'ok' : 'unavailable') : undefined;
+      return { status: 'ready', database: database.engine, ...(redis && { redis }) };
     } catch {
       return reply.code(503).send({ status: 'database unavailable' });
     }

@@ -147,7 +147,12 @@ const envSchema = z.object({
   /** Unset: ARGON2_QUEUE_PER_SLOT per concurrent hash. */
   ARGON2_MAX_QUEUE: z.coerce.number().int().min(0).max(100_000).optional(),
   WEB_DIST: z.string().optional(),
+  /** OTLP/HTTP collector; unset, no tracing code is even loaded. */
+  OTEL_EXPORTER_OTLP_ENDPOINT: url(/^https?:$/),
 });
+
+/** Every setting's name: the variables .env.example and the README list (a test holds them to it). */
+export const SETTING_NAMES: readonly string[] = Object.keys(envSchema.shape);
 
 export type Config = ReturnType<typeof parseConfig>;
 
@@ -248,6 +253,8 @@ export function parseConfig(env: Record<string, string | undefined> = process.en
       passwordChecksInFlight: e.RATE_LIMIT_PASSWORD_CHECKS_IN_FLIGHT,
     } as Partial<RateLimitSettings>,
     logLevel: e.LOG_LEVEL,
+    /** Where traces go over OTLP/HTTP; undefined: tracing is off. */
+    otlpEndpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT,
     webDist: e.WEB_DIST,
   };
 }

@@ -4,6 +4,11 @@ import { parseConfig } from './config.js';
 /** Starts Tessera: the only place that reads the environment and listens. */
 async function main() {
   const config = parseConfig();
+  // Before the app's modules load: instrumentation patches the database driver as it loads
+  // (ops/tracing.ts). Without an endpoint the SDK is never even imported.
+  const tracing = config.otlpEndpoint
+    ? await (await import('./ops/tracing.js')).startTracing(config.otlpEndpoint)
+    : undefined;
   // Loaded after the config is known good, so a bad setting is reported at once.
   const { buildApp } = await import('./app.js');
   const app = await buildApp(config);
@@ -11,6 +16,8 @@ async function main() {
     if (err) app.log.error({ err }, 'shutting down after an error');
     else app.log.info({ signal }, 'shutting down');
     await app.close();
+    // Last, so the spans of the requests that just finished still go out.
+    await tracing?.shutdown();
   });
   await app.listen({ port: config.port, host: config.host });
   app.log.info(`Tessera is ready at ${config.publicUrl}`);

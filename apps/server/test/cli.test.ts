@@ -1,98 +1,12 @@
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { createClient, errorCode } from '@tessera/client';
-import type { FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../src/app.js';
-import { parseConfig } from '../src/config.js';
-import { createTestDatabase } from './helpers/database.js';
+import { resolve } from 'node:path';
+import { errorCode } from '@tessera/client';
+import { describe, expect, it } from 'vitest';
+import { cliPerFile, run, SERVER_DIR } from './helpers/cli.js';
 import { STRONG_PASSWORD, rejection } from './helpers/server.js';
 
-const SERVER_DIR = resolve(import.meta.dirname, '..');
 const ADMIN_PASSWORD = 'a passphrase typed at the terminal';
 
-/**
- * The environment the CLI runs with: PostgreSQL when the suite runs on it (a fresh database),
- * otherwise an embedded database in a fresh DATA_DIR — the two set-ups the README documents.
- */
-let env: Record<string, string>;
-let dataDir: string;
-let dropDatabase: (() => Promise<void>) | undefined;
-
-beforeAll(async () => {
-  dataDir = mkdtempSync(join(tmpdir(), 'tessera-cli-'));
-  env = { DATA_DIR: dataDir, ARGON2_MEMORY_KIB: '8192', ARGON2_TIME_COST: '1', LOG_LEVEL: 'silent' };
-  if (process.env.TEST_DATABASE_URL) {
-    const database = await createTestDatabase();
-    env.DATABASE_URL = database.url!;
-    // The CLI and the app open their own pools; this handle only drops the database at the end.
-    dropDatabase = () => database.close();
-  }
-});
-afterAll(async () => {
-  await dropDatabase?.();
-  rmSync(dataDir, { recursive: true, force: true });
-});
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs `tessera <args>` as a user would (a child process), with `input` on a piped stdin. */
-function cli(args: string[], input = '', extraEnv: Record<string, string> = {}): Promise<Run> {
-  return run(
-    SERVER_DIR,
-    process.execPath,
-    ['--conditions=development', '--import', 'tsx', 'src/cli.ts', ...args],
-    input,
-    {
-      ...env,
-      ...extraEnv,
-    },
-  );
-}
-
-function run(
-  cwd: string,
-  command: string,
-  args: string[],
-  input: string,
-  childEnv: Record<string, string>,
-): Promise<Run> {
-  return new Promise((done, fail) => {
-    const child = spawn(command, args, {
-      cwd,
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...childEnv },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', fail);
-    child.on('close', (code) => done({ code, stdout, stderr }));
-    child.stdin.end(input);
-  });
-}
-
-/** Starts the server on the same settings (same database) for as long as `work` runs. */
-async function withServer<T>(
-  work: (client: (token?: string) => ReturnType<typeof createClient>) => Promise<T>,
-) {
-  const app: FastifyInstance = await buildApp(parseConfig({ ...env, PORT: '0' }));
-  try {
-    await app.listen({ port: 0, host: '127.0.0.1' });
-    const address = app.server.address();
-    const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
-    return await work((token) => createClient({ url, ...(token ? { token } : {}) }));
-  } finally {
-    await app.close();
-  }
-}
+const { cli, env, withServer } = cliPerFile();
 
 // Each case starts a process (and the server on the same database) on a shared, busy machine.
 describe('tessera create-admin', { timeout: 180_000 }, () => {

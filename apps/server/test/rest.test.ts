@@ -303,7 +303,13 @@ describe('REST: bad requests', () => {
       const failed = await api('GET', '/users/me', { token: accessToken });
       expectError(failed, 500, 'INTERNAL_SERVER_ERROR');
       expect(failed.body).toEqual({
-        data: { code: 'INTERNAL_SERVER_ERROR', httpStatus: 500, reason: 'internal_error' },
+        data: {
+          code: 'INTERNAL_SERVER_ERROR',
+          httpStatus: 500,
+          reason: 'internal_error',
+          // The request's id (X-Request-Id), to find its log lines.
+          requestId: failed.headers.get('x-request-id'),
+        },
         code: 'INTERNAL_SERVER_ERROR',
         message: 'Internal server error',
       });

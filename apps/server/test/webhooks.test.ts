@@ -273,6 +273,24 @@ describe('webhooks', () => {
     });
   });
 
+  it('tells of imported users (users.import) as of any other, and of none in a dry run', async () => {
+    await withWebhook(['user.created'], async ({ webhook }) => {
+      const rows = [uniqueEmail('imported'), uniqueEmail('imported')].map((email) => ({
+        email,
+        name: 'Imported',
+      }));
+      await admin.client.users.import.mutate({ rows, dryRun: true });
+      await a.app.deliveries.drain();
+      expect((await admin.client.webhooks.deliveries.query({ id: webhook.id })).items).toEqual([]);
+      expect((await admin.client.users.import.mutate({ rows })).created).toBe(2);
+      const hooks = await receiver.waitForDelivered(2);
+      const emails = hooks.map(
+        (h) => (JSON.parse(h.body) as { data: { user: { email: string } } }).data.user.email,
+      );
+      expect(emails.sort()).toEqual(rows.map((r) => r.email).sort());
+    });
+  });
+
   it('queues deliveries in the change’s transaction: a change that rolls back leaves none', async () => {
     await withWebhook(['user.updated'], async ({ webhook }) => {
       const target = await a.app.deps.stores.users.findById(admin.id);

@@ -33,5 +33,7 @@ export const auditActions = [
   'webhooks.update',
   'webhooks.delete',
   'webhooks.redeliver',
+  'users.import',
+  'users.export',
 ] as const;
 export type AuditAction = (typeof auditActions)[number];

@@ -7,7 +7,7 @@ export type RouterInputs = inferRouterInputs<AppRouter>;
 export type RouterOutputs = inferRouterOutputs<AppRouter>;
 
 export { appRouter, type AppRouter } from './routers/root.js';
-export { createCallerFactory, type FlatFieldErrors, type Meta } from './trpc.js';
+export { authenticate, createCallerFactory, type FlatFieldErrors, type Meta } from './trpc.js';
 export type { Actor, Caller, Context, KeyActor, RequestInfo } from './context.js';
 export * from './ports/index.js';
 export * from './schemas/index.js';
@@ -16,5 +16,22 @@ export { passwordProblem, PASSWORD_MAX_LENGTH, type PasswordProblem } from './pa
 export { API_KEY_PREFIX, hashToken, newOpaqueToken } from './secrets.js';
 export { toUser } from './services/user-view.js';
 export { emit as emitUserEvent } from './services/events.js';
+export { BATCH_REFUSED, runImport, type BulkActor } from './services/import.js';
+export {
+  csvCell,
+  csvLine,
+  EXPORT_COLUMNS,
+  EXPORT_CONTENT_TYPES,
+  exportFormats,
+  exportUsers,
+  startExport,
+  type ExportFormat,
+} from './services/user-export.js';
+export {
+  parsePasswordHash,
+  PASSWORD_HASH_CEILINGS,
+  type ParsedPasswordHash,
+  type PasswordHashFormat,
+} from './password-hashes.js';
 export { MAX_REFRESH_ROTATIONS } from './services/sessions.js';
-export { REASON_BY_CODE, type Reason } from './errors.js';
+export { REASON_BY_CODE, reasonOf, type Reason } from './errors.js';

@@ -26,6 +26,8 @@ const table: Record<Action, Record<Role, string>> = {
   'audit.read': { admin: 'Y', manager: '.', user: '.' },
   'apiKeys.manage': { admin: 'Y', manager: '.', user: '.' },
   'webhooks.manage': { admin: 'Y', manager: '.', user: '.' },
+  'users.import': { admin: 'Y', manager: '.', user: '.' },
+  'users.export': { admin: 'Y', manager: '.', user: '.' },
   'users.updateMe': { admin: 'Y', manager: 'Y', user: 'Y' },
   'users.deleteMe': { admin: 'Y', manager: 'Y', user: 'Y' },
   'users.create': { admin: 'YYY', manager: '..Y', user: '...' },
@@ -72,7 +74,7 @@ describe('policy: every role × action × target', () => {
     for (const action of actions)
       for (const role of roles)
         expect(table[action][role]).toHaveLength(targetsFor(action, { id: ACTOR_ID, role }).length);
-    expect(cases).toHaveLength(3 * (6 * 1 + 3 + 6 * 4));
+    expect(cases).toHaveLength(3 * (8 * 1 + 3 + 6 * 4));
   });
 
   it.each(cases)('$actor → $action on $target: $expected', ({ actor, action, subject, expected }) => {

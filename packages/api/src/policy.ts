@@ -20,6 +20,8 @@ export type Action =
   | 'users.setEmail'
   | 'users.updateMe'
   | 'users.deleteMe'
+  | 'users.import'
+  | 'users.export'
   | 'audit.read'
   | 'apiKeys.manage'
   | 'webhooks.manage';
@@ -36,6 +38,8 @@ export const actions: readonly Action[] = [
   'users.setEmail',
   'users.updateMe',
   'users.deleteMe',
+  'users.import',
+  'users.export',
   'audit.read',
   'apiKeys.manage',
   'webhooks.manage',
@@ -78,6 +82,11 @@ export function decide(actor: Subject, action: Action, target?: Target): Decisio
       return actor.role === 'admin' ? allow : deny('Only admins can manage API keys');
     case 'webhooks.manage':
       return actor.role === 'admin' ? allow : deny('Only admins can manage webhooks');
+    // Bulk moves carry any role and every account's details, so they are the admins' alone.
+    case 'users.import':
+      return actor.role === 'admin' ? allow : deny('Only admins can import users');
+    case 'users.export':
+      return actor.role === 'admin' ? allow : deny('Only admins can export users');
     case 'users.read':
       if (self || actor.role !== 'user') return allow;
       return deny('You can only read your own account');

@@ -36,9 +36,24 @@ const toStderr: PoolErrorListener = (error) =>
 export interface DatabaseHandle {
   db: Kysely<Database>;
   engine: 'postgres' | 'pglite';
+  /** The pool's connections right now (the metrics read it at each scrape). */
+  poolStats(): PoolStats;
   /** Closes the pool and, for PGlite, the database itself. */
   close(): Promise<void>;
 }
+
+/** Connections of a pool: open ones lent out to queries, open ones idle, and callers waiting for one. */
+export interface PoolStats {
+  inUse: number;
+  idle: number;
+  waiting: number;
+}
+
+const statsOf = (pool: pg.Pool) => (): PoolStats => ({
+  inUse: pool.totalCount - pool.idleCount,
+  idle: pool.idleCount,
+  waiting: pool.waitingCount,
+});
 
 /** Opens the database DESIGN.md asks for: PostgreSQL when a URL is given, PGlite otherwise. */
 export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHandle> {
@@ -50,7 +65,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHa
     });
     pool.on('error', options.onError ?? toStderr);
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-    return { db, engine: 'postgres', close: () => db.destroy() };
+    return { db, engine: 'postgres', poolStats: statsOf(pool), close: () => db.destroy() };
   }
   if (!options.dataDir.startsWith('memory://')) mkdirSync(options.dataDir, { recursive: true });
   // Loaded only for the embedded engine: a PostgreSQL deployment never pays for the WASM.
@@ -75,6 +90,7 @@ export async function fromPGlite(
   return {
     db,
     engine: 'pglite',
+    poolStats: statsOf(pool),
     async close() {
       await db.destroy();
       if (ownsPGlite) await pglite.close();

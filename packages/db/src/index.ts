@@ -7,16 +7,20 @@ export {
   isDatabaseUnavailable,
   type DatabaseHandle,
   type DatabaseOptions,
+  type PoolStats,
 } from './engine.js';
-export { migrateToLatest, migrationsApplied } from './migrate.js';
+export { migrateToLatest, migrationsApplied, migrationStatus, type MigrationState } from './migrate.js';
 export { createStores, createTransact } from './stores/index.js';
 export {
   claimDueMail,
   markMailFailed,
   markMailSent,
+  outboxBacklog,
   pruneMail,
+  retryFailedMail,
   type ClaimedMail,
   type ClaimOptions,
+  type OutboxBacklog,
   type PruneOptions,
 } from './outbox-queue.js';
 export {

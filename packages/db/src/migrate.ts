@@ -6,6 +6,7 @@ import * as accountSecurity from './migrations/2026-12-01-001-account-security.j
 import * as signingKeyMailRetentionListIndexes from './migrations/2026-12-01-002-signing-key-mail-retention-list-indexes.js';
 import * as sessionFamilyBound from './migrations/2026-12-01-003-session-family-bound.js';
 import * as apiKeysWebhooks from './migrations/2026-12-02-002-api-keys-webhooks.js';
+import * as userImport from './migrations/2026-12-02-003-user-import.js';
 
 /** Every migration, by its dated name. Listed explicitly so bundling and `dist` need no fs scan. */
 const migrations: Record<string, Migration> = {
@@ -15,6 +16,7 @@ const migrations: Record<string, Migration> = {
   '2026-12-01-002-signing-key-mail-retention-list-indexes': signingKeyMailRetentionListIndexes,
   '2026-12-01-003-session-family-bound': sessionFamilyBound,
   '2026-12-02-002-api-keys-webhooks': apiKeysWebhooks,
+  '2026-12-02-003-user-import': userImport,
 };
 
 const provider: MigrationProvider = { getMigrations: () => Promise.resolve(migrations) };
@@ -35,4 +37,16 @@ export async function migrateToLatest(db: Kysely<any>): Promise<MigrationResultS
 export async function migrationsApplied(db: Kysely<any>): Promise<boolean> {
   const applied = await new Migrator({ db, provider }).getMigrations();
   return applied.every((m) => m.executedAt !== undefined);
+}
+
+/** One known migration and when it was applied (undefined: pending). */
+export interface MigrationState {
+  name: string;
+  executedAt: Date | undefined;
+}
+
+/** Every known migration in order, applied or pending (`tessera migrate --status`). */
+export async function migrationStatus(db: Kysely<any>): Promise<MigrationState[]> {
+  const all = await new Migrator({ db, provider }).getMigrations();
+  return all.map((m) => ({ name: m.name, executedAt: m.executedAt }));
 }

@@ -66,8 +66,10 @@ export async function markMailSent(db: Kysely<Database>, mail: ClaimedMail): Pro
 }
 
 /**
- * Records a failed attempt: retried after `retryInMs`, or marked failed (body cleared) once
- * it has had `maxAttempts`.
+ * Records a failed attempt: retried after `retryInMs`, or marked failed once it has had
+ * `maxAttempts`. A failed mail keeps its body (encrypted when it carries a link) so that
+ * `tessera mail retry-failed` can send it again; retention deletes the row in the end. One
+ * whose body cannot be read is failed at once, and loses the unreadable body.
  */
 export async function markMailFailed(
   db: Kysely<Database>,
@@ -80,7 +82,11 @@ export async function markMailFailed(
     .updateTable('email_outbox')
     .set(
       giveUp
-        ? { status: 'failed', body: null, last_error: error.slice(0, 1000) }
+        ? {
+            status: 'failed',
+            ...(mail.body === undefined && { body: null }),
+            last_error: error.slice(0, 1000),
+          }
         : {
             next_attempt_at: sql`now() + make_interval(secs => ${retry.retryInMs / 1000})`,
             last_error: error.slice(0, 1000),
@@ -150,4 +156,56 @@ export async function pruneMail(db: Kysely<Database>, options: PruneOptions): Pr
     }
   }
   return deleted;
+}
+
+/** Pending mail counted up to this many: a scrape never reads more of a backlog than that. */
+export const BACKLOG_COUNT_CAP = 10_000;
+
+/** How far the outbox is behind: mail waiting to go out, and how overdue the most overdue one is. */
+export interface OutboxBacklog {
+  /** Pending mail, counted up to BACKLOG_COUNT_CAP (the cap means "at least"). */
+  pending: number;
+  /**
+   * Seconds since the most overdue pending mail was due (0 when none is due): a new mail is
+   * due at once, a retried one at its retry time, a claimed one when its lease ends.
+   */
+  oldestDueAgeSeconds: number;
+}
+
+/**
+ * The outbox backlog in one cheap statement: both parts read only the partial index of
+ * pending mail (`email_outbox_due_idx`), the count stops at the cap and the minimum is the
+ * index's first entry, so a scrape costs the same with ten mails waiting or ten million.
+ */
+export async function outboxBacklog(db: Kysely<Database>): Promise<OutboxBacklog> {
+  const { rows } = await sql<{ pending: string; age: number | string | null }>`
+    select
+      (select count(*) from (
+        select 1 from email_outbox where status = 'pending' limit ${BACKLOG_COUNT_CAP}
+      ) as capped) as pending,
+      (select extract(epoch from greatest(now() - min(next_attempt_at), interval '0'))
+        from email_outbox where status = 'pending') as age
+  `.execute(db);
+  const row = rows[0];
+  return { pending: Number(row?.pending ?? 0), oldestDueAgeSeconds: Number(row?.age ?? 0) };
+}
+
+/**
+ * Puts failed mail back in the queue for a fresh round of attempts, due now. Mail whose body
+ * is gone (unreadable when it failed) cannot be sent again and stays failed. Resolves with
+ * how many were queued again and how many could not be.
+ */
+export async function retryFailedMail(db: Kysely<Database>): Promise<{ queued: number; unsendable: number }> {
+  const result = await db
+    .updateTable('email_outbox')
+    .set({ status: 'pending', attempts: 0, next_attempt_at: sql`now()`, last_error: null })
+    .where('status', '=', 'failed')
+    .where('body', 'is not', null)
+    .executeTakeFirst();
+  const left = await db
+    .selectFrom('email_outbox')
+    .select(sql<string>`count(*)`.as('n'))
+    .where('status', '=', 'failed')
+    .executeTakeFirstOrThrow();
+  return { queued: Number(result.numUpdatedRows), unsendable: Number(left.n) };
 }

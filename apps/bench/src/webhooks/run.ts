@@ -50,7 +50,7 @@ const tessera = await startTessera({
   databaseUrl: database.url,
   dataDir,
   argon2Env: {},
-  env: { WEBHOOK_ALLOW_PRIVATE: 'true', API_KEY_RATE_LIMIT: '1000000' },
+  extraEnv: { WEBHOOK_ALLOW_PRIVATE: 'true', API_KEY_RATE_LIMIT: '1000000' },
 });
 try {
   const url = tessera.url;

@@ -2,6 +2,7 @@ import { appRouter, type Reason } from '@tessera/api';
 import { TRPC_ERROR_CODES_BY_KEY, type TRPC_ERROR_CODE_KEY } from '@trpc/server/rpc';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { normalizePath } from 'trpc-to-openapi';
+import { recordFailure } from './outcomes.js';
 
 const TRPC_PREFIX = '/trpc/';
 const REST_PREFIX = '/api';
@@ -106,6 +107,7 @@ export function replyWithError(
   message: string,
 ): FastifyReply {
   reply.code(status).header('Cache-Control', 'no-store');
+  for (const call of target?.calls ?? [undefined]) recordFailure(reply.request, call, reason);
   if (target?.transport !== 'trpc') return reply.send({ code, message, data: { reason } });
   const envelope = (path: string) => ({
     error: {

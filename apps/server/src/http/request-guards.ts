@@ -32,8 +32,9 @@ export function originForm(req: IncomingMessage): string {
  * answers them like any other error instead. They skip every hook, so they carry the headers
  * an API answer gets (security.ts) themselves.
  */
-export function frameworkErrors(error: FastifyError, _request: FastifyRequest, reply: FastifyReply): void {
+export function frameworkErrors(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
   reply.headers({
+    'X-Request-Id': request.id,
     'X-Content-Type-Options': 'nosniff',
     'Cache-Control': 'no-store',
     'Content-Security-Policy': "default-src 'none'; frame-ancestors 'none'",

@@ -4,6 +4,7 @@ import fastifyHelmet from '@fastify/helmet';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { allowedOrigins, type Config } from '../config.js';
 import { procedureCalls, replyWithError, type ProcedureCalls } from './procedure-calls.js';
+import type { SignInFloor } from '../auth/sign-in-floor.js';
 import type { Counters } from '../limits/counters.js';
 import { registerPasswordChecksInFlight } from '../limits/in-flight.js';
 import { registerRateLimits, type RateLimitSettings } from '../limits/rate-limit.js';
@@ -11,6 +12,8 @@ import { registerRateLimits, type RateLimitSettings } from '../limits/rate-limit
 export interface SecurityResources {
   /** The counters every limit uses (memory, or Redis when REDIS_URL is set). */
   counters: Counters;
+  /** The least duration of a failed sign-in (it rises while imported hashes are left); ENUMERATION_FLOOR_MS without. */
+  signInFloor?: SignInFloor;
 }
 
 /** The settings this module reads. */
@@ -82,7 +85,7 @@ export async function registerSecurity(
   // The in-flight bound first: it needs no counter, and a request it refuses takes no slot.
   registerPasswordChecksInFlight(app, config.rateLimits?.passwordChecksInFlight);
   registerRateLimits(app, config.rateLimits ?? {}, resources.counters);
-  registerEqualTiming(app);
+  registerEqualTiming(app, resources.signInFloor);
   registerDepthLimit(app);
 
   app.addHook('onSend', async (request, reply) => {
@@ -106,7 +109,7 @@ export async function registerSecurity(
  */
 export const ENUMERATION_FLOOR_MS = 200;
 
-function registerEqualTiming(app: FastifyInstance): void {
+function registerEqualTiming(app: FastifyInstance, signInFloor: SignInFloor | undefined): void {
   const started = new WeakMap<FastifyRequest, { at: number; target: ProcedureCalls }>();
   app.addHook('onRequest', (request, _reply, done) => {
     const target = procedureCalls(request);
@@ -118,7 +121,12 @@ function registerEqualTiming(app: FastifyInstance): void {
     const start = started.get(request);
     if (!start || !needsFloor(start.target, reply.statusCode)) return payload;
     started.delete(request);
-    const wait = start.at + ENUMERATION_FLOOR_MS - performance.now();
+    const signsIn = start.target.calls.includes('auth.login');
+    const floor =
+      signsIn && signInFloor
+        ? await signInFloor.floorMs().catch(() => ENUMERATION_FLOOR_MS)
+        : ENUMERATION_FLOOR_MS;
+    const wait = start.at + floor - performance.now();
     if (wait > 0) await sleep(wait);
     return payload;
   });

@@ -17,7 +17,9 @@ export interface TrpcRouteOptions<TRouter extends AnyTRPCRouter> {
   router: TRouter;
   createContext(req: FastifyRequest, reply: FastifyReply): inferRouterContext<TRouter>;
   maxBatchSize: number;
-  onError?(opts: { error: TRPCError; path: string | undefined }): void;
+  /** Procedures called alone that may send a bigger body than the app's limit (bytes, by procedure path). */
+  bodyLimits?: Readonly<Record<string, number>>;
+  onError?(opts: { error: TRPCError; path: string | undefined; req: FastifyRequest }): void;
 }
 
 /** Which HTTP method each procedure type answers, as tRPC's own handler has it (no method override). */
@@ -58,6 +60,9 @@ export async function registerTrpcRoute<TRouter extends AnyTRPCRouter>(
     );
     scope.addContentTypeParser('*', (_req, _payload, done) => done(null, undefined));
     scope.all(`${prefix}/:path`, (req, reply) => handle(options, req, reply));
+    // A static path wins over `:path`; a batch naming the procedure keeps the app's limit.
+    for (const [path, bodyLimit] of Object.entries(options.bodyLimits ?? {}))
+      scope.all(`${prefix}/${path}`, { bodyLimit }, (req, reply) => handle(options, req, reply));
     registered();
   });
 }
@@ -131,6 +136,7 @@ async function handle<TRouter extends AnyTRPCRouter>(
         } catch (cause) {
           return errorResponse(
             options,
+            req,
             cause,
             ctx,
             call,
@@ -143,7 +149,7 @@ async function handle<TRouter extends AnyTRPCRouter>(
     return send(reply, isBatch ? results : results[0]!);
   } catch (cause) {
     // The request as a whole failed (bad path encoding, media type, batch size): one error answer.
-    return send(reply, errorResponse(options, cause, ctx, undefined, type, undefined));
+    return send(reply, errorResponse(options, req, cause, ctx, undefined, type, undefined));
   }
 }
 
@@ -157,6 +163,7 @@ interface ErrorRoot<TRouter extends AnyTRPCRouter> {
 
 function errorResponse<TRouter extends AnyTRPCRouter>(
   options: TrpcRouteOptions<TRouter>,
+  req: FastifyRequest,
   cause: unknown,
   ctx: inferRouterContext<TRouter> | undefined,
   call: Call | undefined,
@@ -164,7 +171,7 @@ function errorResponse<TRouter extends AnyTRPCRouter>(
   input: unknown,
 ): TRPCResponse {
   const error = getTRPCErrorFromUnknown(cause);
-  options.onError?.({ error, path: call?.path });
+  options.onError?.({ error, path: call?.path, req });
   // AnyTRPCRouter types its config as `any`; name what it is.
   const config = options.router._def._config as unknown as RootConfig<ErrorRoot<TRouter>>;
   const shape = getErrorShape<ErrorRoot<TRouter>>({

@@ -30,6 +30,8 @@ export interface Counters {
   reset(key: string): Promise<void>;
   /** Closes the Redis connection, if any. */
   close(): Promise<void>;
+  /** Redis only: whether it answers a PING now (readiness reports it). */
+  ping?(): Promise<boolean>;
 }
 
 /**
@@ -249,6 +251,13 @@ export async function redisCounters(
     async close() {
       await redis.quit().catch(() => redis.disconnect());
     },
+    async ping() {
+      try {
+        return (await redis.ping()) === 'PONG';
+      } catch {
+        return false;
+      }
+    },
   });
 }
 
@@ -280,6 +289,7 @@ function withStoreKeys(counters: Counters): Counters {
     giveBack: (key, points) => counters.giveBack(storeKey(key), points),
     reset: (key) => counters.reset(storeKey(key)),
     close: () => counters.close(),
+    ...(counters.ping && { ping: counters.ping }),
   };
 }
 

@@ -60,6 +60,11 @@ const BUCKET_BY_PROCEDURE: Readonly<Record<string, Bucket>> = {
   'users.deleteMe': 'passwordChecks',
 };
 
+/** The limit a procedure counts against, if any (the metrics label refusals with it). */
+export function bucketOf(procedure: string): Bucket | undefined {
+  return Object.hasOwn(BUCKET_BY_PROCEDURE, procedure) ? BUCKET_BY_PROCEDURE[procedure] : undefined;
+}
+
 /** Sign-in slots a request holds until its answer shows whether it failed on credentials. */
 interface SignInSlots {
   key: string;

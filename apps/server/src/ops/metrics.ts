@@ -1,48 +1,124 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { appRouter } from '@tessera/api';
-import type { Database } from '@tessera/db';
+import type { PoolStats } from '@tessera/db';
 import type { FastifyInstance } from 'fastify';
-import { sql, type Kysely } from 'kysely';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { HashQueue } from '../auth/password-hasher.js';
+import { failuresOf } from '../http/outcomes.js';
+import { procedureCalls } from '../http/procedure-calls.js';
 import { toRestError } from '../http/rest/errors.js';
+import { bucketOf } from '../limits/rate-limit.js';
 
 /** Upper bounds (seconds) of the request-duration histogram buckets. */
-const BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
+const REQUEST_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
 
-interface Series {
-  count: number;
-  sum: number;
-  buckets: number[];
+/** Upper bounds (seconds) of the argon2 wait histogram: from "a slot was free" to "the line was full". */
+const WAIT_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
+
+/** Every procedure name, the only values the `procedure` label takes besides the three below. */
+const PROCEDURES: ReadonlySet<string> = new Set(Object.keys(appRouter._def.procedures));
+
+/** What the metrics read at scrape time; each is cheap (the backlog is one bounded query). */
+export interface MetricSources {
+  poolStats(): PoolStats;
+  hashQueue: HashQueue;
+  outboxBacklog(): Promise<{ pending: number; oldestDueAgeSeconds: number }>;
+}
+
+/** The instruments something outside the request path feeds. */
+export interface Metrics {
+  registry: Registry;
+  /** Seconds a hash waited for its argon2 slot (the hasher reports each). */
+  argon2Wait(seconds: number): void;
 }
 
 /**
- * Prometheus text metrics at /metrics: request counts and durations by route and status,
- * the mail outbox backlog, and process memory. Routes are Fastify's route patterns (or the
- * tRPC procedure), never raw URLs, so ids and tokens cannot become label values.
- *
- * Served only to `Authorization: Bearer <token>` (the outbox backlog moves when a reset is
- * asked for a known email, so it must not be public); without a token the route does not
- * exist and nothing is collected.
+ * A fresh registry per app (tests build several apps in one process; prom-client's global
+ * one would refuse the second set of names) with Node's default process and event-loop
+ * metrics and Tessera's own.
  */
-export function registerMetrics(app: FastifyInstance, db: Kysely<Database>, token: string | undefined): void {
-  if (token === undefined) return;
+export function createMetrics(): Metrics & { instruments: Instruments } {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const instruments: Instruments = {
+    requestDuration: new Histogram({
+      name: 'tessera_http_request_duration_seconds',
+      help: 'HTTP request duration by route pattern, procedure and status.',
+      labelNames: ['method', 'route', 'procedure', 'status'],
+      buckets: REQUEST_BUCKETS,
+      registers: [registry],
+    }),
+    signIns: new Counter({
+      name: 'tessera_sign_ins_total',
+      help: 'auth.login calls by outcome: success, or the reason of the refusal.',
+      labelNames: ['outcome'],
+      registers: [registry],
+    }),
+    throttled: new Counter({
+      name: 'tessera_throttled_requests_total',
+      help: 'Calls refused by a limit, by the limit (bucket) that refused them.',
+      labelNames: ['bucket'],
+      registers: [registry],
+    }),
+    argon2Wait: new Histogram({
+      name: 'tessera_argon2_queue_wait_seconds',
+      help: 'Time a password hash waited for an argon2 slot.',
+      buckets: WAIT_BUCKETS,
+      registers: [registry],
+    }),
+  };
+  return { registry, instruments, argon2Wait: (seconds) => instruments.argon2Wait.observe(seconds) };
+}
+
+interface Instruments {
+  requestDuration: Histogram<'method' | 'route' | 'procedure' | 'status'>;
+  signIns: Counter<'outcome'>;
+  throttled: Counter<'bucket'>;
+  argon2Wait: Histogram;
+}
+
+/**
+ * Prometheus text at /metrics, served only to `Authorization: Bearer <token>` (the outbox
+ * backlog moves when a reset is asked for a known email, so it must not be public). Every
+ * label takes values from a closed set: route patterns and procedure names, never raw URLs,
+ * so ids, tokens and junk paths cannot become series.
+ */
+export function registerMetrics(
+  app: FastifyInstance,
+  metrics: ReturnType<typeof createMetrics>,
+  token: string,
+  sources: MetricSources,
+): void {
+  const { registry, instruments } = metrics;
   const isToken = bearerCheck(token);
-  const series = new Map<string, Series>();
-  const procedures = new Set(Object.keys(appRouter._def.procedures));
+  registerGauges(registry, sources, app);
 
   app.addHook('onResponse', async (request, reply) => {
-    const route = routeLabel(request.routeOptions.url, request.url, procedures);
-    const key = `method="${request.method}",route="${route}",status="${reply.statusCode}"`;
-    let s = series.get(key);
-    if (!s) {
-      s = { count: 0, sum: 0, buckets: BUCKETS.map(() => 0) };
-      series.set(key, s);
+    const target = procedureCalls(request);
+    const status = reply.statusCode;
+    instruments.requestDuration.observe(
+      {
+        method: request.method,
+        route: request.routeOptions.url ?? 'unmatched',
+        procedure: procedureLabel(target?.calls, target?.batch ?? false),
+        status: String(status),
+      },
+      reply.elapsedTime / 1000,
+    );
+    const failures = failuresOf(request);
+    for (const failure of failures) {
+      const bucket = throttleBucket(failure.reason, failure.procedure);
+      if (bucket) instruments.throttled.inc({ bucket });
     }
-    const seconds = reply.elapsedTime / 1000;
-    s.count += 1;
-    s.sum += seconds;
-    BUCKETS.forEach((bound, i) => {
-      if (seconds <= bound) s.buckets[i]! += 1;
-    });
+    // Every refusal of a call is recorded under its name (outcomes.ts); the others succeeded,
+    // unless the whole answer failed before any call could say why (a framework error).
+    const signIns = target?.calls.filter((call) => call === 'auth.login').length ?? 0;
+    if (signIns === 0) return;
+    const refused = failures.filter((failure) => failure.procedure === 'auth.login');
+    for (const failure of refused) instruments.signIns.inc({ outcome: failure.reason });
+    const rest = signIns - refused.length;
+    if (rest > 0)
+      instruments.signIns.inc({ outcome: status < 400 || status === 207 ? 'success' : 'other' }, rest);
   });
 
   app.get('/metrics', async (request, reply) => {
@@ -55,53 +131,103 @@ export function registerMetrics(app: FastifyInstance, db: Kysely<Database>, toke
         }),
       );
     }
-    const lines = [
-      '# HELP tessera_http_request_duration_seconds HTTP request duration by route and status.',
-      '# TYPE tessera_http_request_duration_seconds histogram',
-    ];
-    for (const [labels, s] of series) {
-      BUCKETS.forEach((bound, i) =>
-        lines.push(`tessera_http_request_duration_seconds_bucket{${labels},le="${bound}"} ${s.buckets[i]}`),
-      );
-      lines.push(`tessera_http_request_duration_seconds_bucket{${labels},le="+Inf"} ${s.count}`);
-      lines.push(`tessera_http_request_duration_seconds_sum{${labels}} ${s.sum}`);
-      lines.push(`tessera_http_request_duration_seconds_count{${labels}} ${s.count}`);
-    }
-    const outbox = await db
-      .selectFrom('email_outbox')
-      .select(['status', sql<string>`count(*)`.as('n')])
-      .groupBy('status')
-      .execute()
-      .catch(() => []);
-    lines.push(
-      '# HELP tessera_outbox_mails Mails in the outbox by status.',
-      '# TYPE tessera_outbox_mails gauge',
-    );
-    for (const row of outbox) lines.push(`tessera_outbox_mails{status="${row.status}"} ${Number(row.n)}`);
-    const memory = process.memoryUsage();
-    lines.push(
-      '# HELP process_resident_memory_bytes Resident memory size in bytes.',
-      '# TYPE process_resident_memory_bytes gauge',
-      `process_resident_memory_bytes ${memory.rss}`,
-      '# HELP nodejs_heap_used_bytes V8 heap in use.',
-      '# TYPE nodejs_heap_used_bytes gauge',
-      `nodejs_heap_used_bytes ${memory.heapUsed}`,
-    );
-    reply.type('text/plain; version=0.0.4');
-    return `${lines.join('\n')}\n`;
+    reply.type(registry.contentType);
+    return registry.metrics();
   });
 }
 
+/** The gauges read at scrape time: pool, argon2 line, outbox backlog. */
+function registerGauges(registry: Registry, sources: MetricSources, app: FastifyInstance): void {
+  new Gauge({
+    name: 'tessera_db_pool_connections',
+    help: 'Database pool connections by state (in_use: lent to a query; idle: open, free).',
+    labelNames: ['state'],
+    registers: [registry],
+    collect() {
+      const stats = sources.poolStats();
+      this.set({ state: 'in_use' }, stats.inUse);
+      this.set({ state: 'idle' }, stats.idle);
+    },
+  });
+  new Gauge({
+    name: 'tessera_db_pool_waiting',
+    help: 'Queries waiting for a database pool connection.',
+    registers: [registry],
+    collect() {
+      this.set(sources.poolStats().waiting);
+    },
+  });
+  new Gauge({
+    name: 'tessera_argon2_queue_depth',
+    help: 'Password hashes waiting for an argon2 slot.',
+    registers: [registry],
+    collect() {
+      this.set(sources.hashQueue.waiting());
+    },
+  });
+  new Gauge({
+    name: 'tessera_argon2_running',
+    help: 'Password hashes running now.',
+    registers: [registry],
+    collect() {
+      this.set(sources.hashQueue.running());
+    },
+  });
+  // One query serves both outbox gauges; the second reads what the first fetched this scrape.
+  let backlog: Promise<{ pending: number; oldestDueAgeSeconds: number } | undefined> | undefined;
+  const readBacklog = () =>
+    sources.outboxBacklog().catch((error: unknown) => {
+      app.log.warn({ err: error }, 'metrics could not read the outbox backlog');
+      return undefined;
+    });
+  new Gauge({
+    name: 'tessera_outbox_backlog',
+    help: 'Mail waiting to be sent (counted up to 10000).',
+    registers: [registry],
+    async collect() {
+      backlog = readBacklog();
+      const value = await backlog;
+      if (value) this.set(value.pending);
+    },
+  });
+  new Gauge({
+    name: 'tessera_outbox_oldest_age_seconds',
+    help: 'How long the most overdue pending mail has been due (0 when none is).',
+    registers: [registry],
+    async collect() {
+      const value = await (backlog ?? readBacklog());
+      backlog = undefined;
+      if (value) this.set(value.oldestDueAgeSeconds);
+    },
+  });
+}
+
+/** A bounded label: the procedure when it is one of ours, `batch` for several, `-` for no procedure call. */
+function procedureLabel(calls: readonly string[] | undefined, batch: boolean): string {
+  if (!calls) return '-';
+  if (batch) return 'batch';
+  const [call] = calls;
+  return call !== undefined && PROCEDURES.has(call) ? call : 'unknown';
+}
+
 /**
- * A bounded label: the route pattern, or for tRPC the procedure name when it is one of ours
- * (anything else, batches included, is `/trpc/*`, so junk URLs cannot grow the series).
+ * The limit behind a refusal, or undefined when the failure was no throttling: the
+ * per-address windows by name (rate-limit.ts), the in-flight bound, the per-account sign-in
+ * throttle and the argon2 line's 503.
  */
-function routeLabel(pattern: string | undefined, url: string, procedures: ReadonlySet<string>): string {
-  if (url.startsWith('/trpc/')) {
-    const path = url.slice('/trpc/'.length).split('?')[0] ?? '';
-    return procedures.has(path) ? `/trpc/${path}` : '/trpc/*';
+function throttleBucket(reason: string, procedure: string | undefined): string | undefined {
+  switch (reason) {
+    case 'rate_limited':
+      return (procedure && bucketOf(procedure)) ?? 'service';
+    case 'too_many_in_flight':
+      return 'passwordChecksInFlight';
+    case 'too_many_attempts':
+      return 'account';
+    case 'overloaded':
+      return 'argon2Queue';
+    default:
+      return undefined;
   }
-  return pattern ?? 'unmatched';
 }
 
 /**

@@ -23,8 +23,10 @@ export interface NewUser {
   name: string;
   passwordHash: string | null;
   role: Role;
-  /** Set when the address is known to be right already (the operator's first admin). */
+  /** Set when the address is known to be right already (the operator's first admin, an import). */
   emailVerifiedAt?: Date | null;
+  /** Set for an account imported disabled. */
+  disabledAt?: Date | null;
 }
 
 /** Columns an administrative or self-service update may change; absent keys stay as they are. */
@@ -97,6 +99,22 @@ export interface UserStore {
   delete(id: string): Promise<boolean>;
   /** One page of users in keyset order. */
   list(query: UserListQuery): Promise<UserListRow[]>;
+
+  /**
+   * Inserts the users whose email is free, in one statement, and returns those rows; an
+   * email already taken (or taken meanwhile by a concurrent transaction, which this waits
+   * for) is left out rather than thrown.
+   */
+  insertMany(users: NewUser[]): Promise<UserRecord[]>;
+  /** The accounts holding any of `emails`, locked until the transaction ends (call inside `transact`). */
+  findByEmailsForUpdate(emails: string[]): Promise<UserRecord[]>;
+  /** Up to `limit` users in email order, after `afterEmail`: export walks every account this way. */
+  pageByEmail(afterEmail: string | undefined, limit: number): Promise<UserRecord[]>;
+  /**
+   * Whether any account still has a password hash other than Tessera's argon2id (an import
+   * not yet signed in with): failed sign-ins then wait for the slowest such check.
+   */
+  hasForeignPasswordHashes(): Promise<boolean>;
 }
 
 /** Thrown by a user store when an insert or update hits an email already taken. */

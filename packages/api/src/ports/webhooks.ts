@@ -65,10 +65,10 @@ export interface WebhookMessage {
 
 export interface EventStore {
   /**
-   * Queues `message` for every enabled endpoint subscribed to its type, in the caller's
-   * transaction: the deliveries exist exactly when the change does.
+   * Queues each message for every enabled endpoint subscribed to its type, in one statement in
+   * the caller's transaction: the deliveries exist exactly when the change does.
    */
-  emit(message: WebhookMessage): Promise<void>;
+  emit(messages: readonly WebhookMessage[]): Promise<void>;
 }
 
 /**

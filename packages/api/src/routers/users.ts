@@ -11,6 +11,8 @@ import {
   userIdInput,
   userPage,
 } from '../schemas/users.js';
+import { importResult, importUsersInput } from '../schemas/import.js';
+import { importUsers } from '../services/import.js';
 import * as users from '../services/users.js';
 import { toUser } from '../services/user-view.js';
 import { restTwins } from './rest-twin.js';
@@ -23,6 +25,15 @@ const UPDATE_ME_DETAILS =
   'A new email needs `currentPassword` and is held as `pendingEmail` until the link mailed to it is followed ' +
   '(POST /auth/email/verify); the current address keeps working meanwhile and is told of the request. ' +
   'Sending the current address again cancels a pending change. At most 5 email changes a day.';
+
+const IMPORT_DETAILS =
+  'Admins only. Up to 1,000 rows a call, checked one by one: a bad row is reported in `errors` (its index ' +
+  'in `rows` from 0, the field, why) and the others go in, all in one transaction. `passwordHash` may be an ' +
+  "argon2id/argon2i PHC string, bcrypt ($2a$, $2b$, $2y$) or Django's pbkdf2_sha256, pbkdf2_sha1, argon2 or " +
+  'bcrypt_sha256 hash: the user signs in with their old password, which is then rehashed with argon2id; ' +
+  'without one the account has no password until its owner uses "forgot password". An existing email is ' +
+  '`skip`ped, `update`d (fields left out stay), or (`fail`, the default) refuses the whole batch. ' +
+  '`dryRun` reports the same result and writes nothing. No mail is sent.';
 
 const UPDATE_DETAILS =
   'An email change applies at once, unverified: the old address gets a notice, the new one a ' +
@@ -74,6 +85,19 @@ export const usersRouter = {
     .input(updateUserInput)
     .output(user)
     .mutation(({ ctx, input }) => users.updateUser(ctx.deps, ctx.request, ctx.actor, input)),
+
+  import: callerProcedure
+    .meta(
+      signedIn(
+        'POST',
+        '/users/import',
+        'Import up to 1,000 users, with their old password hashes',
+        IMPORT_DETAILS,
+      ),
+    )
+    .input(importUsersInput)
+    .output(importResult)
+    .mutation(({ ctx, input }) => importUsers(ctx.deps, ctx.request, ctx.actor, input)),
 
   delete: callerProcedure
     .meta(signedIn('DELETE', '/users/{id}', 'Delete a user'))

@@ -4,3 +4,4 @@ export * from './auth.js';
 export * from './audit.js';
 export * from './api-keys.js';
 export * from './webhooks.js';
+export * from './import.js';

@@ -15,9 +15,18 @@ export function emit(
   user: UserRecord,
   extra: Record<string, unknown> = {},
 ): Promise<void> {
-  return stores.events.emit({
-    type,
-    timestamp: deps.clock.now().toISOString(),
-    data: { user: toUser(user), ...extra },
-  });
+  return emitAll(deps, stores, [{ type, user, extra }]);
+}
+
+/** One change's worth of events at once (an import batch): one statement however many. */
+export async function emitAll(
+  deps: { clock: Clock },
+  stores: Stores,
+  events: readonly { type: WebhookEventType; user: UserRecord; extra?: Record<string, unknown> }[],
+): Promise<void> {
+  if (events.length === 0) return;
+  const timestamp = deps.clock.now().toISOString();
+  await stores.events.emit(
+    events.map(({ type, user, extra }) => ({ type, timestamp, data: { user: toUser(user), ...extra } })),
+  );
 }

@@ -89,6 +89,7 @@ export function userStore(db: Kysely<Database>, options: UserStoreOptions = {}):
             password_hash: user.passwordHash,
             role: user.role,
             email_verified_at: user.emailVerifiedAt ?? null,
+            disabled_at: user.disabledAt ?? null,
           })
           .returning(userColumns)
           .executeTakeFirstOrThrow();
@@ -200,6 +201,55 @@ export function userStore(db: Kysely<Database>, options: UserStoreOptions = {}):
     async delete(id) {
       const result = await db.deleteFrom('users').where('id', '=', id).executeTakeFirst();
       return result.numDeletedRows === 1n;
+    },
+
+    async insertMany(users) {
+      if (users.length === 0) return [];
+      const rows = await db
+        .insertInto('users')
+        .values(
+          users.map((user) => ({
+            email: user.email,
+            name: user.name,
+            password_hash: user.passwordHash,
+            role: user.role,
+            email_verified_at: user.emailVerifiedAt ?? null,
+            disabled_at: user.disabledAt ?? null,
+          })),
+        )
+        .onConflict((conflict) => conflict.column('email').doNothing())
+        .returning(userColumns)
+        .execute();
+      return rows.map(toUserRecord);
+    },
+
+    async findByEmailsForUpdate(emails) {
+      if (emails.length === 0) return [];
+      const rows = await db
+        .selectFrom('users')
+        .select(userColumns)
+        .where('email', 'in', emails)
+        .orderBy('email')
+        .forUpdate()
+        .execute();
+      return rows.map(toUserRecord);
+    },
+
+    async pageByEmail(afterEmail, limit) {
+      let select = db.selectFrom('users').select(userColumns).orderBy('email').limit(limit);
+      if (afterEmail !== undefined) select = select.where('email', '>', afterEmail);
+      return (await select.execute()).map(toUserRecord);
+    },
+
+    async hasForeignPasswordHashes() {
+      // Written as the partial index users_foreign_hash_idx is, so it is one probe of it.
+      const row = await db
+        .selectFrom('users')
+        .select('id')
+        .where(sql<SqlBool>`password_hash not like '$argon2id$%'`)
+        .limit(1)
+        .executeTakeFirst();
+      return row !== undefined;
     },
 
     async list(query) {

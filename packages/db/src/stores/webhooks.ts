@@ -140,21 +140,19 @@ export function webhookStore(db: Kysely<Database>, secretKey: Uint8Array | undef
  */
 export function eventStore(db: Kysely<Database>, queued?: () => void): EventStore {
   return {
-    async emit(message) {
-      const payload = JSON.stringify(message);
+    async emit(messages) {
+      if (messages.length === 0) return;
+      const types = messages.map((message) => message.type);
+      const payloads = messages.map((message) => JSON.stringify(message));
       const result = await db
         .insertInto('webhook_deliveries')
         .columns(['webhook_id', 'event', 'payload'])
-        .expression((eb) =>
-          eb
-            .selectFrom('webhooks')
-            .select([
-              'webhooks.id',
-              sql<string>`${message.type}::text`.as('event'),
-              sql<string>`${payload}::text`.as('payload'),
-            ])
-            .where('enabled', '=', true)
-            .where(sql<boolean>`${message.type}::text = any(events)`),
+        .expression(
+          sql<{ webhook_id: string; event: string; payload: string }>`
+            select w.id, m.event, m.payload
+            from unnest(${types}::text[], ${payloads}::text[]) with ordinality as m(event, payload, n)
+            join webhooks w on w.enabled and m.event = any(w.events)
+            order by m.n`,
         )
         .executeTakeFirst();
       if (queued && Number(result.numInsertedOrUpdatedRows ?? 0n) > 0) queued();

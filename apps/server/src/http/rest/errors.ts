@@ -58,6 +58,9 @@ export const restError = z
           example: 'invalid_credentials',
         }),
         fieldErrors: z.record(z.string(), z.array(z.string())).optional(),
+        requestId: z.string().optional().meta({
+          description: 'On a 5xx: the request id (also the X-Request-Id header) to find its log lines',
+        }),
       })
       .meta({
         description:
@@ -100,7 +103,13 @@ export function toRestError(status: number, body: unknown): RestError {
     ...(fieldErrors ? { fieldErrors } : {}),
     ...(issues?.length ? { issues } : {}),
     // DESIGN.md puts the field errors "in `data`", as tRPC does; REST clients find them both ways.
-    data: { code, httpStatus: status, reason, ...(fieldErrors ? { fieldErrors } : {}) },
+    data: {
+      code,
+      httpStatus: status,
+      reason,
+      ...(fieldErrors ? { fieldErrors } : {}),
+      ...(typeof data.requestId === 'string' ? { requestId: data.requestId } : {}),
+    },
   };
 }
 

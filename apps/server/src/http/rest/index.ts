@@ -1,16 +1,18 @@
 import { readFileSync } from 'node:fs';
-import { appRouter, type Context, type Deps } from '@tessera/api';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { appRouter, reasonOf, type Context, type Deps } from '@tessera/api';
+import type { FastifyInstance, FastifyReply, FastifyRequest, RouteHandlerMethod } from 'fastify';
 import {
   fastifyTRPCOpenApiPlugin,
   type CreateOpenApiFastifyPluginOptions,
   type OpenApiRouter,
 } from 'trpc-to-openapi';
+import { recordFailure } from '../outcomes.js';
 import { requestInfo } from '../request-info.js';
 import { DOCS_PATH, registerDocs } from './docs.js';
 import { registerRestErrorHandler } from './errors.js';
 import { buildOpenApiDocument, REST_BASE } from './openapi-document.js';
 import { successStatus } from './procedure-extras.js';
+import { registerUserExport } from './user-export.js';
 
 export const OPENAPI_PATH = '/openapi.json';
 
@@ -27,7 +29,12 @@ const API_VERSION = (
  * an API reference at /docs — all generated from `appRouter`, so a new procedure with REST
  * metadata shows up in all three without a change here.
  */
-export async function registerRest(app: FastifyInstance, deps: Deps): Promise<void> {
+export async function registerRest(
+  app: FastifyInstance,
+  deps: Deps,
+  /** REST paths (under /api) that may send a bigger body than the app's limit, in bytes. */
+  bodyLimits: Readonly<Record<string, number>> = {},
+): Promise<void> {
   const document = buildOpenApiDocument(restRouter, { title: 'Tessera API', version: API_VERSION });
   const documentJson = JSON.stringify(document);
   warnAboutProceduresWithoutRest(app);
@@ -43,7 +50,8 @@ export async function registerRest(app: FastifyInstance, deps: Deps): Promise<vo
       registerRestErrorHandler(scope);
       rememberUrls(scope);
       acceptEmptyBodies(scope);
-      awaitAdapterReplies(scope);
+      const adapter = awaitAdapterReplies(scope);
+      registerUserExport(scope, deps);
       scope.setNotFoundHandler((_request, reply) =>
         reply.code(404).send({ code: 'NOT_FOUND', message: 'No such REST operation; see /openapi.json' }),
       );
@@ -57,11 +65,17 @@ export async function registerRest(app: FastifyInstance, deps: Deps): Promise<vo
         responseMeta: ({ paths, errors }) =>
           errors.length === 0 && paths?.[0] ? { status: successStatus(paths[0]) } : {},
         onError({ error, path, req }) {
-          restoreUrl(req as FastifyRequest);
+          const request = req as FastifyRequest;
+          restoreUrl(request);
+          recordFailure(request, path, reasonOf(error));
           if (error.code === 'INTERNAL_SERVER_ERROR')
-            app.log.error({ err: error.cause ?? error, path }, 'REST procedure failed');
+            request.log.error({ err: error.cause ?? error, path }, 'REST procedure failed');
         },
       } satisfies CreateOpenApiFastifyPluginOptions<OpenApiRouter>);
+      // The adapter serves every path from one route with the app's body limit; a path that
+      // needs more gets a route of its own (static paths win) with the same handler.
+      for (const [path, bodyLimit] of Object.entries(bodyLimits))
+        scope.post(path, { bodyLimit }, (request, reply) => adapter.handler!.call(scope, request, reply));
     },
     { prefix: REST_BASE },
   );
@@ -94,16 +108,22 @@ function rememberUrls(scope: FastifyInstance): void {
  * The adapter's handler calls `reply.send()` and resolves with `undefined` without waiting
  * for it. When an `onSend` hook yields (the equal-timing floor on sign-ins does), Fastify
  * sees the handler done, no reply sent yet, and answers with an empty body. Returning the
- * reply from the handler is Fastify's way of saying "the answer is on its way".
+ * reply from the handler is Fastify's way of saying "the answer is on its way". The wrapped
+ * handler is handed back for the paths that need a route of their own (a bigger body limit).
  */
-function awaitAdapterReplies(scope: FastifyInstance): void {
+function awaitAdapterReplies(scope: FastifyInstance): { handler?: RouteHandlerMethod } {
+  const adapter: { handler?: RouteHandlerMethod } = {};
   scope.addHook('onRoute', (route) => {
     const handler = route.handler;
+    // Only the adapter's catch-all: our own routes send their answers themselves.
+    if (!route.url.endsWith('/*')) return;
     route.handler = async function (this: FastifyInstance, request, reply) {
       await handler.call(this, request, reply);
       return reply;
     };
+    adapter.handler = route.handler;
   });
+  return adapter;
 }
 
 /**

@@ -1,4 +1,4 @@
-import { authResult, sessionView, user, userPage } from '@tessera/api';
+import { authResult, EXPORT_COLUMNS, exportFormats, sessionView, user, userPage } from '@tessera/api';
 import {
   forEachOpenApiProcedure,
   generateOpenApiDocument,
@@ -8,6 +8,7 @@ import {
 } from 'trpc-to-openapi';
 import { restError } from './errors.js';
 import { PROCEDURE_EXTRAS, successStatus } from './procedure-extras.js';
+import { USER_EXPORT_PATH } from './user-export.js';
 
 /** Where the REST twins live; the document's only server, relative so it fits any origin. */
 export const REST_BASE = '/api';
@@ -229,6 +230,9 @@ export function buildOpenApiDocument(router: OpenApiRouter, info: DocumentInfo):
     }
   });
 
+  paths[USER_EXPORT_PATH] = { get: userExportOperation() };
+  for (const code of USER_EXPORT_ERRORS) usedErrors.add(code);
+
   const components = (document.components ??= {});
   // The generator's own error schemas describe a body we no longer send.
   for (const name of Object.keys(components.schemas ?? {}))
@@ -314,6 +318,46 @@ function errorStatuses(op: {
 function metaErrorStatuses(errorResponses: number[] | Record<number, string> | undefined): number[] {
   if (!errorResponses) return [];
   return Array.isArray(errorResponses) ? errorResponses : Object.keys(errorResponses).map(Number);
+}
+
+const USER_EXPORT_ERRORS = [400, 401, 403, 500, 503];
+
+/** The one REST-only operation (a file is not a tRPC answer), written out by hand. */
+function userExportOperation(): Operation {
+  return {
+    operationId: 'users-export',
+    summary: 'Every user as a file: CSV or JSON Lines (admins)',
+    description:
+      `Streams every account in email order, at constant memory on the server. Columns: ${EXPORT_COLUMNS.join(', ')} ` +
+      '(every field of `User`, never a password hash). CSV follows RFC 4180 with a header row and CRLF line ends; ' +
+      'a cell starting with = + - @, a tab or a carriage return gets a leading apostrophe so spreadsheets do not run ' +
+      'it as a formula. JSON Lines has one `User` object per line. Audited as `users.export`.',
+    tags: ['users'],
+    security: [{ bearerAuth: [] }],
+    parameters: [
+      {
+        name: 'format',
+        in: 'query',
+        required: false,
+        schema: { type: 'string', enum: [...exportFormats], default: 'csv' },
+      },
+    ],
+    responses: {
+      200: {
+        description: 'The file (Content-Disposition: attachment)',
+        content: {
+          'text/csv': { schema: { type: 'string' } },
+          'application/jsonl': { schema: { type: 'string' } },
+        },
+      },
+      ...Object.fromEntries(
+        USER_EXPORT_ERRORS.map((code) => [
+          code,
+          { $ref: `#/components/responses/${ERROR_RESPONSES[code]!.name}` },
+        ]),
+      ),
+    },
+  };
 }
 
 /** Whether a procedure takes any input (`z.void()` does not). */

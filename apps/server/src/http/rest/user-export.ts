@@ -1,0 +1,77 @@
+import { Readable } from 'node:stream';
+import {
+  authenticate,
+  EXPORT_CONTENT_TYPES,
+  exportFormats,
+  exportUsers,
+  reasonOf,
+  type Deps,
+  type ExportFormat,
+} from '@tessera/api';
+import { TRPCError } from '@trpc/server';
+import { getHTTPStatusCodeFromError } from '@trpc/server/http';
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { requestInfo } from '../request-info.js';
+
+/** Where the export lives, under the REST prefix. */
+export const USER_EXPORT_PATH = '/users/export';
+
+/**
+ * `GET /api/users/export?format=csv|jsonl` (REST only: a file is not a tRPC answer). Admins
+ * only. The body streams one page of accounts at a time (startExport), so memory stays flat
+ * whatever the number of users; a client reading slowly holds the next page back. Registered
+ * in the REST scope, so its errors have the REST shape.
+ */
+export function registerUserExport(scope: FastifyInstance, deps: Deps): void {
+  scope.get(USER_EXPORT_PATH, async (request, reply) => {
+    const query = request.query as { format?: unknown };
+    const format = (query.format ?? 'csv') as ExportFormat;
+    if (!exportFormats.includes(format))
+      return reply.code(400).send({
+        code: 'BAD_REQUEST',
+        message: `format: must be one of ${exportFormats.join(', ')}`,
+        fieldErrors: { format: [`Must be one of ${exportFormats.join(', ')}`] },
+        data: { reason: 'invalid_input' },
+      });
+    const info = requestInfo(request, reply);
+    let chunks: AsyncIterable<string>;
+    try {
+      const actor = await authenticate({ deps, request: info });
+      if (!actor) return sendError(reply, 'UNAUTHORIZED', 'not_signed_in', 'Sign in to continue');
+      chunks = await exportUsers(deps, info, actor, format);
+    } catch (error) {
+      if (error instanceof TRPCError)
+        return sendError(
+          reply,
+          error.code,
+          reasonOf(error),
+          error.message,
+          getHTTPStatusCodeFromError(error),
+        );
+      if (deps.isUnavailable(error))
+        return sendError(
+          reply,
+          'SERVICE_UNAVAILABLE',
+          'service_unavailable',
+          'The service is temporarily unavailable, try again shortly',
+        );
+      throw error;
+    }
+    const day = new Date().toISOString().slice(0, 10);
+    const body = Readable.from(chunks, { objectMode: false });
+    body.on('error', (err) => request.log.error({ err }, 'user export failed after it started'));
+    return reply
+      .type(EXPORT_CONTENT_TYPES[format])
+      .header('Content-Disposition', `attachment; filename="tessera-users-${day}.${format}"`)
+      .send(body);
+  });
+}
+
+const STATUS: Readonly<Record<string, number>> = {
+  UNAUTHORIZED: 401,
+  SERVICE_UNAVAILABLE: 503,
+};
+
+function sendError(reply: FastifyReply, code: string, reason: string, message: string, status?: number) {
+  return reply.code(status ?? STATUS[code] ?? 500).send({ code, message, data: { reason } });
+}
