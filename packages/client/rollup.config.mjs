@@ -2,9 +2,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { dts } from 'rollup-plugin-dts';
 
-// tRPC is a real dependency of the package; everything from @tessera/* travels inside it,
-// so an outside project installs @tessera/client alone.
-const external = [/^@trpc\//];
+// tRPC, jose and standardwebhooks are real dependencies of the package; everything from
+// @tessera/* travels inside it, so an outside project installs @tessera/client alone.
+const external = [/^@trpc\//, 'jose', 'standardwebhooks'];
 
 /**
  * Resolves `@tessera/api/shared` (the role policy and the audit vocabulary: no tRPC server,
@@ -24,18 +24,20 @@ const workspacePackages = {
 };
 
 export default [
+  // Two entries: the whole client, and `@tessera/client/server` (the helpers for Node
+  // services alone), which the first re-exports.
   {
-    input: 'dist/tsc/index.js',
-    output: { file: 'dist/index.js', format: 'es', sourcemap: true },
+    input: { index: 'dist/tsc/index.js', server: 'dist/tsc/server.js' },
+    output: { dir: 'dist', format: 'es', sourcemap: true, entryFileNames: '[name].js' },
     external,
     plugins: [workspacePackages],
   },
   // The declarations, with @tessera/api's types inlined: an outside project gets every
-  // procedure typed without the server's sources.
-  {
-    input: 'dist/types/index.d.ts',
-    output: { file: 'dist/index.d.ts', format: 'es' },
+  // procedure typed without the server's sources. One file per entry, each standing alone.
+  ...['index', 'server'].map((entry) => ({
+    input: `dist/types/${entry}.d.ts`,
+    output: { file: `dist/${entry}.d.ts`, format: 'es' },
     external,
     plugins: [dts({ respectExternal: true, tsconfig: 'tsconfig.build.json' })],
-  },
+  })),
 ];

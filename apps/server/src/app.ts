@@ -17,7 +17,13 @@ import { createAccessTokens } from './auth/access-tokens.js';
 import type { Config } from './config.js';
 import { ensureFirstAdmin } from './ops/first-admin.js';
 import { agreeOnSigningKey } from './auth/key-agreement.js';
-import { deriveMailKey, deriveRefreshTokenKey, deriveSecondFactorKey, loadSigningKeys } from './auth/keys.js';
+import {
+  deriveMailKey,
+  deriveRefreshTokenKey,
+  deriveSecondFactorKey,
+  deriveWebhookKey,
+  loadSigningKeys,
+} from './auth/keys.js';
 import { refreshTokenDeriver } from './auth/refresh-tokens.js';
 import { startOutboxWorker, type OutboxWorker } from './mail/outbox-worker.js';
 import { createMailTransport } from './mail/transport.js';
@@ -39,6 +45,8 @@ import { ENUMERATION_FLOOR_MS, registerSecurity } from './http/security.js';
 import { registerTrpcRoute } from './http/trpc-route.js';
 import { counterThrottle, memoryCounters, redisCounters } from './limits/counters.js';
 import { registerWeb } from './http/web.js';
+import { startDeliveryWorker, type DeliveryWorker } from './webhooks/delivery-worker.js';
+import { webhookTargetGuard, type ResolveHost } from './webhooks/targets.js';
 
 export interface AppOverrides {
   /** An already open database (tests); otherwise one is opened from the config. */
@@ -47,6 +55,8 @@ export interface AppOverrides {
   now?: () => number;
   /** Where log lines go instead of stdout (tests read them back). */
   logStream?: NodeJS.WritableStream;
+  /** How webhook hosts are resolved (tests map names to addresses without DNS). */
+  resolveHost?: ResolveHost;
 }
 
 /** Largest request body we read; anything bigger is answered 413 before it is parsed. */
@@ -122,12 +132,21 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   // Nothing is collected without a token: the route would not exist to read it.
   const metrics = config.metricsToken ? createMetrics() : undefined;
   const mailKey = deriveMailKey(keys);
+  const webhookKey = deriveWebhookKey(keys);
+  const now = overrides.now ?? Date.now;
+  const guard = webhookTargetGuard({
+    allowPrivate: config.webhooks.allowPrivate,
+    ...(overrides.resolveHost && { resolve: overrides.resolveHost }),
+  });
+  // Committed deliveries wake this node's worker at once; other nodes find them at their poll.
+  const delivery: { worker?: DeliveryWorker } = {};
   const storeOptions = {
     mailKey,
     secretKey: deriveSecondFactorKey(keys),
+    webhookKey,
     listTimeoutMs: config.listQueryTimeoutMs,
+    onEventsQueued: () => delivery.worker?.wake(),
   };
-  const now = overrides.now ?? Date.now;
   const stores = createStores(database.db, storeOptions);
   // The floor measures imported hashes through the hasher's queue, and the hasher tells the
   // floor when it meets one: each needs the other.
@@ -160,6 +179,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     throttle: counterThrottle(counters),
     refreshTokens: refreshTokenDeriver(deriveRefreshTokenKey(keys)),
     settings: config.auth,
+    webhookTargets: guard.targets,
     isUnavailable: isDatabaseUnavailable,
   };
   app.decorate('deps', deps);
@@ -177,8 +197,22 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     ...config.mail,
   });
   app.decorate('outbox', outbox);
+  const deliveries = startDeliveryWorker({
+    db: database.db,
+    guard,
+    secretKey: webhookKey,
+    log: app.log,
+    now,
+    ready: keyAgreement.ready,
+    maxAttempts: config.webhooks.maxAttempts,
+    retryBaseMs: config.webhooks.retryBaseMs,
+    pollIntervalMs: config.webhooks.pollIntervalMs,
+  });
+  delivery.worker = deliveries;
+  app.decorate('deliveries', deliveries);
   app.addHook('onClose', async () => {
-    // Order matters: the worker needs the database until it has stopped.
+    // Order matters: the workers need the database until they have stopped.
+    await deliveries.stop();
     await outbox.stop();
     transport.close();
     await database.close();
@@ -262,5 +296,7 @@ declare module 'fastify' {
     deps: Deps;
     /** The mail outbox worker (tests call `drain()` to send now). */
     outbox: OutboxWorker;
+    /** The webhook delivery worker (tests call `drain()` to send now). */
+    deliveries: DeliveryWorker;
   }
 }

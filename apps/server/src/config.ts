@@ -136,6 +136,9 @@ const envSchema = z.object({
   WEBHOOK_MAX_ATTEMPTS: int(8, 1, 100),
   WEBHOOK_RETRY_BASE_MS: int(5_000, 10, 3_600_000),
   WEBHOOK_ALLOW_PRIVATE: bool(false),
+  WEBHOOK_POLL_INTERVAL_MS: int(1_000, 10, 60_000),
+  /** Requests per minute one API key may make. */
+  API_KEY_RATE_LIMIT: int(600, 1, 1_000_000),
   REGISTRATION_OPEN: bool(true),
   ARGON2_MEMORY_KIB: int(19_456, 8_192, 1_048_576),
   ARGON2_TIME_COST: int(2, 1, 20),
@@ -223,6 +226,7 @@ export function parseConfig(env: Record<string, string | undefined> = process.en
         mail: { ...DEFAULT_RATE_LIMITS.mail, max: e.RATE_LIMIT_MAIL },
         passwordChecks: { ...DEFAULT_RATE_LIMITS.passwordChecks, max: e.RATE_LIMIT_PASSWORD_CHECKS },
       },
+      apiKeyLimit: { max: e.API_KEY_RATE_LIMIT, windowSeconds: 60 },
     },
     argon2: {
       memoryCost: e.ARGON2_MEMORY_KIB,
@@ -237,6 +241,7 @@ export function parseConfig(env: Record<string, string | undefined> = process.en
       maxAttempts: e.WEBHOOK_MAX_ATTEMPTS,
       retryBaseMs: e.WEBHOOK_RETRY_BASE_MS,
       allowPrivate: e.WEBHOOK_ALLOW_PRIVATE,
+      pollIntervalMs: e.WEBHOOK_POLL_INTERVAL_MS,
     },
     redisUrl: e.REDIS_URL,
     admin:

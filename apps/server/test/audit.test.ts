@@ -77,6 +77,7 @@ describe('audit events', () => {
         [
           'action',
           'actorId',
+          'actorKind',
           'actorName',
           'at',
           'id',

@@ -43,6 +43,15 @@ const DESIGN_TABLE: readonly [procedure: string, method: string, path: string][]
   ['passkeys.rename', 'PATCH', '/passkeys/{id}'],
   ['passkeys.delete', 'DELETE', '/passkeys/{id}'],
   ['users.resetMfa', 'POST', '/users/{id}/reset-mfa'],
+  ['apiKeys.create', 'POST', '/api-keys'],
+  ['apiKeys.list', 'GET', '/api-keys'],
+  ['apiKeys.revoke', 'DELETE', '/api-keys/{id}'],
+  ['webhooks.create', 'POST', '/webhooks'],
+  ['webhooks.list', 'GET', '/webhooks'],
+  ['webhooks.update', 'PATCH', '/webhooks/{id}'],
+  ['webhooks.delete', 'DELETE', '/webhooks/{id}'],
+  ['webhooks.deliveries', 'GET', '/webhooks/{id}/deliveries'],
+  ['webhooks.redeliver', 'POST', '/webhooks/deliveries/{deliveryId}/redeliver'],
 ];
 
 const SAMPLE_ID = '5b0c4a43-7d3e-4f4a-9a51-3b7d2f0c9e11';
@@ -157,9 +166,13 @@ describe('/openapi.json', () => {
 
   it('answers 201 for the operations that create something, 200 for the rest', () => {
     for (const { operation } of operations()) {
-      const creates = ['auth.register', 'users.create', 'passkeys.register'].includes(
-        operation['x-trpc-procedure']!,
-      );
+      const creates = [
+        'auth.register',
+        'users.create',
+        'passkeys.register',
+        'apiKeys.create',
+        'webhooks.create',
+      ].includes(operation['x-trpc-procedure']!);
       expect(
         Object.keys(operation.responses).filter((s) => s.startsWith('2')),
         operation.operationId,

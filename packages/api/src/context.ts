@@ -1,4 +1,4 @@
-import type { Deps, SessionRecord, UserRecord } from './ports/index.js';
+import type { ApiKeyRecord, Deps, SessionRecord, UserRecord } from './ports/index.js';
 
 /** What the transport tells us about the caller. */
 export interface RequestInfo {
@@ -36,8 +36,21 @@ export interface Context {
   request: RequestInfo;
 }
 
-/** The signed-in caller: a live session and its (fresh, not-disabled) user. */
+/** A signed-in person: a live session and its (fresh, not-disabled) user. */
 export interface Actor {
   user: UserRecord;
   session: SessionRecord;
+}
+
+/** Another service calling with an API key (live: neither revoked nor expired), acting with its role. */
+export interface KeyActor {
+  apiKey: ApiKeyRecord;
+}
+
+/** Whoever a request acts as: a signed-in person, or a service with an API key. */
+export type Caller = Actor | KeyActor;
+
+/** True for a person (a session), false for an API key. */
+export function isPerson(caller: Caller): caller is Actor {
+  return 'user' in caller;
 }

@@ -8,13 +8,14 @@ export type RouterOutputs = inferRouterOutputs<AppRouter>;
 
 export { appRouter, type AppRouter } from './routers/root.js';
 export { authenticate, createCallerFactory, type FlatFieldErrors, type Meta } from './trpc.js';
-export type { Actor, Context, RefreshCookie, RequestInfo } from './context.js';
+export type { Actor, Caller, Context, KeyActor, RefreshCookie, RequestInfo } from './context.js';
 export * from './ports/index.js';
 export * from './schemas/index.js';
 export { can, type Action, type Subject } from './policy.js';
 export { passwordProblem, PASSWORD_MAX_LENGTH, type PasswordProblem } from './password-policy.js';
-export { hashToken, newOpaqueToken } from './secrets.js';
+export { API_KEY_PREFIX, hashToken, newOpaqueToken } from './secrets.js';
 export { toUser } from './services/user-view.js';
+export { emit as emitUserEvent } from './services/events.js';
 export { BATCH_REFUSED, runImport, type BulkActor } from './services/import.js';
 export {
   csvCell,

@@ -25,6 +25,8 @@ import {
 const table: Record<Action, Record<Role, string>> = {
   'users.list': { admin: 'Y', manager: 'Y', user: '.' },
   'audit.read': { admin: 'Y', manager: '.', user: '.' },
+  'apiKeys.manage': { admin: 'Y', manager: '.', user: '.' },
+  'webhooks.manage': { admin: 'Y', manager: '.', user: '.' },
   'users.import': { admin: 'Y', manager: '.', user: '.' },
   'users.export': { admin: 'Y', manager: '.', user: '.' },
   'users.updateMe': { admin: 'Y', manager: 'Y', user: 'Y' },
@@ -74,7 +76,7 @@ describe('policy: every role × action × target', () => {
     for (const action of actions)
       for (const role of roles)
         expect(table[action][role]).toHaveLength(targetsFor(action, { id: ACTOR_ID, role }).length);
-    expect(cases).toHaveLength(3 * (6 * 1 + 3 + 7 * 4));
+    expect(cases).toHaveLength(3 * (8 * 1 + 3 + 7 * 4));
   });
 
   it.each(cases)('$actor → $action on $target: $expected', ({ actor, action, subject, expected }) => {

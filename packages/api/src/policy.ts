@@ -23,7 +23,9 @@ export type Action =
   | 'users.import'
   | 'users.export'
   | 'users.resetMfa'
-  | 'audit.read';
+  | 'audit.read'
+  | 'apiKeys.manage'
+  | 'webhooks.manage';
 
 /** Every action, for exhaustive tests and documentation. */
 export const actions: readonly Action[] = [
@@ -41,6 +43,8 @@ export const actions: readonly Action[] = [
   'users.export',
   'users.resetMfa',
   'audit.read',
+  'apiKeys.manage',
+  'webhooks.manage',
 ];
 
 export interface Subject {
@@ -76,6 +80,10 @@ export function decide(actor: Subject, action: Action, target?: Target): Decisio
       return actor.role === 'user' ? deny('Only managers and admins can list users') : allow;
     case 'audit.read':
       return actor.role === 'admin' ? allow : deny('Only admins can read the audit log');
+    case 'apiKeys.manage':
+      return actor.role === 'admin' ? allow : deny('Only admins can manage API keys');
+    case 'webhooks.manage':
+      return actor.role === 'admin' ? allow : deny('Only admins can manage webhooks');
     // Bulk moves carry any role and every account's details, so they are the admins' alone.
     case 'users.import':
       return actor.role === 'admin' ? allow : deny('Only admins can import users');

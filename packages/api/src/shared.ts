@@ -13,3 +13,4 @@ export {
 } from './policy.js';
 export type { Action, Decision, Role, Subject, Target } from './policy.js';
 export { auditActions, type AuditAction } from './audit-actions.js';
+export { webhookEvents, type WebhookEventType } from './webhook-events.js';

@@ -1,10 +1,11 @@
 import { SpanStatusCode, trace } from '@opentelemetry/api';
 import { initTRPC } from '@trpc/server';
 import { z, ZodError } from 'zod';
-import type { Actor, Context } from './context.js';
+import { isPerson, type Caller, type Context, type KeyActor } from './context.js';
 import {
   apiError,
   databaseUnavailable,
+  forbidden,
   invalidRefreshToken,
   mfaEnrollmentRequired,
   notSignedIn,
@@ -14,6 +15,7 @@ import {
 import { mfaEnrollmentRequired as needsMfaEnrollment } from './policy.js';
 import { OverloadedError } from './ports/index.js';
 import { isAuthResult } from './schemas/auth.js';
+import { API_KEY_PREFIX, hashToken } from './secrets.js';
 
 /**
  * Procedure metadata: the REST twin of each procedure (read by trpc-to-openapi). Declared
@@ -190,28 +192,77 @@ function withCookieToken(raw: unknown, token: string | undefined): unknown {
 export const publicProcedure = t.procedure.use(traced).use(unavailableAs503).use(refreshTokenInCookie);
 
 /**
- * For a signed-in caller. Beyond the token's signature and expiry, the session must still
- * be live and its user enabled: revocation, disabling and deletion take effect at once. A
- * member of a role in MFA_REQUIRED_ROLES without a second factor reaches only what sets one
- * up (policy.ts).
+ * For a signed-in person. Beyond the token's signature and expiry, the session must still be
+ * live and its user enabled: revocation, disabling and deletion take effect at once. A member
+ * of a role in MFA_REQUIRED_ROLES without a second factor reaches only what sets one up
+ * (policy.ts).
+ *
+ * Person-only by construction: an API key is refused here (FORBIDDEN, `api_key_not_allowed`),
+ * so every procedure about one's own person (users.me, auth.changePassword, mfa.*, …) is closed
+ * to keys without saying so. A procedure a key may call is built on `callerProcedure` instead.
  */
 export const protectedProcedure = publicProcedure.use(async ({ ctx, next, path }) => {
-  const actor = await authenticate(ctx);
-  if (!actor) throw notSignedIn();
-  if (needsMfaEnrollment(actor.user, ctx.deps.settings.mfaRequiredRoles, path)) throw mfaEnrollmentRequired();
-  return next({ ctx: { actor } });
+  const caller = await authenticate(ctx);
+  if (!caller) throw notSignedIn();
+  if (!isPerson(caller))
+    throw forbidden(
+      'An API key cannot call this: it is about the signed-in person’s own account',
+      'api_key_not_allowed',
+    );
+  if (needsMfaEnrollment(caller.user, ctx.deps.settings.mfaRequiredRoles, path))
+    throw mfaEnrollmentRequired();
+  return next({ ctx: { actor: caller } });
 });
 
 /**
- * The caller behind a bearer access token, if its session is live and its user enabled; the
- * one check of every protected procedure, and of the REST-only routes outside tRPC.
+ * For any authenticated caller: a signed-in person, or another service with an API key
+ * (`Authorization: Bearer tsk_…`), acting with the key's role. The services behind these
+ * procedures take a `Caller` and decide with the policy like for anyone else.
  */
-export async function authenticate({ deps, request }: Context): Promise<Actor | undefined> {
+export const callerProcedure = publicProcedure.use(async ({ ctx, next, path }) => {
+  const caller = await authenticate(ctx);
+  if (!caller) throw notSignedIn();
+  // A person still owes the second factor their role requires; a key has none to set up.
+  if (isPerson(caller) && needsMfaEnrollment(caller.user, ctx.deps.settings.mfaRequiredRoles, path))
+    throw mfaEnrollmentRequired();
+  return next({ ctx: { actor: caller } });
+});
+
+/**
+ * The caller behind a bearer token: an access token whose session is live and whose user is
+ * enabled, or a live API key. The one check of every protected procedure, and of the
+ * REST-only routes outside tRPC (which refuse keys themselves when they are person-only).
+ */
+export async function authenticate(ctx: Context): Promise<Caller | undefined> {
+  const { deps, request } = ctx;
   const match = /^Bearer ([A-Za-z0-9._~+/=-]+)$/.exec(request.authorization ?? '');
   if (!match?.[1]) return undefined;
+  if (match[1].startsWith(API_KEY_PREFIX)) return authenticateApiKey(ctx, match[1]);
   const claims = await deps.accessTokens.verify(match[1]);
   if (!claims) return undefined;
   const live = await deps.stores.sessions.findLive(claims.sid, deps.clock.now());
   if (!live || live.user.id !== claims.sub || live.user.disabledAt) return undefined;
   return live;
+}
+
+/**
+ * A key is looked up by its hash on every request, so a revocation or an expiry is seen by
+ * every node at once. Each key has its own budget of requests (API_KEY_RATE_LIMIT).
+ */
+async function authenticateApiKey({ deps, request }: Context, secret: string): Promise<KeyActor | undefined> {
+  const apiKey = await deps.stores.apiKeys.useLive(hashToken(secret), deps.clock.now());
+  if (!apiKey) return undefined;
+  const limit = deps.settings.apiKeyLimit;
+  if (limit) {
+    const { count, resetInSeconds } = await deps.throttle.hit(`api-key:${apiKey.id}`, limit.windowSeconds);
+    if (count > limit.max) {
+      request.setHeader('Retry-After', String(Math.max(1, resetInSeconds)));
+      throw apiError(
+        'TOO_MANY_REQUESTS',
+        'rate_limited',
+        `Too many requests with this API key. Try again in ${Math.max(1, resetInSeconds)} second(s).`,
+      );
+    }
+  }
+  return { apiKey };
 }

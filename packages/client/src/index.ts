@@ -3,6 +3,14 @@ import type { AppRouter, RouterInputs, RouterOutputs } from '@tessera/api';
 export type { AppRouter, RouterInputs, RouterOutputs };
 export { broadcastSync, createBrowserSession, webLock } from './browser-session.js';
 export { createClient, type ClientOptions, type TesseraClient } from './create-client.js';
+export {
+  verifyAccessToken,
+  verifyWebhook,
+  type VerifiedAccessToken,
+  type VerifyAccessTokenOptions,
+  type WebhookEvent,
+  type WebhookHeaders,
+} from './server.js';
 export { errorCode, errorReason, fieldErrors, isTesseraError, type TesseraClientError } from './errors.js';
 export { retryDelay, retryLink, type RetryOptions } from './retry.js';
 export {
@@ -30,6 +38,7 @@ export {
 export {
   allowedBeforeMfaEnrollment,
   auditActions,
+  webhookEvents,
   can,
   creatableRoles,
   decide,
@@ -41,4 +50,5 @@ export {
   type Role,
   type Subject,
   type Target,
+  type WebhookEventType,
 } from '@tessera/api/shared';

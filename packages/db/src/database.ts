@@ -21,6 +21,9 @@ export interface Database {
   passkeys: PasskeysTable;
   mfa_challenges: MfaChallengesTable;
   webauthn_challenges: WebAuthnChallengesTable;
+  api_keys: ApiKeysTable;
+  webhooks: WebhooksTable;
+  webhook_deliveries: WebhookDeliveriesTable;
 }
 
 export interface UsersTable {
@@ -101,6 +104,8 @@ export interface AuditEventsTable {
   user_agent: string | null;
   at: CreatedAt;
   metadata: ColumnType<Record<string, unknown>, string | undefined, never>;
+  /** `user`: actor_id is a user; `api_key`: actor_id is an API key. */
+  actor_kind: Generated<'user' | 'api_key'>;
 }
 
 /** The one signing key every node must hold (its public half), recorded by the first to start. */
@@ -165,4 +170,47 @@ export interface WebAuthnChallengesTable {
   email: string | null;
   expires_at: Timestamp;
   created_at: CreatedAt;
+}
+
+/** Service accounts: only the secret's SHA-256 rests here. */
+export interface ApiKeysTable {
+  id: Generated<string>;
+  name: string;
+  role: 'admin' | 'manager' | 'user';
+  /** The secret's first 12 characters, to tell keys apart in lists. */
+  prefix: string;
+  token_hash: string;
+  created_by: string | null;
+  created_at: CreatedAt;
+  expires_at: Timestamp | null;
+  last_used_at: Timestamp | null;
+  revoked_at: Timestamp | null;
+}
+
+/** Endpoints subscribed to events; `secret` is sealed (AES-256-GCM). */
+export interface WebhooksTable {
+  id: Generated<string>;
+  url: string;
+  events: string[];
+  description: string | null;
+  secret: string;
+  enabled: Generated<boolean>;
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
+}
+
+/** One event for one endpoint, queued in the transaction of the change. */
+export interface WebhookDeliveriesTable {
+  id: Generated<string>;
+  webhook_id: string;
+  event: string;
+  /** The exact body every attempt sends. */
+  payload: string;
+  status: Generated<'pending' | 'delivered' | 'failed'>;
+  attempts: Generated<number>;
+  next_attempt_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  last_status_code: number | null;
+  last_error: string | null;
+  created_at: CreatedAt;
+  delivered_at: Timestamp | null;
 }

@@ -24,6 +24,17 @@ export {
   type PruneOptions,
 } from './outbox-queue.js';
 export {
+  claimDueDeliveries,
+  deliveryBacklog,
+  markDelivered,
+  markDeliveryFailed,
+  pruneDeliveries,
+  type AttemptOutcome,
+  type ClaimedDelivery,
+  type DeliveryClaimOptions,
+  type DeliveryPruneOptions,
+} from './webhook-queue.js';
+export {
   ENDED_SESSION_RETENTION_HOURS,
   pruneEndedSessions,
   type SessionPruneOptions,

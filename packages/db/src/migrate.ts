@@ -5,6 +5,7 @@ import * as auditActionIndex from './migrations/2026-11-27-001-audit-action-inde
 import * as accountSecurity from './migrations/2026-12-01-001-account-security.js';
 import * as signingKeyMailRetentionListIndexes from './migrations/2026-12-01-002-signing-key-mail-retention-list-indexes.js';
 import * as sessionFamilyBound from './migrations/2026-12-01-003-session-family-bound.js';
+import * as apiKeysWebhooks from './migrations/2026-12-02-002-api-keys-webhooks.js';
 import * as userImport from './migrations/2026-12-02-003-user-import.js';
 import * as secondFactors from './migrations/2026-12-02-001-second-factors.js';
 
@@ -15,6 +16,7 @@ const migrations: Record<string, Migration> = {
   '2026-12-01-001-account-security': accountSecurity,
   '2026-12-01-002-signing-key-mail-retention-list-indexes': signingKeyMailRetentionListIndexes,
   '2026-12-01-003-session-family-bound': sessionFamilyBound,
+  '2026-12-02-002-api-keys-webhooks': apiKeysWebhooks,
   '2026-12-02-003-user-import': userImport,
   '2026-12-02-001-second-factors': secondFactors,
 };

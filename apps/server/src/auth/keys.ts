@@ -89,6 +89,12 @@ export function deriveMailKey(keys: SigningKeys): Uint8Array {
   return new Uint8Array(hkdfSync('sha256', secret, 'tessera', 'outbox mail encryption', 32));
 }
 
+/** The key that seals webhook signing secrets at rest, derived like the mail key (every node agrees). */
+export function deriveWebhookKey(keys: SigningKeys): Uint8Array {
+  const secret = keys.privateKey.export({ format: 'der', type: 'pkcs8' });
+  return new Uint8Array(hkdfSync('sha256', secret, 'tessera', 'webhook secret encryption', 32));
+}
+
 /**
  * The key behind each refresh token's successor (HMAC-SHA256), derived from the signing key
  * like the mail key, so every node computes the same successor.

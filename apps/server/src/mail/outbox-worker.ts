@@ -9,6 +9,7 @@ import {
 } from '@tessera/db';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Kysely } from 'kysely';
+import { retryDelayMs } from '../ops/backoff.js';
 import type { MailTransport } from './transport.js';
 
 export interface OutboxWorkerOptions {
@@ -42,7 +43,6 @@ export interface OutboxWorker {
 
 /** A claim outlives the SMTP timeouts (10 s connect + 10 s greeting + 20 s socket). */
 const LEASE_SECONDS = 120;
-const MAX_RETRY_MS = 3_600_000;
 /** How often (by the app's clock) a worker deletes expired rows, and how much at most each time. */
 const PRUNE_INTERVAL_MS = 60_000;
 const PRUNE_BATCH = 500;
@@ -73,8 +73,7 @@ export function startOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
         await markMailSent(db, mail);
       } catch (error) {
         const message = error instanceof Error ? error.message : String(error);
-        const retryInMs =
-          Math.min(options.retryBaseMs * 2 ** (mail.attempt - 1), MAX_RETRY_MS) * (0.8 + Math.random() * 0.4);
+        const retryInMs = retryDelayMs(options.retryBaseMs, mail.attempt);
         const outcome = await markMailFailed(db, mail, message, {
           maxAttempts: options.maxAttempts,
           retryInMs,

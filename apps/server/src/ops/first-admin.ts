@@ -1,4 +1,4 @@
-import { EmailTakenError, passwordProblem, type Deps } from '@tessera/api';
+import { EmailTakenError, emitUserEvent, passwordProblem, type Deps } from '@tessera/api';
 
 /** What creating an admin needs: no tokens, no network. The CLI builds just these. */
 export type AdminPorts = Pick<Deps, 'stores' | 'transact' | 'hasher' | 'clock' | 'settings'>;
@@ -34,7 +34,7 @@ export async function ensureFirstAdmin(
         `ADMIN_EMAIL: ${admin.email} already belongs to an account that is not an enabled admin. ` +
           `Make it an admin with "pnpm tessera create-admin --email ${admin.email} --promote", or choose another address.`,
       );
-    await insertAdmin(stores, {
+    await insertAdmin(deps, stores, {
       email: admin.email,
       name: DEFAULT_ADMIN_NAME,
       passwordHash,
@@ -72,7 +72,7 @@ export async function createAdmin(
       const now = deps.clock.now();
       const existing = await stores.users.findByEmail(input.email);
       if (!existing) {
-        const id = await insertAdmin(stores, {
+        const id = await insertAdmin(deps, stores, {
           email: input.email,
           name: input.name,
           passwordHash,
@@ -89,7 +89,14 @@ export async function createAdmin(
       await stores.users.update(existing.id, { role: 'admin', disabledAt: null });
       await stores.users.setPasswordHash(existing.id, passwordHash);
       await stores.users.clearLoginFailures(existing.id);
-      await stores.sessions.revokeAllForUser(existing.id, now);
+      const sessionsEnded = await stores.sessions.revokeAllForUser(existing.id, now);
+      const promoted = (await stores.users.findById(existing.id)) ?? existing;
+      if (existing.role !== 'admin')
+        await emitUserEvent(deps, stores, 'user.role_changed', promoted, { previousRole: existing.role });
+      if (existing.disabledAt) await emitUserEvent(deps, stores, 'user.enabled', promoted);
+      await emitUserEvent(deps, stores, 'user.password_changed', promoted);
+      if (sessionsEnded > 0)
+        await emitUserEvent(deps, stores, 'session.revoked', promoted, { sessionId: null });
       const event = { actorId: null, targetId: existing.id, ip: null, userAgent: null };
       if (existing.role !== 'admin')
         await stores.audit.record({
@@ -112,6 +119,7 @@ export async function createAdmin(
 
 /** A new enabled admin, audited as created by the operator (`via` says how). Returns its id. */
 async function insertAdmin(
+  deps: AdminPorts,
   stores: AdminPorts['stores'],
   admin: { email: string; name: string; passwordHash: string; now: Date; via: string },
 ): Promise<string> {
@@ -123,6 +131,7 @@ async function insertAdmin(
     // The operator chose this address; there is nobody to send a link to yet.
     emailVerifiedAt: admin.now,
   });
+  await emitUserEvent(deps, stores, 'user.created', user);
   await stores.audit.record({
     actorId: null,
     action: 'users.create',

@@ -7,6 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/app.js';
 import { parseConfig } from '../../src/config.js';
 import type { RateLimitSettings } from '../../src/limits/rate-limit.js';
+import type { ResolveHost } from '../../src/webhooks/targets.js';
 import { createTestDatabase, type TestDatabase } from './database.js';
 
 export interface TestServer {
@@ -36,6 +37,8 @@ export interface TestServerOptions {
    * For windows other than the defaults, which are not environment settings.
    */
   rateLimits?: Partial<RateLimitSettings>;
+  /** How webhook hosts resolve (names mapped to addresses, no DNS). */
+  resolveHost?: ResolveHost;
 }
 
 /**
@@ -79,7 +82,12 @@ export async function startTestServer(
       done();
     },
   });
-  const app = await buildApp(config, { database, now: () => Date.now() + offset, logStream });
+  const app = await buildApp(config, {
+    database,
+    now: () => Date.now() + offset,
+    logStream,
+    ...(options.resolveHost && { resolveHost: options.resolveHost }),
+  });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : 0;

@@ -1,7 +1,12 @@
 import type { Keyset } from './users.js';
 
+/** `user`: the actor id is a user's; `api_key`: it is an API key's. */
+export type ActorKind = 'user' | 'api_key';
+
 export interface AuditEvent {
   actorId: string | null;
+  /** `user` unless said. */
+  actorKind?: ActorKind;
   action: string;
   targetId: string | null;
   ip: string | null;
@@ -14,6 +19,7 @@ export interface AuditEvent {
 export interface AuditRecord {
   id: string;
   actorId: string | null;
+  actorKind: ActorKind;
   action: string;
   targetId: string | null;
   ip: string | null;

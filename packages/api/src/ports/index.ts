@@ -1,4 +1,5 @@
 import type { Role } from '../schemas/users.js';
+import type { ApiKeyStore } from './api-keys.js';
 import type { AuditStore } from './audit.js';
 import type { OneTimeTokenStore } from './one-time-tokens.js';
 import type { OutboxStore } from './outbox.js';
@@ -6,7 +7,9 @@ import type { PasskeyStore } from './passkeys.js';
 import type { SecondFactorStore } from './second-factors.js';
 import type { SessionStore } from './sessions.js';
 import type { UserStore } from './users.js';
+import type { EventStore, WebhookStore, WebhookTargets } from './webhooks.js';
 
+export * from './api-keys.js';
 export * from './audit.js';
 export * from './one-time-tokens.js';
 export * from './outbox.js';
@@ -14,6 +17,7 @@ export * from './passkeys.js';
 export * from './second-factors.js';
 export * from './sessions.js';
 export * from './users.js';
+export * from './webhooks.js';
 
 /** Everything that reads or writes the database, bound to one connection or transaction. */
 export interface Stores {
@@ -24,6 +28,10 @@ export interface Stores {
   outbox: OutboxStore;
   secondFactors: SecondFactorStore;
   passkeys: PasskeyStore;
+  apiKeys: ApiKeyStore;
+  webhooks: WebhookStore;
+  /** Webhook deliveries of a change, queued in its transaction (services/events.ts). */
+  events: EventStore;
 }
 
 /**
@@ -122,6 +130,8 @@ export interface AuthSettings {
    * does neither (services/address-limits.ts). A limit left out is not applied.
    */
   addressLimits?: Partial<Record<AddressLimitName, AddressLimit>>;
+  /** Requests one API key may make per window (API_KEY_RATE_LIMIT); unset, keys are not limited. */
+  apiKeyLimit?: AddressLimit;
 }
 
 /** The per-address limits a service counts itself. */
@@ -143,6 +153,8 @@ export interface Deps {
   throttle: Throttle;
   refreshTokens: RefreshTokenDeriver;
   settings: AuthSettings;
+  /** Whether a webhook URL may be called (SSRF defence), checked when it is set. */
+  webhookTargets: WebhookTargets;
   /** True for errors that mean the database cannot be reached (they become 503). */
   isUnavailable(error: unknown): boolean;
 }

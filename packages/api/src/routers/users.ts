@@ -16,7 +16,7 @@ import { importUsers } from '../services/import.js';
 import * as users from '../services/users.js';
 import { toUser } from '../services/user-view.js';
 import { restTwins } from './rest-twin.js';
-import { protectedProcedure } from '../trpc.js';
+import { callerProcedure, protectedProcedure } from '../trpc.js';
 import { thenOk } from './then-ok.js';
 
 const { signedIn } = restTwins(['users']);
@@ -40,6 +40,8 @@ const UPDATE_DETAILS =
   'verification link (an invite if no password was set), and every outstanding link of the account ' +
   'stops working. A demotion or a disable ends every session. Your own email goes through PATCH /users/me.';
 
+// me / updateMe / deleteMe are about the signed-in person (protectedProcedure: no API key);
+// the rest also serve a service with an API key (callerProcedure), judged by the key's role.
 // Order matters for REST: the first matching route wins, so /users/me comes before /users/{id}.
 export const usersRouter = {
   me: protectedProcedure
@@ -60,31 +62,31 @@ export const usersRouter = {
     .output(okOutput)
     .mutation(thenOk(({ ctx, input }) => users.deleteMe(ctx.deps, ctx.request, ctx.actor, input))),
 
-  list: protectedProcedure
+  list: callerProcedure
     .meta(signedIn('GET', '/users', 'List and search users, a page at a time (managers and admins)'))
     .input(listUsersInput)
     .output(userPage)
     .query(({ ctx, input }) => users.listUsers(ctx.deps, ctx.actor, input)),
 
-  get: protectedProcedure
+  get: callerProcedure
     .meta(signedIn('GET', '/users/{id}', 'One user by id'))
     .input(userIdInput)
     .output(user)
     .query(({ ctx, input }) => users.getUser(ctx.deps, ctx.actor, input.id)),
 
-  create: protectedProcedure
+  create: callerProcedure
     .meta(signedIn('POST', '/users', 'Create a user; without a password, an invite email lets them set one'))
     .input(createUserInput)
     .output(user)
     .mutation(({ ctx, input }) => users.createUser(ctx.deps, ctx.request, ctx.actor, input)),
 
-  update: protectedProcedure
+  update: callerProcedure
     .meta(signedIn('PATCH', '/users/{id}', 'Change a user: name, email, role, disabled', UPDATE_DETAILS))
     .input(updateUserInput)
     .output(user)
     .mutation(({ ctx, input }) => users.updateUser(ctx.deps, ctx.request, ctx.actor, input)),
 
-  import: protectedProcedure
+  import: callerProcedure
     .meta(
       signedIn(
         'POST',
@@ -109,7 +111,7 @@ export const usersRouter = {
     .output(user)
     .mutation(({ ctx, input }) => users.resetMfa(ctx.deps, ctx.request, ctx.actor, input.id)),
 
-  delete: protectedProcedure
+  delete: callerProcedure
     .meta(signedIn('DELETE', '/users/{id}', 'Delete a user'))
     .input(userIdInput)
     .output(okOutput)

@@ -6,6 +6,8 @@ import { cursorText, pageLimit } from './users.js';
 export const auditEvent = z.object({
   id: uuid,
   actorId: z.string().nullable(),
+  /** `user`: `actorId` is a user's id; `api_key`: it is an API key's id (apiKeys.list). */
+  actorKind: z.enum(['user', 'api_key']),
   action: z.string(),
   targetId: z.string().nullable(),
   /** The names of the actor's and target's accounts; null when there is none (deleted, or not a user). */

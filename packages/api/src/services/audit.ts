@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import type { Actor } from '../context.js';
+import type { Caller } from '../context.js';
+import { subjectOf } from './caller.js';
 import { authorize, fieldError } from '../errors.js';
 import type { AuditListRow, Deps, Keyset } from '../ports/index.js';
 import type { AuditEventView, AuditPage, ListAuditInput } from '../schemas/audit.js';
@@ -8,8 +9,8 @@ import { cursorCodec, exactTimestamp } from '../schemas/users.js';
 const auditCursor = cursorCodec(z.object({ at: exactTimestamp, id: z.uuid() }));
 
 /** The audit log, newest first, for admins; filters combine with AND. */
-export async function listAudit(deps: Deps, actor: Actor, input: ListAuditInput): Promise<AuditPage> {
-  authorize(actor.user, 'audit.read');
+export async function listAudit(deps: Deps, caller: Caller, input: ListAuditInput): Promise<AuditPage> {
+  authorize(subjectOf(caller), 'audit.read');
   let before: Keyset | undefined;
   if (input.cursor !== undefined) {
     const cursor = auditCursor.decode(input.cursor);
@@ -45,6 +46,7 @@ export function toAuditEventView({ event, actorName, targetName }: AuditListRow)
     targetName,
     id: event.id,
     actorId: event.actorId,
+    actorKind: event.actorKind,
     action: event.action,
     targetId: event.targetId,
     ip: event.ip,

@@ -12,6 +12,7 @@ import { EmailTakenError, OverloadedError, type Deps } from '../ports/index.js';
 import type { AuthResult, LoginInput, LoginResult, RegisterInput } from '../schemas/auth.js';
 import { email as emailRule } from '../schemas/common.js';
 import { hashToken, newOpaqueToken } from '../secrets.js';
+import { emit } from './events.js';
 import { queueEmailVerification } from './mail-flows.js';
 import { startMfaChallenge } from './mfa-challenges.js';
 import { authResult, MAX_REFRESH_ROTATIONS, newSession, startSession } from './sessions.js';
@@ -39,6 +40,7 @@ export async function register(deps: Deps, request: RequestInfo, input: Register
         role: 'user',
       });
       await queueEmailVerification(deps, stores, user);
+      await emit(deps, stores, 'user.created', user);
       await stores.audit.record({
         actorId: user.id,
         action: 'auth.register',
@@ -192,6 +194,8 @@ async function endSession(
 ): Promise<void> {
   await deps.transact(async (stores) => {
     await stores.sessions.revoke(sessionId, now);
+    const user = await stores.users.findById(userId);
+    if (user) await emit(deps, stores, 'session.revoked', user, { sessionId });
     await stores.audit.record({
       actorId: null,
       action,
@@ -209,6 +213,8 @@ export async function logout(deps: Deps, request: RequestInfo, presented: string
   if (!session || session.revokedAt) return;
   await deps.transact(async (stores) => {
     await stores.sessions.revoke(session.id, deps.clock.now());
+    const user = await stores.users.findById(session.userId);
+    if (user) await emit(deps, stores, 'session.revoked', user, { sessionId: session.id });
     await stores.audit.record({
       actorId: session.userId,
       action: 'auth.logout',

@@ -3,6 +3,7 @@ import { emailTaken, unusableLink } from '../errors.js';
 import { EmailTakenError, oneTimePurposes, type Deps, type OneTimePurpose } from '../ports/index.js';
 import { emailChangedMail } from '../mail/templates.js';
 import { hashToken } from '../secrets.js';
+import { emit } from './events.js';
 import { isRefusal, linkStillBelongs, queueEmailVerification } from './mail-flows.js';
 
 /** Links that auth.verifyEmail follows: proving the current address, or moving to a new one. */
@@ -45,11 +46,21 @@ export async function verifyEmail(deps: Deps, request: RequestInfo, token: strin
       };
       if (spent.purpose === 'email_verification') {
         await stores.users.markEmailVerified(user.id, user.email, now);
+        const verified = await stores.users.findById(user.id);
+        if (verified) await emit(deps, stores, 'user.email_verified', verified);
         await stores.audit.record({ ...event, action: 'auth.email_verified' });
         return;
       }
       // The unique index on email settles a race for the address (EmailTakenError below).
-      await stores.users.update(user.id, { email: spent.email, pendingEmail: null, emailVerifiedAt: now });
+      const moved = await stores.users.update(user.id, {
+        email: spent.email,
+        pendingEmail: null,
+        emailVerifiedAt: now,
+      });
+      if (moved) {
+        await emit(deps, stores, 'user.updated', moved);
+        await emit(deps, stores, 'user.email_verified', moved);
+      }
       // The account answers to another address now: links sent to the old one die with it.
       await stores.oneTimeTokens.revokeForUser(user.id, oneTimePurposes);
       // The old address hears that the move went through, as it does for a staff change: the

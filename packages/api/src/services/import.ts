@@ -1,14 +1,17 @@
 import type { ZodError } from 'zod';
-import type { Actor, RequestInfo } from '../context.js';
+import type { Caller, RequestInfo } from '../context.js';
 import { authorize } from '../errors.js';
 import { isDemotion } from '../policy.js';
 import {
   oneTimePurposes,
+  type ActorKind,
   type Deps,
   type Stores,
   type UserChanges,
   type UserRecord,
 } from '../ports/index.js';
+import { actorOf, subjectOf } from './caller.js';
+import { emitAll } from './events.js';
 import {
   importRow,
   type ImportError,
@@ -23,6 +26,8 @@ export const BATCH_REFUSED = 'An account with this email already exists; nothing
 /** Who runs an import or export: an admin through the API, or the operator through the CLI (no account). */
 export interface BulkActor {
   actorId: string | null;
+  /** `api_key` when a service imports or exports with its key. */
+  actorKind?: ActorKind;
   ip: string | null;
   userAgent: string | null;
 }
@@ -31,11 +36,16 @@ export interface BulkActor {
 export async function importUsers(
   deps: Deps,
   request: RequestInfo,
-  actor: Actor,
+  caller: Caller,
   input: ImportUsersInput,
 ): Promise<ImportResult> {
-  authorize(actor.user, 'users.import');
-  return runImport(deps, { actorId: actor.user.id, ip: request.ip, userAgent: request.userAgent }, input);
+  authorize(subjectOf(caller), 'users.import');
+  const { id, kind } = actorOf(caller);
+  return runImport(
+    deps,
+    { actorId: id, actorKind: kind, ip: request.ip, userAgent: request.userAgent },
+    input,
+  );
 }
 
 /**
@@ -61,6 +71,7 @@ export async function runImport(
       if (input.dryRun || result.refused) throw new RolledBack(result.refused ?? result);
       await stores.audit.record({
         actorId: by.actorId,
+        ...(by.actorKind && { actorKind: by.actorKind }),
         action: 'users.import',
         targetId: null,
         ip: by.ip,
@@ -145,20 +156,23 @@ async function importBatch(
     (await stores.users.findByEmailsForUpdate(sorted.map((c) => c.row.email))).map((u) => [u.email, u]),
   );
   const fresh = sorted.filter((c) => !existing.has(c.row.email));
-  const inserted = new Set(
-    (
-      await stores.users.insertMany(
-        fresh.map(({ row }) => ({
-          email: row.email,
-          name: row.name,
-          role: row.role ?? 'user',
-          passwordHash: row.passwordHash ?? null,
-          emailVerifiedAt: row.emailVerified ? now : null,
-          disabledAt: row.disabled ? now : null,
-        })),
-      )
-    ).map((u) => u.email),
+  const created = await stores.users.insertMany(
+    fresh.map(({ row }) => ({
+      email: row.email,
+      name: row.name,
+      role: row.role ?? 'user',
+      passwordHash: row.passwordHash ?? null,
+      emailVerifiedAt: row.emailVerified ? now : null,
+      disabledAt: row.disabled ? now : null,
+    })),
   );
+  // Other services hear of imported accounts as of any other (a dry run rolls these back too).
+  await emitAll(
+    deps,
+    stores,
+    created.map((user) => ({ type: 'user.created' as const, user })),
+  );
+  const inserted = new Set(created.map((u) => u.email));
   // Emails another transaction took between our look-up and our insert count as taken too.
   const taken = sorted.filter((c) => !inserted.has(c.row.email));
   const result: BatchResult = { created: inserted.size, updated: 0, skipped: 0, errors };
@@ -189,7 +203,7 @@ async function importBatch(
       errors.push({ row: checked.index, ...refusal });
       continue;
     }
-    if (await updateFromRow(stores, target, checked.row, now)) result.updated++;
+    if (await updateFromRow(deps, stores, target, checked.row, now)) result.updated++;
     else result.skipped++;
   }
   result.errors = sortByRow(errors);
@@ -230,6 +244,7 @@ function applyRow(
  * new password hash ends sessions and links that set a password. False when nothing differed.
  */
 async function updateFromRow(
+  deps: Pick<Deps, 'clock'>,
   stores: Stores,
   target: UserRecord,
   row: ValidImportRow,
@@ -245,13 +260,28 @@ async function updateFromRow(
   const newHash = row.passwordHash != null && row.passwordHash !== target.passwordHash;
   if (Object.keys(changes).length === 0 && !newHash) return false;
 
-  if (Object.keys(changes).length > 0) await stores.users.update(target.id, changes);
+  const updated = Object.keys(changes).length > 0 ? await stores.users.update(target.id, changes) : undefined;
   if (newHash) await stores.users.setPasswordHash(target.id, row.passwordHash!);
   const demoted = changes.role !== undefined && isDemotion(target.role, changes.role);
   const disabled = changes.disabledAt != null;
-  if (demoted || disabled || newHash) await stores.sessions.revokeAllForUser(target.id, now);
+  const sessionsEnded =
+    demoted || disabled || newHash ? await stores.sessions.revokeAllForUser(target.id, now) : 0;
   if (disabled) await stores.oneTimeTokens.revokeForUser(target.id, oneTimePurposes);
   else if (newHash) await stores.oneTimeTokens.revokeForUser(target.id, ['password_reset', 'invite']);
+  // The events the same change through users.update or a password change would send.
+  const user = updated ?? target;
+  await emitAll(deps, stores, [
+    ...(changes.name !== undefined ? [{ type: 'user.updated' as const, user }] : []),
+    ...(changes.role !== undefined
+      ? [{ type: 'user.role_changed' as const, user, extra: { previousRole: target.role } }]
+      : []),
+    ...(changes.disabledAt !== undefined
+      ? [{ type: changes.disabledAt ? ('user.disabled' as const) : ('user.enabled' as const), user }]
+      : []),
+    ...(changes.emailVerifiedAt ? [{ type: 'user.email_verified' as const, user }] : []),
+    ...(newHash ? [{ type: 'user.password_changed' as const, user }] : []),
+    ...(sessionsEnded > 0 ? [{ type: 'session.revoked' as const, user, extra: { sessionId: null } }] : []),
+  ]);
   return true;
 }
 

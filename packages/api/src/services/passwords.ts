@@ -11,6 +11,7 @@ import {
   reserveLoginAttempt,
 } from './auth.js';
 import { isRefusal, linkStillBelongs, queuePasswordReset } from './mail-flows.js';
+import { emit } from './events.js';
 import { startSession } from './sessions.js';
 
 /** Links that set a password: a reset, or the first password of an invited account. */
@@ -126,9 +127,14 @@ async function afterPasswordChange(
   action: string,
 ): Promise<void> {
   const now = deps.clock.now();
-  await stores.sessions.revokeAllForUser(user.id, now);
+  const sessionsEnded = await stores.sessions.revokeAllForUser(user.id, now);
   await stores.oneTimeTokens.revokeForUser(user.id, ENDED_BY_PASSWORD_CHANGE);
   if (user.pendingEmail !== null) await stores.users.update(user.id, { pendingEmail: null });
+  // As other services will see the account now (an invite also verified its address).
+  const after = (await stores.users.findById(user.id)) ?? user;
+  if (action === 'auth.invite.accept') await emit(deps, stores, 'user.email_verified', after);
+  await emit(deps, stores, 'user.password_changed', after);
+  if (sessionsEnded > 0) await emit(deps, stores, 'session.revoked', after, { sessionId: null });
   if (action !== 'auth.invite.accept')
     await stores.outbox.enqueue(passwordChangedMail(user.email, deps.settings.publicUrl));
   await stores.audit.record({

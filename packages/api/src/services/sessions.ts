@@ -3,6 +3,7 @@ import { notFound } from '../errors.js';
 import type { Deps, NewSession, Stores, UserRecord } from '../ports/index.js';
 import type { AuthResult, SessionView } from '../schemas/auth.js';
 import { hashToken, newOpaqueToken } from '../secrets.js';
+import { emit } from './events.js';
 import { toUser } from './user-view.js';
 
 /**
@@ -87,6 +88,7 @@ export async function revokeSession(
   await deps.transact(async (stores) => {
     if (!(await stores.sessions.revokeOwn(id, actor.user.id, now)))
       throw notFound('No such session', 'session_not_found');
+    await emit(deps, stores, 'session.revoked', actor.user, { sessionId: id });
     await stores.audit.record({
       actorId: actor.user.id,
       action: 'auth.session.revoke',

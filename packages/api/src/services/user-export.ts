@@ -1,4 +1,5 @@
-import type { Actor, RequestInfo } from '../context.js';
+import type { Caller, RequestInfo } from '../context.js';
+import { actorOf, subjectOf } from './caller.js';
 import { authorize } from '../errors.js';
 import type { Deps } from '../ports/index.js';
 import { user as userSchema, type User } from '../schemas/users.js';
@@ -24,11 +25,16 @@ export const EXPORT_CONTENT_TYPES: Readonly<Record<ExportFormat, string>> = {
 export async function exportUsers(
   deps: Deps,
   request: RequestInfo,
-  actor: Actor,
+  caller: Caller,
   format: ExportFormat,
 ): Promise<AsyncIterable<string>> {
-  authorize(actor.user, 'users.export');
-  return startExport(deps, { actorId: actor.user.id, ip: request.ip, userAgent: request.userAgent }, format);
+  authorize(subjectOf(caller), 'users.export');
+  const { id, kind } = actorOf(caller);
+  return startExport(
+    deps,
+    { actorId: id, actorKind: kind, ip: request.ip, userAgent: request.userAgent },
+    format,
+  );
 }
 
 /**
@@ -44,6 +50,7 @@ export async function startExport(
 ): Promise<AsyncIterable<string>> {
   await deps.stores.audit.record({
     actorId: by.actorId,
+    ...(by.actorKind && { actorKind: by.actorKind }),
     action: 'users.export',
     targetId: null,
     ip: by.ip,

@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import type { Actor, RequestInfo } from '../context.js';
+import type { Actor, Caller, RequestInfo } from '../context.js';
 import { apiError, authorize, emailTaken, fieldError, notFound, notSignedIn } from '../errors.js';
-import { isDemotion, type Target } from '../policy.js';
+import { isDemotion, type Subject, type Target } from '../policy.js';
 import {
   EmailTakenError,
   ListTimeoutError,
@@ -37,6 +37,8 @@ import {
 } from './mail-flows.js';
 import { assertCurrentPassword } from './passwords.js';
 import { afterFactorRemoved } from './second-factor-state.js';
+import { auditedBy, currentSubject, subjectOf, type CurrentSubject } from './caller.js';
+import { emit } from './events.js';
 import { toUser } from './user-view.js';
 
 const userCursor = cursorCodec(
@@ -52,8 +54,8 @@ const userCursor = cursorCodec(
 );
 
 /** A page of users, for managers and admins, in keyset order (see the README on cursors). */
-export async function listUsers(deps: Deps, actor: Actor, input: ListUsersInput): Promise<UserPage> {
-  authorize(actor.user, 'users.list');
+export async function listUsers(deps: Deps, caller: Caller, input: ListUsersInput): Promise<UserPage> {
+  authorize(subjectOf(caller), 'users.list');
   let after: Keyset | undefined;
   if (input.cursor !== undefined) {
     const cursor = userCursor.decode(input.cursor);
@@ -101,9 +103,9 @@ export async function listUsers(deps: Deps, actor: Actor, input: ListUsersInput)
 }
 
 /** One account: your own, or anyone's for managers and admins. */
-export async function getUser(deps: Deps, actor: Actor, id: string): Promise<User> {
+export async function getUser(deps: Deps, caller: Caller, id: string): Promise<User> {
   const target = await deps.stores.users.findById(id);
-  authorize(actor.user, 'users.read', target ?? unknownAccount(id));
+  authorize(subjectOf(caller), 'users.read', target ?? unknownAccount(id));
   if (!target) throw noSuchUser();
   return toUser(target);
 }
@@ -115,17 +117,17 @@ export async function getUser(deps: Deps, actor: Actor, id: string): Promise<Use
 export async function createUser(
   deps: Deps,
   request: RequestInfo,
-  actor: Actor,
+  caller: Caller,
   input: CreateUserInput,
 ): Promise<User> {
-  authorize(actor.user, 'users.create', { role: input.role });
+  authorize(subjectOf(caller), 'users.create', { role: input.role });
   if (input.password !== undefined) assertPasswordAllowed(deps, 'password', input.password, input.email);
   // Cheap early answer for the common case (and no hash spent on it); the unique index settles races.
   if (await deps.stores.users.findByEmail(input.email)) throw emailTaken();
   const passwordHash = input.password === undefined ? null : await deps.hasher.hash(input.password);
   return mapEmailTaken(() =>
     deps.transact(async (stores) => {
-      const me = await currentActor(stores, actor);
+      const me = await currentSubject(deps, stores, caller);
       authorize(me, 'users.create', { role: input.role });
       const created = await stores.users.insert({
         email: input.email,
@@ -134,8 +136,9 @@ export async function createUser(
         role: input.role,
       });
       if (passwordHash === null) await queueInvite(deps, stores, created);
+      await emit(deps, stores, 'user.created', created);
       await stores.audit.record({
-        ...by(me.id, request),
+        ...auditedBy(me, request),
         action: 'users.create',
         targetId: created.id,
         metadata: { email: created.email, role: created.role, invited: passwordHash === null },
@@ -152,15 +155,15 @@ export async function createUser(
 export async function updateUser(
   deps: Deps,
   request: RequestInfo,
-  actor: Actor,
+  caller: Caller,
   input: UpdateUserInput,
 ): Promise<User> {
   const { id, expectedUpdatedAt, ...fields } = input;
   const current = await deps.stores.users.findById(id);
-  authorize(actor.user, 'users.update', current ?? unknownAccount(id));
+  authorize(subjectOf(caller), 'users.update', current ?? unknownAccount(id));
   if (!current) throw noSuchUser();
   // Refuse early, before any lock, on what the caller could see; re-checked below on fresh rows.
-  authorizeChanges(actor.user, current, planChanges(current, fields));
+  authorizeChanges(subjectOf(caller), current, planChanges(current, fields));
 
   return mapEmailTaken(() =>
     deps.transact(async (stores) => {
@@ -170,7 +173,7 @@ export async function updateUser(
         fields.role !== undefined || fields.disabled === true ? await stores.users.lockActiveAdmins() : [];
       const target = await stores.users.findByIdForUpdate(id);
       if (!target) throw noSuchUser();
-      const me = await currentActor(stores, actor);
+      const me = await currentSubject(deps, stores, caller);
       const plan = planChanges(target, fields);
       authorize(me, 'users.update', target);
       authorizeChanges(me, target, plan);
@@ -184,20 +187,26 @@ export async function updateUser(
 }
 
 /** Deletes another account. Sessions and tokens go with it; the audit trail stays. */
-export async function deleteUser(deps: Deps, request: RequestInfo, actor: Actor, id: string): Promise<void> {
+export async function deleteUser(
+  deps: Deps,
+  request: RequestInfo,
+  caller: Caller,
+  id: string,
+): Promise<void> {
   const current = await deps.stores.users.findById(id);
-  authorize(actor.user, 'users.delete', current ?? unknownAccount(id));
+  authorize(subjectOf(caller), 'users.delete', current ?? unknownAccount(id));
   if (!current) throw noSuchUser();
   await deps.transact(async (stores) => {
     const admins = await stores.users.lockActiveAdmins();
     const target = await stores.users.findByIdForUpdate(id);
     if (!target) throw noSuchUser();
-    const me = await currentActor(stores, actor);
+    const me = await currentSubject(deps, stores, caller);
     authorize(me, 'users.delete', target);
     assertNotLastAdmin(admins, target.id, 'delete');
     await stores.users.delete(target.id);
+    await emit(deps, stores, 'user.deleted', target);
     await stores.audit.record({
-      ...by(me.id, request),
+      ...auditedBy(me, request),
       action: 'users.delete',
       targetId: target.id,
       metadata: { email: target.email, role: target.role },
@@ -209,20 +218,20 @@ export async function deleteUser(deps: Deps, request: RequestInfo, actor: Actor,
  * Removes every second factor of another account (admins): authenticator app, recovery codes,
  * passkeys and open sign-in challenges, for an owner who lost them. The owner is told by mail.
  */
-export async function resetMfa(deps: Deps, request: RequestInfo, actor: Actor, id: string): Promise<User> {
+export async function resetMfa(deps: Deps, request: RequestInfo, caller: Caller, id: string): Promise<User> {
   const current = await deps.stores.users.findById(id);
-  authorize(actor.user, 'users.resetMfa', current ?? unknownAccount(id));
+  authorize(subjectOf(caller), 'users.resetMfa', current ?? unknownAccount(id));
   if (!current) throw noSuchUser();
   return deps.transact(async (stores) => {
     const target = await stores.users.findByIdForUpdate(id);
     if (!target) throw noSuchUser();
-    const me = await currentActor(stores, actor);
+    const me = await currentSubject(deps, stores, caller);
     authorize(me, 'users.resetMfa', target);
     const hadTotp = await stores.secondFactors.deleteTotp(target.id);
     const passkeys = await stores.passkeys.deleteAllForUser(target.id);
     await afterFactorRemoved(stores, target.id);
     await stores.audit.record({
-      ...by(me.id, request),
+      ...auditedBy(me, request),
       action: 'users.mfa_reset',
       targetId: target.id,
       metadata: { totp: hadTotp, passkeys },
@@ -277,11 +286,18 @@ export async function updateMe(
   return deps.transact(async (stores) => {
     const me = await stores.users.findByIdForUpdate(actor.user.id);
     if (!me || me.disabledAt) throw notSignedIn();
-    let updated = await applyChanges(deps, stores, request, me, me, planChanges(me, { name: input.name }));
+    let updated = await applyChanges(
+      deps,
+      stores,
+      request,
+      personal(me),
+      me,
+      planChanges(me, { name: input.name }),
+    );
     if (newEmail !== undefined && newEmail !== me.email)
       updated = await requestEmailChange(deps, stores, request, updated, newEmail);
     else if (input.email !== undefined && me.pendingEmail !== null)
-      updated = await cancelEmailChange(stores, request, updated);
+      updated = await cancelEmailChange(deps, stores, request, updated);
     return toUser(updated);
   });
 }
@@ -308,6 +324,7 @@ async function requestEmailChange(
 ): Promise<UserRecord> {
   const updated = await stores.users.update(me.id, { pendingEmail: newEmail });
   if (!updated) throw notSignedIn();
+  await emit(deps, stores, 'user.updated', updated);
   await queueEmailChange(deps, stores, updated, newEmail);
   await stores.outbox.enqueue(emailChangeRequestedMail(me.email, newEmail));
   await stores.audit.record({
@@ -320,9 +337,15 @@ async function requestEmailChange(
 }
 
 /** Drops a pending email change and its link. */
-async function cancelEmailChange(stores: Stores, request: RequestInfo, me: UserRecord): Promise<UserRecord> {
+async function cancelEmailChange(
+  deps: Deps,
+  stores: Stores,
+  request: RequestInfo,
+  me: UserRecord,
+): Promise<UserRecord> {
   const updated = await stores.users.update(me.id, { pendingEmail: null });
   if (!updated) throw notSignedIn();
+  await emit(deps, stores, 'user.updated', updated);
   await stores.oneTimeTokens.revokeForUser(me.id, ['email_change']);
   await stores.audit.record({
     ...by(me.id, request),
@@ -361,6 +384,7 @@ export async function deleteMe(
         'You are the last enabled admin; make another user an admin before deleting your account',
       );
     await stores.users.delete(me.id);
+    await emit(deps, stores, 'user.deleted', me);
     await stores.audit.record({
       ...by(me.id, request),
       action: 'users.delete',
@@ -397,7 +421,7 @@ function planChanges(
 }
 
 /** Every permission a plan needs, beyond the right to update the account at all. */
-function authorizeChanges(actor: UserRecord, target: UserRecord, plan: Plan): void {
+function authorizeChanges(actor: Subject, target: UserRecord, plan: Plan): void {
   if (plan.email !== undefined) authorize(actor, 'users.setEmail', target);
   if (plan.role !== undefined) authorize(actor, 'users.setRole', target);
   if (plan.disabled !== undefined) authorize(actor, 'users.disable', target);
@@ -429,7 +453,7 @@ async function applyChanges(
   deps: Deps,
   stores: Stores,
   request: RequestInfo,
-  actor: UserRecord,
+  actor: CurrentSubject,
   target: UserRecord,
   plan: Plan,
 ): Promise<UserRecord> {
@@ -463,8 +487,10 @@ async function applyChanges(
   const sessionsEnded =
     demoted || plan.disabled === true ? await stores.sessions.revokeAllForUser(target.id, now) : 0;
 
-  const self = actor.id === target.id;
-  const event = { ...by(actor.id, request), targetId: target.id };
+  await emitChanges(deps, stores, target, updated, plan, sessionsEnded);
+
+  const self = actor.kind === 'user' && actor.id === target.id;
+  const event = { ...auditedBy(actor, request), targetId: target.id };
   if (plan.name !== undefined || plan.email !== undefined) {
     const diff: Record<string, { from: string; to: string }> = {};
     if (plan.name !== undefined) diff.name = { from: target.name, to: plan.name };
@@ -486,11 +512,29 @@ async function applyChanges(
   return updated;
 }
 
-/** The caller as the database has them now, inside the transaction: roles may have changed. */
-async function currentActor(stores: Stores, actor: Actor): Promise<UserRecord> {
-  const me = await stores.users.findById(actor.user.id);
-  if (!me || me.disabledAt) throw notSignedIn();
-  return me;
+/** The caller of a self-service change, as the audit log and applyChanges name them. */
+function personal(me: UserRecord): CurrentSubject {
+  return { id: me.id, role: me.role, kind: 'user' };
+}
+
+/**
+ * The webhook events of an applied plan: one per kind of change (a profile change is
+ * `user.updated`), and `session.revoked` (every session: `sessionId` null) when it ended any.
+ */
+async function emitChanges(
+  deps: Deps,
+  stores: Stores,
+  before: UserRecord,
+  after: UserRecord,
+  plan: Plan,
+  sessionsEnded: number,
+): Promise<void> {
+  if (plan.name !== undefined || plan.email !== undefined) await emit(deps, stores, 'user.updated', after);
+  if (plan.role !== undefined)
+    await emit(deps, stores, 'user.role_changed', after, { previousRole: before.role });
+  if (plan.disabled !== undefined)
+    await emit(deps, stores, plan.disabled ? 'user.disabled' : 'user.enabled', after);
+  if (sessionsEnded > 0) await emit(deps, stores, 'session.revoked', after, { sessionId: null });
 }
 
 /**

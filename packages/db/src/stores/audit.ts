@@ -10,6 +10,7 @@ export function auditStore(db: Kysely<Database>): AuditStore {
         .insertInto('audit_events')
         .values({
           actor_id: event.actorId,
+          actor_kind: event.actorKind ?? 'user',
           action: event.action,
           target_id: event.targetId,
           ip: event.ip,
@@ -28,6 +29,7 @@ export function auditStore(db: Kysely<Database>): AuditStore {
         .select([
           'audit_events.id',
           'actor_id',
+          'actor_kind',
           'action',
           'target_id',
           'audit_events.ip',
@@ -56,6 +58,7 @@ export function auditStore(db: Kysely<Database>): AuditStore {
         event: {
           id: row.id,
           actorId: row.actor_id,
+          actorKind: row.actor_kind,
           action: row.action,
           targetId: row.target_id,
           ip: row.ip,

@@ -1,6 +1,7 @@
 import type { Stores, Transact } from '@tessera/api';
 import type { Kysely } from 'kysely';
 import type { Database } from '../database.js';
+import { apiKeyStore } from './api-keys.js';
 import { auditStore } from './audit.js';
 import { oneTimeTokenStore } from './one-time-tokens.js';
 import { outboxStore } from './outbox.js';
@@ -8,12 +9,20 @@ import { passkeyStore } from './passkeys.js';
 import { secondFactorStore } from './second-factors.js';
 import { sessionStore } from './sessions.js';
 import { userStore, type UserStoreOptions } from './users.js';
+import { eventStore, webhookStore } from './webhooks.js';
 
 export interface StoreOptions extends UserStoreOptions {
   /** 32-byte key that encrypts queued mail carrying a live token. */
   mailKey?: Uint8Array;
   /** 32-byte key that encrypts TOTP secrets at rest. */
   secretKey?: Uint8Array;
+  /** 32-byte key that seals webhook signing secrets. */
+  webhookKey?: Uint8Array;
+  /**
+   * Told when webhook deliveries were queued and committed (after the transaction, for
+   * `createTransact`): the server wakes its delivery worker instead of waiting for its poll.
+   */
+  onEventsQueued?: () => void;
 }
 
 /** Every store, bound to `db` (a connection pool or an open transaction). */
@@ -26,6 +35,9 @@ export function createStores(db: Kysely<Database>, options: StoreOptions = {}): 
     outbox: outboxStore(db, options.mailKey),
     secondFactors: secondFactorStore(db, options.secretKey),
     passkeys: passkeyStore(db),
+    apiKeys: apiKeyStore(db),
+    webhooks: webhookStore(db, options.webhookKey),
+    events: eventStore(db, options.onEventsQueued),
   };
 }
 
@@ -47,8 +59,14 @@ const RETRYABLE = new Set(['40P01', '40001']);
  * of a 500. A second failure is thrown.
  */
 export function createTransact(db: Kysely<Database>, options: TransactOptions = {}): Transact {
-  const run = <T>(work: (stores: Stores) => Promise<T>) =>
-    db.transaction().execute((trx) => work(createStores(trx, options)));
+  const run = async <T>(work: (stores: Stores) => Promise<T>) => {
+    let queued = false;
+    const inTransaction = { ...options, onEventsQueued: () => void (queued = true) };
+    const result = await db.transaction().execute((trx) => work(createStores(trx, inTransaction)));
+    // Committed now: only then can a worker see the deliveries.
+    if (queued) options.onEventsQueued?.();
+    return result;
+  };
   return async (work) => {
     try {
       return await run(work);

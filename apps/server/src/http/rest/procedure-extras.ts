@@ -55,6 +55,19 @@ export const PROCEDURE_EXTRAS: Readonly<Record<string, ProcedureExtras>> = {
   'mfa.regenerateRecoveryCodes': { errors: [409, 429], example: { currentPassword: PASSWORD } },
   'passkeys.register': { status: 201, errors: [409] },
   'passkeys.rename': { example: { name: 'Work laptop' } },
+  'apiKeys.create': {
+    status: 201,
+    example: { name: 'billing-service', role: 'manager', expiresAt: '2027-12-31T00:00:00Z' },
+  },
+  'webhooks.create': {
+    status: 201,
+    example: {
+      url: 'https://billing.example.com/hooks/tessera',
+      events: ['user.created', 'user.deleted'],
+      description: 'Billing accounts',
+    },
+  },
+  'webhooks.update': { example: { enabled: false } },
 };
 
 /** The success status of a procedure's REST twin. */
