@@ -231,7 +231,9 @@ describe('signing in with a second factor', () => {
     expect(first.status).toBe('mfa-required');
     if (first.status !== 'mfa-required') return;
     expect(first.challenge.methods).toEqual(['totp', 'recovery_code']);
-    expect(session.signedIn).toBe(false);
+    // The challenge signs nobody in: no user, no access token until the code is answered.
+    expect(session.user).toBeNull();
+    expect(session.accessToken()).toBeNull();
     expect(errorReason(await rejection(first.challenge.verify('333333')))).toBe('invalid_mfa_code');
     const user = await first.challenge.verify(clock.code(secret));
     expect(user.email).toBe(email);
