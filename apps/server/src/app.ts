@@ -21,6 +21,7 @@ import { startOutboxWorker, type OutboxWorker } from './mail/outbox-worker.js';
 import { createMailTransport } from './mail/transport.js';
 import { registerMetrics } from './ops/metrics.js';
 import { createPasswordHasher } from './auth/password-hasher.js';
+import { registerLanguage } from './http/language.js';
 import { requestInfo } from './http/request-info.js';
 import {
   answerErrorsInShape,
@@ -86,6 +87,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     frameworkErrors,
     rewriteUrl: originForm,
   });
+  registerLanguage(app, config.locales);
   answerErrorsInShape(app);
   refuseBodiesOnReads(app);
 

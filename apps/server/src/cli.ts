@@ -44,8 +44,10 @@ async function main(argv: string[]): Promise<number> {
   const email = emailSchema.safeParse(values.email);
   if (!email.success) throw new UsageError(`--email: "${values.email}" is not a valid email address.`);
   // The one rule for names every API path uses (loaded here, so `--help` stays instant).
-  const parsedName = (await import('@tessera/api')).name.safeParse(values.name);
-  if (!parsedName.success) throw new UsageError(`--name: ${parsedName.error.issues[0]?.message}.`);
+  const { name: nameRule, issueMessage } = await import('@tessera/api');
+  const parsedName = nameRule.safeParse(values.name);
+  if (!parsedName.success)
+    throw new UsageError(`--name: ${parsedName.error.issues.map((i) => issueMessage(i, 'en')).join('; ')}.`);
   const name = parsedName.data;
 
   const config = parseConfig();

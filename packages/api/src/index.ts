@@ -16,4 +16,17 @@ export { passwordProblem, PASSWORD_MAX_LENGTH, type PasswordProblem } from './pa
 export { hashToken, newOpaqueToken } from './secrets.js';
 export { toUser } from './services/user-view.js';
 export { MAX_REFRESH_ROTATIONS } from './services/sessions.js';
-export { REASON_BY_CODE, type Reason } from './errors.js';
+export { apiError, REASON_BY_CODE, type Reason } from './errors.js';
+export {
+  errorMessage,
+  isReason,
+  reasons,
+  type RateLimitedWhat,
+  type ReasonParams,
+  type ReasonParamsArg,
+} from './i18n/error-messages.js';
+export { fieldMessageKeys, issueMessage } from './i18n/field-messages.js';
+export { policyRules } from './i18n/policy-refusals.js';
+export { duration, frenchTypography } from './i18n/format.js';
+export { isLocale, locales, negotiateLocale, type Locale } from './i18n/locales.js';
+export { mailTemplates, type MailTemplateName } from './mail/templates.js';

@@ -6,3 +6,4 @@
 export { can, creatableRoles, decide, roles } from './policy.js';
 export type { Action, Decision, Role, Subject, Target } from './policy.js';
 export { auditActions, type AuditAction } from './audit-actions.js';
+export { isLocale, locales, negotiateLocale, type Locale } from './i18n/locales.js';

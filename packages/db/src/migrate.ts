@@ -5,6 +5,7 @@ import * as auditActionIndex from './migrations/2026-11-27-001-audit-action-inde
 import * as accountSecurity from './migrations/2026-12-01-001-account-security.js';
 import * as signingKeyMailRetentionListIndexes from './migrations/2026-12-01-002-signing-key-mail-retention-list-indexes.js';
 import * as sessionFamilyBound from './migrations/2026-12-01-003-session-family-bound.js';
+import * as userLocale from './migrations/2026-12-02-004-user-locale.js';
 
 /** Every migration, by its dated name. Listed explicitly so bundling and `dist` need no fs scan. */
 const migrations: Record<string, Migration> = {
@@ -13,6 +14,7 @@ const migrations: Record<string, Migration> = {
   '2026-12-01-001-account-security': accountSecurity,
   '2026-12-01-002-signing-key-mail-retention-list-indexes': signingKeyMailRetentionListIndexes,
   '2026-12-01-003-session-family-bound': sessionFamilyBound,
+  '2026-12-02-004-user-locale': userLocale,
 };
 
 const provider: MigrationProvider = { getMigrations: () => Promise.resolve(migrations) };

@@ -11,5 +11,6 @@ export function requestInfo(req: FastifyRequest, res: FastifyReply): Context['re
     clientAddress: addressBudget(req.ip),
     userAgent: req.headers['user-agent']?.slice(0, 512) ?? null,
     authorization: req.headers.authorization,
+    locale: req.locale,
   };
 }

@@ -3,7 +3,7 @@ import { appRouter } from '@tessera/api';
 import type { Database } from '@tessera/db';
 import type { FastifyInstance } from 'fastify';
 import { sql, type Kysely } from 'kysely';
-import { toRestError } from '../http/rest/errors.js';
+import { refusalBody } from '../http/rest/errors.js';
 
 /** Upper bounds (seconds) of the request-duration histogram buckets. */
 const BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
@@ -48,12 +48,7 @@ export function registerMetrics(app: FastifyInstance, db: Kysely<Database>, toke
   app.get('/metrics', async (request, reply) => {
     if (!isToken(request.headers.authorization)) {
       reply.header('WWW-Authenticate', 'Bearer realm="metrics"');
-      return reply.code(401).send(
-        toRestError(401, {
-          message: 'Send the metrics token: Authorization: Bearer <METRICS_TOKEN>',
-          data: { reason: 'metrics_token_required' },
-        }),
-      );
+      return reply.code(401).send(refusalBody(401, 'metrics_token_required', request.locale));
     }
     const lines = [
       '# HELP tessera_http_request_duration_seconds HTTP request duration by route and status.',

@@ -1,3 +1,4 @@
+import type { Locale } from '../i18n/locales.js';
 import type { Role } from '../schemas/users.js';
 
 /** A user row as the domain sees it (the store maps columns to this shape). */
@@ -14,6 +15,8 @@ export interface UserRecord {
   failedLoginCount: number;
   lockedUntil: Date | null;
   lastLoginAt: Date | null;
+  /** The language of every mail the user receives. */
+  locale: Locale;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -23,6 +26,7 @@ export interface NewUser {
   name: string;
   passwordHash: string | null;
   role: Role;
+  locale: Locale;
   /** Set when the address is known to be right already (the operator's first admin). */
   emailVerifiedAt?: Date | null;
 }
@@ -35,6 +39,7 @@ export interface UserChanges {
   emailVerifiedAt?: Date | null;
   pendingEmail?: string | null;
   disabledAt?: Date | null;
+  locale?: Locale;
 }
 
 export type UserSort = 'createdAt' | 'name' | 'email';

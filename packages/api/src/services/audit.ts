@@ -13,12 +13,7 @@ export async function listAudit(deps: Deps, actor: Actor, input: ListAuditInput)
   let before: Keyset | undefined;
   if (input.cursor !== undefined) {
     const cursor = auditCursor.decode(input.cursor);
-    if (!cursor)
-      throw fieldError(
-        'cursor',
-        'This cursor is not valid; start again from the first page',
-        'invalid_cursor',
-      );
+    if (!cursor) throw fieldError('cursor', 'invalid_cursor', {});
     before = { value: cursor.at, id: cursor.id };
   }
   const rows = await deps.stores.audit.list({

@@ -85,8 +85,7 @@ export async function revokeSession(
 ): Promise<void> {
   const now = deps.clock.now();
   await deps.transact(async (stores) => {
-    if (!(await stores.sessions.revokeOwn(id, actor.user.id, now)))
-      throw notFound('No such session', 'session_not_found');
+    if (!(await stores.sessions.revokeOwn(id, actor.user.id, now))) throw notFound('session_not_found');
     await stores.audit.record({
       actorId: actor.user.id,
       action: 'auth.session.revoke',

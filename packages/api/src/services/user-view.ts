@@ -14,5 +14,6 @@ export function toUser(record: UserRecord): User {
     createdAt: record.createdAt.toISOString(),
     updatedAt: record.updatedAt.toISOString(),
     lastLoginAt: record.lastLoginAt?.toISOString() ?? null,
+    locale: record.locale,
   };
 }

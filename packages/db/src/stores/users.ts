@@ -26,6 +26,7 @@ export const userColumns = [
   'users.role',
   'users.email_verified_at',
   'users.pending_email',
+  'users.locale',
   'users.disabled_at',
   'users.failed_login_count',
   'users.locked_until',
@@ -48,6 +49,7 @@ export function toUserRecord(row: Selectable<UsersTable>): UserRecord {
     role: row.role,
     emailVerifiedAt: row.email_verified_at,
     pendingEmail: row.pending_email,
+    locale: row.locale,
     disabledAt: row.disabled_at,
     failedLoginCount: row.failed_login_count,
     lockedUntil: row.locked_until,
@@ -88,6 +90,7 @@ export function userStore(db: Kysely<Database>, options: UserStoreOptions = {}):
             name: user.name,
             password_hash: user.passwordHash,
             role: user.role,
+            locale: user.locale,
             email_verified_at: user.emailVerifiedAt ?? null,
           })
           .returning(userColumns)
@@ -180,6 +183,7 @@ export function userStore(db: Kysely<Database>, options: UserStoreOptions = {}):
             ...(changes.name !== undefined && { name: changes.name }),
             ...(changes.email !== undefined && { email: changes.email }),
             ...(changes.role !== undefined && { role: changes.role }),
+            ...(changes.locale !== undefined && { locale: changes.locale }),
             ...(changes.emailVerifiedAt !== undefined && { email_verified_at: changes.emailVerifiedAt }),
             ...(changes.pendingEmail !== undefined && { pending_email: changes.pendingEmail }),
             ...(changes.disabledAt !== undefined && { disabled_at: changes.disabledAt }),

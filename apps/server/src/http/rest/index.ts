@@ -8,7 +8,7 @@ import {
 } from 'trpc-to-openapi';
 import { requestInfo } from '../request-info.js';
 import { DOCS_PATH, registerDocs } from './docs.js';
-import { registerRestErrorHandler } from './errors.js';
+import { refusalBody, registerRestErrorHandler } from './errors.js';
 import { buildOpenApiDocument, REST_BASE } from './openapi-document.js';
 import { successStatus } from './procedure-extras.js';
 
@@ -44,8 +44,8 @@ export async function registerRest(app: FastifyInstance, deps: Deps): Promise<vo
       rememberUrls(scope);
       acceptEmptyBodies(scope);
       awaitAdapterReplies(scope);
-      scope.setNotFoundHandler((_request, reply) =>
-        reply.code(404).send({ code: 'NOT_FOUND', message: 'No such REST operation; see /openapi.json' }),
+      scope.setNotFoundHandler((request, reply) =>
+        reply.code(404).send(refusalBody(404, 'not_found', request.locale)),
       );
       await scope.register(fastifyTRPCOpenApiPlugin, {
         router: restRouter,
