@@ -21,6 +21,7 @@ export {
   errorMessage,
   isReason,
   reasons,
+  takesParameters,
   type RateLimitedWhat,
   type ReasonParams,
   type ReasonParamsArg,

@@ -1,6 +1,6 @@
 import { TRPCError } from '@trpc/server';
 import { describe, expect, it } from 'vitest';
-import { authorize, ReasonError } from './errors.js';
+import { authorize, type ReasonError } from './errors.js';
 import {
   actions,
   can,

@@ -14,6 +14,12 @@ export interface ClientOptions {
   fetch?: typeof fetch;
   /** Extra headers for every request. */
   headers?: Record<string, string> | (() => MaybePromise<Record<string, string>>);
+  /**
+   * The language error messages come back in (sent as `Accept-Language`, e.g. "fr"); a
+   * function is asked before each request, so a language switcher takes effect at once.
+   * Without it, the server answers in its DEFAULT_LOCALE (or what `headers` says).
+   */
+  locale?: string | (() => string | undefined);
 }
 
 /** The typed Tessera client: `client.auth.login.mutate({ email, password })`. */
@@ -37,7 +43,12 @@ export function transportLink(
     async headers({ op }) {
       const extra = typeof options.headers === 'function' ? await options.headers() : options.headers;
       const bearer = await token(op);
-      return { ...extra, ...(bearer ? { authorization: `Bearer ${bearer}` } : {}) };
+      const locale = typeof options.locale === 'function' ? options.locale() : options.locale;
+      return {
+        ...extra,
+        ...(locale ? { 'accept-language': locale } : {}),
+        ...(bearer ? { authorization: `Bearer ${bearer}` } : {}),
+      };
     },
   });
 }

@@ -1,6 +1,8 @@
 import { appRouter, errorMessage, type Reason, type ReasonParamsArg } from '@tessera/api';
 import { TRPC_ERROR_CODES_BY_KEY, type TRPC_ERROR_CODE_KEY } from '@trpc/server/rpc';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+// Declares `request.locale`.
+import type {} from './language.js';
 import { normalizePath } from 'trpc-to-openapi';
 
 const TRPC_PREFIX = '/trpc/';

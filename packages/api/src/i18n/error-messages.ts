@@ -172,7 +172,7 @@ export const errorMessages = {
     en: ({ retryAfterSeconds, what }, l) =>
       `Too many ${RATE_LIMITED_WHAT.en[what ?? 'requests']} from your network. Try again in ${duration(l, Math.max(60, retryAfterSeconds))}.`,
     fr: ({ retryAfterSeconds, what }, l) =>
-      `Trop de ${RATE_LIMITED_WHAT.fr[what ?? 'requests']} depuis votre réseau. Réessayez dans ${duration(l, Math.max(60, retryAfterSeconds))}.`,
+      `Trop ${RATE_LIMITED_WHAT.fr[what ?? 'requests']} depuis votre réseau. Réessayez dans ${duration(l, Math.max(60, retryAfterSeconds))}.`,
   }),
   too_many_in_flight: {
     en: 'Too many password checks from your network at once. Try again in a second.',
@@ -218,14 +218,15 @@ const RATE_LIMITED_WHAT: Record<Locale, Record<RateLimitedWhat, string>> = {
     refresh: 'session refreshes',
     passwordChecks: 'password checks',
   },
+  // With the article's elision: "Trop d’inscriptions", "Trop de requêtes".
   fr: {
-    requests: 'requêtes',
-    signIn: 'échecs de connexion',
-    register: 'inscriptions',
-    mail: 'e-mails demandés',
-    tokens: 'liens utilisés',
-    refresh: 'renouvellements de session',
-    passwordChecks: 'vérifications de mot de passe',
+    requests: 'de requêtes',
+    signIn: 'd’échecs de connexion',
+    register: 'd’inscriptions',
+    mail: 'd’e-mails demandés',
+    tokens: 'de liens utilisés',
+    refresh: 'de renouvellements de session',
+    passwordChecks: 'de vérifications de mot de passe',
   },
 };
 
@@ -245,6 +246,11 @@ export type ReasonParams<R extends Reason> =
 
 /** `[params]` for reasons whose message takes some, `[]` otherwise. */
 export type ReasonParamsArg<R extends Reason> = ReasonParams<R> extends undefined ? [] : [ReasonParams<R>];
+
+/** Whether a reason's message takes parameters (its words then depend on more than the reason). */
+export function takesParameters(reason: Reason): boolean {
+  return typeof errorMessages[reason].en === 'function';
+}
 
 /** A reason's message in `locale`, with its parameters. */
 export function errorMessage(reason: Reason, locale: Locale, params?: unknown): string {

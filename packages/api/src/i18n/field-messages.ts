@@ -131,7 +131,7 @@ export function issueMessage(issue: Issue, locale: Locale, input?: unknown): str
 
 /** Every issue of `error` with its message in `locale` (a copy: the error is not changed). */
 export function localizedIssues(error: z.ZodError, locale: Locale, input?: unknown): Issue[] {
-  return error.issues.map((issue) => ({ ...issue, message: issueMessage(issue, locale, input) }) as Issue);
+  return error.issues.map((issue): Issue => ({ ...issue, message: issueMessage(issue, locale, input) }));
 }
 
 function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {

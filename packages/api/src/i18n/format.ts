@@ -23,7 +23,9 @@ type Unit = 'second' | 'minute' | 'hour' | 'day';
 
 /** "30 minutes", "1 heure", "2 days": a count with its unit, as the language writes it (Intl). */
 export function quantity(locale: Locale, value: number, unit: Unit): string {
-  return new Intl.NumberFormat(locale, { style: 'unit', unit, unitDisplay: 'long' }).format(value);
+  const text = new Intl.NumberFormat(locale, { style: 'unit', unit, unitDisplay: 'long' }).format(value);
+  // French keeps a number with its unit (ICU gives "1 heure" a no-break space, "30 minutes" not).
+  return locale === 'fr' ? text.replace(/(\d) /, '$1\u00A0') : text;
 }
 
 /** A duration in its largest whole unit: 86400 s → "1 day", 1800 s → "30 minutes". */

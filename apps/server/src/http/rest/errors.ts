@@ -1,6 +1,14 @@
-import { errorMessage, isReason, REASON_BY_CODE, reasons, type Locale, type Reason } from '@tessera/api';
+import {
+  errorMessage,
+  isReason,
+  REASON_BY_CODE,
+  reasons,
+  takesParameters,
+  type Locale,
+  type Reason,
+} from '@tessera/api';
 import type { TRPC_ERROR_CODE_KEY } from '@trpc/server/rpc';
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 
 /** The tRPC error codes a REST answer can carry, by HTTP status (tRPC's own mapping). */
@@ -111,7 +119,11 @@ export function toRestError(status: number, body: unknown, locale: Locale): Rest
  * Errors Fastify raises before a procedure runs (malformed JSON, body too large, unknown
  * media type), and anything unexpected, answered in the same shape as procedure errors.
  */
-export function registerRestErrorHandler(scope: FastifyInstance): void {
+export function registerRestErrorHandler(
+  scope: FastifyInstance,
+  /** False when the adapter failed before making a context (no procedure at that path). */
+  hadContext: (request: FastifyRequest) => boolean,
+): void {
   scope.setErrorHandler((error: FastifyError, request, reply) => {
     const status =
       error.statusCode && error.statusCode >= 400 && error.statusCode < 600 ? error.statusCode : 500;
@@ -129,6 +141,12 @@ export function registerRestErrorHandler(scope: FastifyInstance): void {
       body = undefined;
     }
     reply.header('content-type', 'application/json; charset=utf-8');
+    // Without a context the adapter worded its error before the request's language was known
+    // (no procedure at that path): its reason's words then. Refusals from our own hooks (a
+    // rate limit) come worded in the request's language already, some with parameters.
+    const data = isRecord(body) && isRecord(body.data) ? body.data : {};
+    if (!hadContext(request) && isRecord(body) && isReason(data.reason) && !takesParameters(data.reason))
+      delete body.message;
     return JSON.stringify(toRestError(reply.statusCode, body, request.locale));
   });
 }

@@ -40,7 +40,7 @@ export async function registerRest(app: FastifyInstance, deps: Deps): Promise<vo
   // handler and hooks below must only touch REST answers.
   await app.register(
     async (scope) => {
-      registerRestErrorHandler(scope);
+      registerRestErrorHandler(scope, (request) => contexts.has(request));
       rememberUrls(scope);
       acceptEmptyBodies(scope);
       awaitAdapterReplies(scope);
@@ -52,6 +52,7 @@ export async function registerRest(app: FastifyInstance, deps: Deps): Promise<vo
         // The same context as tRPC's: the adapter hands us Fastify's own request and reply.
         createContext: ({ req, res }: { req: FastifyRequest; res: FastifyReply }): Context => {
           restoreUrl(req);
+          contexts.add(req);
           return { deps, request: requestInfo(req, res) };
         },
         responseMeta: ({ paths, errors }) =>
@@ -79,6 +80,9 @@ function restoreUrl(req: FastifyRequest): void {
   const url = originalUrls.get(req);
   if (url !== undefined) req.raw.url = url;
 }
+
+/** The REST requests the adapter made a context for (it does once it has found the procedure). */
+const contexts = new WeakSet<FastifyRequest>();
 
 /** Each REST request's URL as it arrived (Fastify's `originalUrl` is computed lazily, too late). */
 const originalUrls = new WeakMap<FastifyRequest, string>();
