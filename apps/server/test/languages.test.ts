@@ -157,6 +157,15 @@ describe('API messages', () => {
       status: 404,
       body: { message: 'Introuvable', data: { reason: 'not_found' } },
     });
+    // Refused by Fastify before any hook runs (a path that is not valid percent-encoding).
+    const badPath = await rest('GET', '/users/%E0%A4%A', { language: 'fr' });
+    expect(badPath).toMatchObject({
+      status: 400,
+      body: {
+        message: 'Le chemin de la requête n’est pas correctement encodé',
+        data: { reason: 'malformed_url' },
+      },
+    });
     const signedOut = await rest('GET', '/users/me', { language: 'fr' });
     expect(signedOut.body).toMatchObject({
       message: 'Connectez-vous pour continuer',

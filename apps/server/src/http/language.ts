@@ -1,5 +1,5 @@
 import { negotiateLocale, type Locale } from '@tessera/api';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -19,10 +19,14 @@ export interface LanguageSettings {
 
 /** Decides each request's language once, as it arrives. */
 export function registerLanguage(app: FastifyInstance, locales: LanguageSettings): void {
-  // Requests Fastify refuses before any hook (a malformed URL) keep the default.
   app.decorateRequest('locale', locales.default);
   app.addHook('onRequest', (request, _reply, done) => {
-    request.locale = negotiateLocale(request.headers['accept-language'], locales.supported, locales.default);
+    request.locale = requestLocale(request, locales);
     done();
   });
+}
+
+/** The request's Accept-Language among the supported locales, else the default. */
+export function requestLocale(request: FastifyRequest, locales: LanguageSettings): Locale {
+  return negotiateLocale(request.headers['accept-language'], locales.supported, locales.default);
 }

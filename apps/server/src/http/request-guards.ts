@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { requestLocale, type LanguageSettings } from './language.js';
 import { fastifyErrorBody, refusalBody, toRestError } from './rest/errors.js';
 
 /**
@@ -27,19 +28,22 @@ export function originForm(req: IncomingMessage): string {
  * answers them like any other error instead. They skip every hook, so they carry the headers
  * an API answer gets (security.ts) themselves.
  */
-export function frameworkErrors(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
-  reply.headers({
-    'X-Content-Type-Options': 'nosniff',
-    'Cache-Control': 'no-store',
-    'Content-Security-Policy': "default-src 'none'; frame-ancestors 'none'",
-  });
-  // No hook has run: the request's language is the default one (language.ts).
-  if (error.code === 'FST_ERR_MAX_PARAM_LENGTH')
-    void reply.code(414).send(refusalBody(414, 'uri_too_long', request.locale));
-  else if (error.code === 'FST_ERR_BAD_URL')
-    void reply.code(400).send(refusalBody(400, 'malformed_url', request.locale));
-  else void reply.code(500).send(toRestError(500, {}, request.locale));
-}
+export const frameworkErrors =
+  (locales: LanguageSettings) =>
+  (error: FastifyError, request: FastifyRequest, reply: FastifyReply): void => {
+    // No hook runs for these (nor any request decoration): the language is decided here.
+    const locale = requestLocale(request, locales);
+    reply.headers({
+      'X-Content-Type-Options': 'nosniff',
+      'Cache-Control': 'no-store',
+      'Content-Security-Policy': "default-src 'none'; frame-ancestors 'none'",
+    });
+    if (error.code === 'FST_ERR_MAX_PARAM_LENGTH')
+      void reply.code(414).send(refusalBody(414, 'uri_too_long', locale));
+    else if (error.code === 'FST_ERR_BAD_URL')
+      void reply.code(400).send(refusalBody(400, 'malformed_url', locale));
+    else void reply.code(500).send(toRestError(500, {}, locale));
+  };
 
 /**
  * Errors Fastify raises outside the REST scope (which has its own handler): a tRPC body of
