@@ -33,6 +33,7 @@ import { recordFailure } from './http/outcomes.js';
 import { createPasswordHasher, type ServerPasswordHasher } from './auth/password-hasher.js';
 import { createSignInFloor } from './auth/sign-in-floor.js';
 import { spendingPaths } from './http/refresh-cookie.js';
+import { registerLanguage } from './http/language.js';
 import { requestInfo } from './http/request-info.js';
 import {
   answerErrorsInShape,
@@ -107,11 +108,12 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     genReqId: requestIdGenerator(config.trustProxy),
     bodyLimit: BODY_LIMIT_BYTES,
     routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
-    frameworkErrors,
+    frameworkErrors: frameworkErrors(config.locales),
     rewriteUrl: originForm,
   });
   // First, so every answer, refusals by later hooks included, carries the id.
   registerRequestIds(app);
+  registerLanguage(app, config.locales);
   answerErrorsInShape(app);
   refuseBodiesOnReads(app);
 

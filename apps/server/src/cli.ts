@@ -68,8 +68,10 @@ async function createAdminCommand(args: string[]): Promise<number> {
   const email = emailSchema.safeParse(values.email);
   if (!email.success) throw new UsageError(`--email: "${values.email}" is not a valid email address.`);
   // The one rule for names every API path uses (loaded here, so `--help` stays instant).
-  const parsedName = (await import('@tessera/api')).name.safeParse(values.name);
-  if (!parsedName.success) throw new UsageError(`--name: ${parsedName.error.issues[0]?.message}.`);
+  const { name: nameRule, issueMessage } = await import('@tessera/api');
+  const parsedName = nameRule.safeParse(values.name);
+  if (!parsedName.success)
+    throw new UsageError(`--name: ${parsedName.error.issues.map((i) => issueMessage(i, 'en')).join('; ')}.`);
   const name = parsedName.data;
 
   const config = parseConfig();
@@ -200,7 +202,7 @@ async function importUsers(argv: string[]): Promise<number> {
   ]);
   return withMigratedDatabase(config, async (database) => {
     const summary = await importFile(
-      { transact: createTransact(database.db), clock: { now: () => new Date() } },
+      { transact: createTransact(database.db), clock: { now: () => new Date() }, settings: config.auth },
       { path, format, dryRun: values['dry-run'], onConflict, rejectedPath, progress: progressBar() },
     );
     const verb = values['dry-run'] ? 'Dry run, nothing written: would have' : 'Done:';

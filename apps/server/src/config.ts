@@ -1,7 +1,7 @@
 import { createPrivateKey, createPublicKey } from 'node:crypto';
 import { isIP } from 'node:net';
 import { resolve } from 'node:path';
-import { roles, type Role } from '@tessera/api';
+import { locales, roles, type Role } from '@tessera/api';
 import { z } from 'zod';
 import { DEFAULT_RATE_LIMITS, type RateLimitSettings } from './limits/rate-limit.js';
 
@@ -54,9 +54,6 @@ function isAddressOrCidr(value: string): boolean {
  * (~10 ms a hash here) a full line clears in about half a second; past it, sign-ins get 503.
  */
 export const ARGON2_QUEUE_PER_SLOT = 50;
-
-/** The languages Tessera speaks (pages, mail, API messages). */
-export const LOCALES = ['en', 'fr'] as const;
 
 /** Every environment variable Tessera reads, with its default. Nothing else reads process.env. */
 const envSchema = z.object({
@@ -124,7 +121,7 @@ const envSchema = z.object({
     .max(512)
     .optional(),
   PASSWORD_MIN_LENGTH: int(15, 8, 256),
-  DEFAULT_LOCALE: z.enum(LOCALES).default('en'),
+  DEFAULT_LOCALE: z.enum(locales).default('en'),
   /** Roles whose members must set up a second factor before doing anything else. */
   MFA_REQUIRED_ROLES: z
     .string()
@@ -175,7 +172,7 @@ export function parseConfig(env: Record<string, string | undefined> = process.en
     throw new ConfigError('Invalid configuration:\n  ADMIN_PASSWORD: required when ADMIN_EMAIL is set');
   const publicUrl = (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, '');
   const dataDir = resolve(e.DATA_DIR);
-  const locales = { supported: LOCALES, default: e.DEFAULT_LOCALE };
+  const languages = { supported: locales, default: e.DEFAULT_LOCALE };
   const mfaRequiredRoles = splitList(e.MFA_REQUIRED_ROLES) as Role[];
   return {
     port: e.PORT,
@@ -210,6 +207,7 @@ export function parseConfig(env: Record<string, string | undefined> = process.en
       publicUrl,
       passwordMinLength: e.PASSWORD_MIN_LENGTH,
       registrationOpen: e.REGISTRATION_OPEN,
+      defaultLocale: e.DEFAULT_LOCALE,
       verificationTokenTtlSeconds: e.VERIFICATION_TOKEN_TTL_SECONDS,
       inviteTokenTtlSeconds: e.INVITE_TOKEN_TTL_SECONDS,
       refreshTokenTtlSeconds: e.REFRESH_TOKEN_TTL_SECONDS,
@@ -218,7 +216,7 @@ export function parseConfig(env: Record<string, string | undefined> = process.en
       loginWindowSeconds: e.LOGIN_WINDOW_SECONDS,
       resetTokenTtlSeconds: e.RESET_TOKEN_TTL_SECONDS,
       // meta.settings shows these; passkeys are always offered.
-      locales,
+      locales: languages,
       mfaRequiredRoles,
       passkeys: true,
       // The same two limits as below, for the calls the services count (an email change).
@@ -235,7 +233,7 @@ export function parseConfig(env: Record<string, string | undefined> = process.en
       maxConcurrency: e.ARGON2_MAX_CONCURRENCY,
       maxQueue: e.ARGON2_MAX_QUEUE ?? ARGON2_QUEUE_PER_SLOT * e.ARGON2_MAX_CONCURRENCY,
     },
-    locales,
+    locales: languages,
     mfa: { requiredRoles: mfaRequiredRoles },
     webhooks: {
       maxAttempts: e.WEBHOOK_MAX_ATTEMPTS,

@@ -79,7 +79,14 @@ describe('tessera mail retry-failed', { timeout: 180_000 }, () => {
       const stores = createStores(database.db, { mailKey: new Uint8Array(32).fill(3) });
       const to = ['failed.one@example.com', 'failed.two@example.com', 'still.pending@example.com'];
       for (const recipient of to)
-        await stores.outbox.enqueue({ to: recipient, subject: 's', text: 't', html: 'h', secret: true });
+        await stores.outbox.enqueue({
+          to: recipient,
+          subject: 's',
+          text: 't',
+          html: 'h',
+          language: 'en',
+          secret: true,
+        });
       await database.db
         .updateTable('email_outbox')
         .set({ status: 'failed', attempts: 10, last_error: '550 no such user' })

@@ -49,6 +49,7 @@ describe('configuration', () => {
       auth: {
         passwordMinLength: 15,
         registrationOpen: true,
+        defaultLocale: 'en',
         refreshTokenTtlSeconds: 2_592_000,
         resetTokenTtlSeconds: 1800,
         refreshReuseGraceSeconds: 10,

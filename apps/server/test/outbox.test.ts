@@ -49,7 +49,14 @@ describe('outbox workers', () => {
     const stores = createStores(server.database.db, { mailKey });
     const recipients = Array.from({ length: 40 }, (_, i) => `pair${i}.${Date.now()}@example.com`);
     for (const to of recipients) {
-      await stores.outbox.enqueue({ to, subject: 'hello', text: 't', html: '<p>t</p>', secret: true });
+      await stores.outbox.enqueue({
+        to,
+        subject: 'hello',
+        text: 't',
+        html: '<p>t</p>',
+        language: 'en',
+        secret: true,
+      });
     }
     const sent: string[] = [];
     const slowTransport: MailTransport = {
@@ -84,7 +91,14 @@ describe('outbox workers', () => {
     const mailKey = new Uint8Array(32).fill(9);
     const stores = createStores(server.database.db, { mailKey });
     const to = `bounce.${Date.now()}@example.com`;
-    await stores.outbox.enqueue({ to, subject: 'never', text: 'secret link', html: '', secret: true });
+    await stores.outbox.enqueue({
+      to,
+      subject: 'never',
+      text: 'secret link',
+      html: '',
+      language: 'en',
+      secret: true,
+    });
     const failing: MailTransport = {
       send: () => Promise.reject(new Error('550 mailbox unavailable')),
       close() {},

@@ -1,3 +1,4 @@
+import type { Locale } from './i18n/locales.js';
 import type { ApiKeyRecord, Deps, SessionRecord, UserRecord } from './ports/index.js';
 
 /** What the transport tells us about the caller. */
@@ -12,6 +13,8 @@ export interface RequestInfo {
   userAgent: string | null;
   /** The raw `Authorization` header, if any. */
   authorization: string | undefined;
+  /** The language the caller asked for (Accept-Language, among the supported ones): error messages use it. */
+  locale: Locale;
   /** Sets a response header (e.g. `Retry-After` on a 429). */
   setHeader(name: string, value: string): void;
   /**

@@ -34,4 +34,18 @@ export {
   type PasswordHashFormat,
 } from './password-hashes.js';
 export { MAX_REFRESH_ROTATIONS } from './services/sessions.js';
-export { REASON_BY_CODE, reasonOf, type Reason } from './errors.js';
+export { apiError, REASON_BY_CODE, reasonOf, type Reason } from './errors.js';
+export {
+  errorMessage,
+  isReason,
+  reasons,
+  takesParameters,
+  type RateLimitedWhat,
+  type ReasonParams,
+  type ReasonParamsArg,
+} from './i18n/error-messages.js';
+export { fieldMessageKeys, issueMessage } from './i18n/field-messages.js';
+export { policyRules } from './i18n/policy-refusals.js';
+export { duration, frenchTypography } from './i18n/format.js';
+export { isLocale, locales, negotiateLocale, type Locale } from './i18n/locales.js';
+export { mailTemplates, type MailTemplateName } from './mail/templates.js';

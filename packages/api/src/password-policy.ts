@@ -1,11 +1,19 @@
-import { dictionary } from '@zxcvbn-ts/language-common';
+import { dictionary as common } from '@zxcvbn-ts/language-common';
+import { dictionary as french } from '@zxcvbn-ts/language-fr';
+import { errorMessage, type ReasonParamsArg } from './i18n/error-messages.js';
+import type { Locale } from './i18n/locales.js';
 
 /**
- * 49k passwords seen most often in breaches, from the maintained zxcvbn-ts list. Compared
- * case-insensitively: "Password1234567890" is as guessable as its lower-case twin.
+ * What an attacker tries first, from the maintained zxcvbn-ts lists: the 49k passwords seen
+ * most often in breaches, and, since Tessera speaks French, the 28k most common French words
+ * and 10k French first names ("soleil", "grenouille", "doudou"), alone or padded with digits
+ * and runs (see `isPredictable`). Compared case-insensitively: "Password1234567890" is as
+ * guessable as its lower-case twin.
  */
 const commonPasswords: ReadonlySet<string> = new Set(
-  dictionary['passwords-common'].map((p) => p.toLowerCase()),
+  [...common['passwords-common'], ...french['commonWords-fr'], ...french['firstnames-fr']].map((p) =>
+    p.toLowerCase(),
+  ),
 );
 
 export const PASSWORD_MAX_LENGTH = 256;
@@ -14,10 +22,22 @@ export interface PasswordRules {
   minLength: number;
 }
 
-/** Why a password is refused: a stable reason (an error's `data.reason`) and words for people. */
+type PasswordReason =
+  'password_too_short' | 'password_too_long' | 'password_too_common' | 'password_contains_email';
+
+/**
+ * Why a password is refused: a stable reason (an error's `data.reason`) and the parameters
+ * of its message, which the error catalogue words in each language.
+ */
 export interface PasswordProblem {
-  reason: 'password_too_short' | 'password_too_long' | 'password_too_common' | 'password_contains_email';
-  message: string;
+  reason: PasswordReason;
+  params: unknown;
+  /** The words for people, in `locale`. */
+  messageIn(locale: Locale): string;
+}
+
+function problem<R extends PasswordReason>(reason: R, ...params: ReasonParamsArg<R>): PasswordProblem {
+  return { reason, params: params[0], messageIn: (locale) => errorMessage(reason, locale, params[0]) };
 }
 
 /**
@@ -31,22 +51,13 @@ export function passwordProblem(
   email?: string,
 ): PasswordProblem | undefined {
   const length = [...password].length;
-  if (length < rules.minLength)
-    return {
-      reason: 'password_too_short',
-      message: `Password must be at least ${rules.minLength} characters`,
-    };
-  if (length > PASSWORD_MAX_LENGTH)
-    return {
-      reason: 'password_too_long',
-      message: `Password must be at most ${PASSWORD_MAX_LENGTH} characters`,
-    };
+  if (length < rules.minLength) return problem('password_too_short', { minLength: rules.minLength });
+  if (length > PASSWORD_MAX_LENGTH) return problem('password_too_long', { maxLength: PASSWORD_MAX_LENGTH });
   const lower = password.toLowerCase();
-  if (commonPasswords.has(lower) || isPredictable(lower))
-    return { reason: 'password_too_common', message: 'This password is too common; choose another' };
+  if (commonPasswords.has(lower) || isPredictable(lower)) return problem('password_too_common');
   const localPart = email?.split('@')[0]?.toLowerCase();
   if (localPart && localPart.length >= 3 && lower.includes(localPart))
-    return { reason: 'password_contains_email', message: 'Password must not contain your email address' };
+    return problem('password_contains_email');
   return undefined;
 }
 

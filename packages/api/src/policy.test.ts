@@ -1,6 +1,6 @@
 import { TRPCError } from '@trpc/server';
 import { describe, expect, it } from 'vitest';
-import { authorize } from './errors.js';
+import { authorize, type ReasonError } from './errors.js';
 import {
   actions,
   can,
@@ -98,6 +98,9 @@ describe('authorize', () => {
     expect(caught).toBeInstanceOf(TRPCError);
     expect((caught as TRPCError).code).toBe('FORBIDDEN');
     expect((caught as TRPCError).message).toBe('Only admins can change roles');
+    expect(((caught as TRPCError).cause as ReasonError).messageIn('fr')).toBe(
+      'Seuls les administrateurs peuvent changer les rôles',
+    );
   });
 
   it('returns quietly when allowed', () => {
@@ -167,9 +170,16 @@ describe('mfaEnrollmentRequired (MFA_REQUIRED_ROLES)', () => {
 });
 
 describe('policy.ts stays pure', () => {
-  it('imports nothing, so @tessera/client can bundle it without the tRPC server or zod', async () => {
+  it('imports only its refusal texts (plain data), so @tessera/client can bundle it without the tRPC server or zod', async () => {
     const { readFile } = await import('node:fs/promises');
-    const source = await readFile(new URL('./policy.ts', import.meta.url), 'utf8');
-    expect(source).not.toMatch(/^\s*import\s/m);
+    const imports = async (file: string) =>
+      [...(await readFile(new URL(file, import.meta.url), 'utf8')).matchAll(/^\s*import\s(.*)$/gm)].map(
+        (m) => m[1],
+      );
+    expect(await imports('./policy.ts')).toEqual([
+      "{ policyRefusal, type PolicyRule } from './i18n/policy-refusals.js';",
+    ]);
+    expect(await imports('./i18n/policy-refusals.ts')).toEqual(["type { Locale } from './locales.js';"]);
+    expect(await imports('./i18n/locales.ts')).toEqual([]);
   });
 });

@@ -1,5 +1,7 @@
-// Pure on purpose: no imports, so @tessera/client bundles this module and the web app shows
-// exactly the controls the server will allow. The throwing `authorize` lives in errors.ts.
+// Pure on purpose: nothing but the refusal texts (plain data), so @tessera/client bundles this
+// module and the web app shows exactly the controls the server will allow. The throwing
+// `authorize` lives in errors.ts.
+import { policyRefusal, type PolicyRule } from './i18n/policy-refusals.js';
 
 /** Every role, most powerful first. */
 export const roles = ['admin', 'manager', 'user'] as const;
@@ -58,10 +60,11 @@ export interface Subject {
  */
 export type Target = Subject | { id?: undefined; role: Role };
 
-export type Decision = { allowed: true } | { allowed: false; reason: string };
+/** A refusal names its rule (translated in i18n/policy-refusals.ts) and says why in English. */
+export type Decision = { allowed: true } | { allowed: false; rule: PolicyRule; reason: string };
 
 const allow: Decision = { allowed: true };
-const deny = (reason: string): Decision => ({ allowed: false, reason });
+const deny = (rule: PolicyRule): Decision => ({ allowed: false, rule, reason: policyRefusal(rule, 'en') });
 
 /** Roles a manager may act on besides themselves: only plain users. */
 const managedByManagers: ReadonlySet<Role> = new Set(['user']);
@@ -77,50 +80,48 @@ export function decide(actor: Subject, action: Action, target?: Target): Decisio
     case 'users.deleteMe':
       return allow;
     case 'users.list':
-      return actor.role === 'user' ? deny('Only managers and admins can list users') : allow;
+      return actor.role === 'user' ? deny('list_users_staff_only') : allow;
     case 'audit.read':
-      return actor.role === 'admin' ? allow : deny('Only admins can read the audit log');
+      return actor.role === 'admin' ? allow : deny('audit_admins_only');
     case 'apiKeys.manage':
-      return actor.role === 'admin' ? allow : deny('Only admins can manage API keys');
+      return actor.role === 'admin' ? allow : deny('api_keys_admins_only');
     case 'webhooks.manage':
-      return actor.role === 'admin' ? allow : deny('Only admins can manage webhooks');
+      return actor.role === 'admin' ? allow : deny('webhooks_admins_only');
     // Bulk moves carry any role and every account's details, so they are the admins' alone.
     case 'users.import':
-      return actor.role === 'admin' ? allow : deny('Only admins can import users');
+      return actor.role === 'admin' ? allow : deny('import_admins_only');
     case 'users.export':
-      return actor.role === 'admin' ? allow : deny('Only admins can export users');
+      return actor.role === 'admin' ? allow : deny('export_admins_only');
     case 'users.read':
       if (self || actor.role !== 'user') return allow;
-      return deny('You can only read your own account');
+      return deny('read_own_only');
     case 'users.create':
-      if (actor.role === 'user') return deny('Only managers and admins can create users');
-      return manages(actor.role, target)
-        ? allow
-        : deny('Managers can only create users with the role "user"');
+      if (actor.role === 'user') return deny('create_staff_only');
+      return manages(actor.role, target) ? allow : deny('managers_create_users_only');
     case 'users.update':
       if (self) return allow;
-      return onOther(actor.role, target, 'You can only change your own account', 'change');
+      return onOther(actor.role, target, 'change_own_only', 'managers_change_users_only');
     case 'users.disable':
-      if (self) return deny("You can't disable your own account");
-      return onOther(actor.role, target, 'Only managers and admins can disable accounts', 'disable');
+      if (self) return deny('disable_self');
+      return onOther(actor.role, target, 'disable_staff_only', 'managers_disable_users_only');
     case 'users.delete':
       // Deleting oneself goes through users.deleteMe, which asks for the password: a stolen
       // access token alone must not be enough to destroy an account.
-      if (self) return deny('Delete your own account with users.deleteMe; it asks for your password');
-      return onOther(actor.role, target, 'Only managers and admins can delete other accounts', 'delete');
+      if (self) return deny('delete_self');
+      return onOther(actor.role, target, 'delete_staff_only', 'managers_delete_users_only');
     case 'users.setEmail':
       // Staff changes apply at once; one's own goes through users.updateMe, which asks for
       // the password and waits for the new address to be confirmed.
-      if (self) return deny('Change your own email with users.updateMe; it asks for your current password');
-      return onOther(actor.role, target, 'You can only change your own email, with users.updateMe', 'change');
+      if (self) return deny('set_email_self');
+      return onOther(actor.role, target, 'set_email_own_only', 'managers_change_users_only');
     case 'users.setRole':
-      if (self) return deny("You can't change your own role");
-      return actor.role === 'admin' ? allow : deny('Only admins can change roles');
+      if (self) return deny('set_role_self');
+      return actor.role === 'admin' ? allow : deny('set_role_admins_only');
     case 'users.resetMfa':
       // One's own factors are turned off from the profile, each with its own check: a stolen
       // admin token must not strip its owner's second factor in one call.
-      if (self) return deny('Turn your own second factors off from your profile');
-      return actor.role === 'admin' ? allow : deny("Only admins can reset someone's second factors");
+      if (self) return deny('reset_mfa_self');
+      return actor.role === 'admin' ? allow : deny('reset_mfa_admins_only');
   }
 }
 
@@ -169,10 +170,15 @@ export function creatableRoles(actor: Subject): Role[] {
 }
 
 /** Acting on someone else's account: managers on plain users, admins on anyone. */
-function onOther(actorRole: Role, target: Target | undefined, asUser: string, verb: string): Decision {
+function onOther(
+  actorRole: Role,
+  target: Target | undefined,
+  asUser: PolicyRule,
+  asManager: PolicyRule,
+): Decision {
   if (actorRole === 'user') return deny(asUser);
   if (manages(actorRole, target)) return allow;
-  return deny(`Managers can only ${verb} accounts with the role "user"`);
+  return deny(asManager);
 }
 
 function manages(actorRole: Role, target: Target | undefined): boolean {

@@ -14,3 +14,4 @@ export {
 export type { Action, Decision, Role, Subject, Target } from './policy.js';
 export { auditActions, type AuditAction } from './audit-actions.js';
 export { webhookEvents, type WebhookEventType } from './webhook-events.js';
+export { isLocale, locales, negotiateLocale, type Locale } from './i18n/locales.js';

@@ -5,7 +5,6 @@ import { isPerson, type Caller, type Context, type KeyActor } from './context.js
 import {
   apiError,
   databaseUnavailable,
-  forbidden,
   invalidRefreshToken,
   mfaEnrollmentRequired,
   notSignedIn,
@@ -13,6 +12,9 @@ import {
   ReasonError,
 } from './errors.js';
 import { mfaEnrollmentRequired as needsMfaEnrollment } from './policy.js';
+import { errorMessage } from './i18n/error-messages.js';
+import { localizedIssues } from './i18n/field-messages.js';
+import type { Locale } from './i18n/locales.js';
 import { OverloadedError } from './ports/index.js';
 import { isAuthResult } from './schemas/auth.js';
 import { API_KEY_PREFIX, hashToken } from './secrets.js';
@@ -43,50 +45,68 @@ const t = initTRPC
   .create({
     // Never ship stacks, whatever NODE_ENV says.
     isDev: false,
-    errorFormatter({ shape, error }) {
-      if (error.code === 'INTERNAL_SERVER_ERROR') {
-        // The original message may carry SQL or driver text: clients get a fixed one.
+    /**
+     * The one place an error answer takes the caller's language, for tRPC and REST alike
+     * (trpc-to-openapi formats through it too): the message is rendered from the reason (and
+     * the parameters it was raised with), and zod's issues from their rule, in the language
+     * the request asked for. `data.reason` never changes with it.
+     */
+    errorFormatter({ shape, error, ctx, input }) {
+      // No context only when a request fails before one is made (the REST adapter's 415).
+      const locale: Locale = ctx?.request.locale ?? 'en';
+      const malformedJson = error.code === 'BAD_REQUEST' && error.cause instanceof SyntaxError;
+      const reason = malformedJson ? 'malformed_json' : reasonOf(error);
+      const base = { ...shape.data, stack: undefined, reason };
+      // Our own words for every error not raised with a reason: tRPC's quote what the client
+      // sent (the path, the bytes JSON.parse choked on, the Content-Type), and an unexpected
+      // error's may carry SQL or driver text. Answers never echo input.
+      if (!(error.cause instanceof ZodError)) {
+        const message =
+          error.cause instanceof ReasonError ? error.cause.messageIn(locale) : errorMessage(reason, locale);
+        const fieldErrors: FlatFieldErrors | null =
+          error.cause instanceof ReasonError && error.cause.field !== undefined
+            ? { formErrors: [], fieldErrors: { [error.cause.field]: [message] } }
+            : null;
         return {
           ...shape,
-          message: 'Internal server error',
-          data: { ...shape.data, stack: undefined, reason: reasonOf(error) },
+          message,
+          data: {
+            ...base,
+            ...(error.code === 'NOT_FOUND' && !(error.cause instanceof ReasonError)
+              ? { path: undefined }
+              : {}),
+            zodError: fieldErrors,
+            fieldErrors: fieldErrors?.fieldErrors ?? null,
+          },
         };
       }
-      // tRPC's own words for an unknown procedure or unparsable input quote what the client
-      // sent (the path, the bytes JSON.parse choked on): answers never echo input.
-      if (error.code === 'NOT_FOUND' && !(error.cause instanceof ReasonError))
-        return {
-          ...shape,
-          message: 'Not found',
-          data: { ...shape.data, stack: undefined, path: undefined, reason: 'not_found' },
-        };
-      // tRPC's 415 quotes the Content-Type header back.
-      if (error.code === 'UNSUPPORTED_MEDIA_TYPE' && !(error.cause instanceof ReasonError))
-        return {
-          ...shape,
-          message: 'Send the body as JSON (Content-Type: application/json)',
-          data: { ...shape.data, stack: undefined, reason: reasonOf(error) },
-        };
-      const malformedJson = error.code === 'BAD_REQUEST' && error.cause instanceof SyntaxError;
-      const zodError = flatFieldErrors(error.cause);
+      const issues = localizeInPlace(error.cause, locale, input);
+      const zodError: FlatFieldErrors = z.flattenError(new ZodError(issues));
       return {
         ...shape,
-        message:
-          error.cause instanceof ZodError
-            ? firstIssueMessage(error.cause)
-            : malformedJson
-              ? 'The input is not valid JSON'
-              : shape.message,
-        data: {
-          ...shape.data,
-          stack: undefined,
-          reason: malformedJson ? 'malformed_json' : reasonOf(error),
-          zodError,
-          fieldErrors: zodError?.fieldErrors ?? null,
-        },
+        message: firstIssueMessage(issues),
+        data: { ...base, zodError, fieldErrors: zodError.fieldErrors },
       };
     },
   });
+
+const localized = new WeakSet<ZodError>();
+
+/**
+ * Rewrites an input failure's issues in the caller's language, once. In place, because the
+ * REST adapter lists the failure's own `issues` in its answer after formatting it: both
+ * transports then say the same words.
+ */
+function localizeInPlace(error: ZodError, locale: Locale, input: unknown): z.core.$ZodIssue[] {
+  if (localized.has(error)) return error.issues;
+  localized.add(error);
+  const issues = localizedIssues(error, locale, input);
+  issues.forEach((issue, i) => {
+    const own = error.issues[i] as { message: string } | undefined;
+    if (own) own.message = issue.message;
+  });
+  return error.issues;
+}
 
 /** zod's flattened errors as a plain type, so client typings never pull in zod's internals. */
 export interface FlatFieldErrors {
@@ -94,15 +114,8 @@ export interface FlatFieldErrors {
   fieldErrors: Record<string, string[] | undefined>;
 }
 
-function flatFieldErrors(cause: unknown): FlatFieldErrors | null {
-  if (cause instanceof ZodError) return z.flattenError(cause);
-  if (cause instanceof ReasonError && cause.field !== undefined)
-    return { formErrors: [], fieldErrors: { [cause.field]: [cause.message] } };
-  return null;
-}
-
-function firstIssueMessage(error: ZodError): string {
-  const issue = error.issues[0];
+function firstIssueMessage(issues: readonly z.core.$ZodIssue[]): string {
+  const issue = issues[0];
   if (!issue) return 'Invalid input';
   const path = issue.path.join('.');
   return path ? `${path}: ${issue.message}` : issue.message;
@@ -122,7 +135,7 @@ const unavailableAs503 = t.middleware(async ({ ctx, next }) => {
   const cause = result.error.cause;
   if (cause instanceof OverloadedError) {
     ctx.request.setHeader('Retry-After', String(cause.retryAfterSeconds));
-    throw apiError('SERVICE_UNAVAILABLE', 'overloaded', 'The service is busy, try again in a few seconds');
+    throw apiError('SERVICE_UNAVAILABLE', 'overloaded');
   }
   if (ctx.deps.isUnavailable(cause)) throw databaseUnavailable();
   return result;
@@ -204,11 +217,7 @@ export const publicProcedure = t.procedure.use(traced).use(unavailableAs503).use
 export const protectedProcedure = publicProcedure.use(async ({ ctx, next, path }) => {
   const caller = await authenticate(ctx);
   if (!caller) throw notSignedIn();
-  if (!isPerson(caller))
-    throw forbidden(
-      'An API key cannot call this: it is about the signed-in person’s own account',
-      'api_key_not_allowed',
-    );
+  if (!isPerson(caller)) throw apiError('FORBIDDEN', 'api_key_not_allowed');
   if (needsMfaEnrollment(caller.user, ctx.deps.settings.mfaRequiredRoles, path))
     throw mfaEnrollmentRequired();
   return next({ ctx: { actor: caller } });
@@ -257,11 +266,10 @@ async function authenticateApiKey({ deps, request }: Context, secret: string): P
     const { count, resetInSeconds } = await deps.throttle.hit(`api-key:${apiKey.id}`, limit.windowSeconds);
     if (count > limit.max) {
       request.setHeader('Retry-After', String(Math.max(1, resetInSeconds)));
-      throw apiError(
-        'TOO_MANY_REQUESTS',
-        'rate_limited',
-        `Too many requests with this API key. Try again in ${Math.max(1, resetInSeconds)} second(s).`,
-      );
+      throw apiError('TOO_MANY_REQUESTS', 'rate_limited', {
+        retryAfterSeconds: Math.max(1, resetInSeconds),
+        what: 'apiKey',
+      });
     }
   }
   return { apiKey };

@@ -29,6 +29,12 @@ export interface ClientOptions {
   batch?: boolean;
   /** Retries 503 and 429 answers after their `Retry-After` (retry.ts). Off by default. */
   retry?: RetryOptions | boolean;
+  /**
+   * The language error messages come back in (sent as `Accept-Language`, e.g. "fr"); a
+   * function is asked before each request, so a language switcher takes effect at once.
+   * Without it, the server answers in its DEFAULT_LOCALE (or what `headers` says).
+   */
+  locale?: string | (() => string | undefined);
 }
 
 /** The typed Tessera client: `client.auth.login.mutate({ email, password })`. */
@@ -75,7 +81,12 @@ export function transportLinks(
     async headers({ op }: { op: Operation }) {
       const extra = typeof options.headers === 'function' ? await options.headers() : options.headers;
       const bearer = await token(op);
-      return { ...extra, ...(bearer ? { authorization: `Bearer ${bearer}` } : {}) };
+      const locale = typeof options.locale === 'function' ? options.locale() : options.locale;
+      return {
+        ...extra,
+        ...(locale ? { 'accept-language': locale } : {}),
+        ...(bearer ? { authorization: `Bearer ${bearer}` } : {}),
+      };
     },
   };
   const single = httpLink(http);

@@ -1,4 +1,5 @@
 import type { ColumnType, Generated } from 'kysely';
+import type { Locale } from '@tessera/api';
 
 /** A bigint column as read: pg gives text, PGlite a number or a bigint; Number() reads all three. */
 type Int8 = string | number | bigint;
@@ -35,6 +36,8 @@ export interface UsersTable {
   email_verified_at: Timestamp | null;
   /** An address the owner asked to move to, applied once the link mailed to it is followed. */
   pending_email: string | null;
+  /** The user's language (a `Locale`); every mail they receive is written in it. */
+  locale: ColumnType<Locale, Locale | undefined, Locale>;
   disabled_at: Timestamp | null;
   failed_login_count: Generated<number>;
   locked_until: Timestamp | null;
@@ -87,6 +90,8 @@ export interface EmailOutboxTable {
   /** The text and HTML bodies; encrypted (AES-256-GCM) when they carry a live token. */
   body: string | null;
   body_encrypted: Generated<boolean>;
+  /** The mail's language (a `Locale`): its Content-Language header. */
+  language: ColumnType<Locale, Locale | undefined, Locale>;
   status: Generated<'pending' | 'sent' | 'failed'>;
   attempts: Generated<number>;
   next_attempt_at: ColumnType<Date, Date | string | undefined, Date | string>;

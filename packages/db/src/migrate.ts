@@ -8,6 +8,7 @@ import * as sessionFamilyBound from './migrations/2026-12-01-003-session-family-
 import * as apiKeysWebhooks from './migrations/2026-12-02-002-api-keys-webhooks.js';
 import * as userImport from './migrations/2026-12-02-003-user-import.js';
 import * as secondFactors from './migrations/2026-12-02-001-second-factors.js';
+import * as userLocale from './migrations/2026-12-02-004-user-locale.js';
 
 /** Every migration, by its dated name. Listed explicitly so bundling and `dist` need no fs scan. */
 const migrations: Record<string, Migration> = {
@@ -19,6 +20,7 @@ const migrations: Record<string, Migration> = {
   '2026-12-02-002-api-keys-webhooks': apiKeysWebhooks,
   '2026-12-02-003-user-import': userImport,
   '2026-12-02-001-second-factors': secondFactors,
+  '2026-12-02-004-user-locale': userLocale,
 };
 
 const provider: MigrationProvider = { getMigrations: () => Promise.resolve(migrations) };

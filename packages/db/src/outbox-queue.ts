@@ -1,4 +1,5 @@
 import { sql, type Kysely } from 'kysely';
+import type { Locale } from '@tessera/api';
 import type { Database } from './database.js';
 import { openBody, type MailBody } from './sealed.js';
 
@@ -7,6 +8,8 @@ export interface ClaimedMail {
   id: string;
   recipient: string;
   subject: string;
+  /** The mail's language: its Content-Language header. */
+  language: Locale;
   /** Undefined when the body cannot be read (encrypted with a key no longer configured). */
   body: MailBody | undefined;
   /** This attempt's number, starting at 1. */
@@ -42,7 +45,7 @@ export async function claimDueMail(db: Kysely<Database>, options: ClaimOptions):
       next_attempt_at: sql`now() + make_interval(secs => ${options.leaseSeconds})`,
     })
     .where('id', 'in', due)
-    .returning(['id', 'recipient', 'subject', 'body', 'body_encrypted', 'attempts', 'created_at'])
+    .returning(['id', 'recipient', 'subject', 'language', 'body', 'body_encrypted', 'attempts', 'created_at'])
     .execute();
   // UPDATE … RETURNING has no order: send oldest first, so a superseding mail arrives last.
   rows.sort((a, b) => a.created_at.getTime() - b.created_at.getTime());
@@ -50,6 +53,7 @@ export async function claimDueMail(db: Kysely<Database>, options: ClaimOptions):
     id: row.id,
     recipient: row.recipient,
     subject: row.subject,
+    language: row.language,
     body: readBody(row.body, row.body_encrypted, options.mailKey),
     attempt: row.attempts,
   }));

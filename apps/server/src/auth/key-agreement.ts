@@ -1,6 +1,6 @@
 import { isDatabaseUnavailable, recordSigningKey, type DatabaseHandle } from '@tessera/db';
 import type { FastifyInstance } from 'fastify';
-import { toRestError } from '../http/rest/errors.js';
+import { refusalBody } from '../http/rest/errors.js';
 import type { SigningKeys } from './keys.js';
 
 /** Where this node stands: its key is the nodes' key, is not, or could not be checked yet. */
@@ -88,13 +88,7 @@ export async function agreeOnSigningKey(
     if (state === 'agreed' || !/^\/(trpc|api)(\/|\?|$)/.test(request.url)) return;
     // Still unknown because the database is down: the request meets the outage itself (503).
     if ((await check()) === 'refused')
-      return reply.code(503).send(
-        toRestError(503, {
-          code: 'SERVICE_UNAVAILABLE',
-          message: 'This node is misconfigured and cannot serve requests',
-          data: { reason: 'signing_key_mismatch' },
-        }),
-      );
+      return reply.code(503).send(refusalBody(503, 'signing_key_mismatch', request.locale));
   });
   return { check, ready: async () => (await check()) === 'agreed' };
 }

@@ -1,6 +1,8 @@
-import { appRouter, type Reason } from '@tessera/api';
+import { appRouter, errorMessage, type Reason, type ReasonParamsArg } from '@tessera/api';
 import { TRPC_ERROR_CODES_BY_KEY, type TRPC_ERROR_CODE_KEY } from '@trpc/server/rpc';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+// Declares `request.locale`.
+import type {} from './language.js';
 import { normalizePath } from 'trpc-to-openapi';
 import { recordFailure } from './outcomes.js';
 
@@ -96,16 +98,17 @@ const REST_POST_PATHS: ReadonlyMap<string, string> = (() => {
 /**
  * Answers an error in the shape the caller's transport uses: tRPC's error envelope (one per
  * call for a batch, so the client can match them up), or the REST `{ code, message }` body
- * for everything else.
+ * for everything else; worded from its reason in the request's language.
  */
-export function replyWithError(
+export function replyWithError<R extends Reason>(
   reply: FastifyReply,
   target: ProcedureCalls | undefined,
   status: number,
   code: TRPC_ERROR_CODE_KEY,
-  reason: Reason,
-  message: string,
+  reason: R,
+  ...params: ReasonParamsArg<R>
 ): FastifyReply {
+  const message = errorMessage(reason, reply.request.locale, params[0]);
   reply.code(status).header('Cache-Control', 'no-store');
   for (const call of target?.calls ?? [undefined]) recordFailure(reply.request, call, reason);
   if (target?.transport !== 'trpc') return reply.send({ code, message, data: { reason } });

@@ -1,11 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { toRestError } from './rest/errors.js';
-
-/** An error body in the shape of every other (rest/errors.ts): a code, a message, a stable reason; never the input. */
-function refusal(status: number, code: string, reason: string, message: string) {
-  return toRestError(status, { code, message, data: { reason } });
-}
+import { requestLocale, type LanguageSettings } from './language.js';
+import { fastifyErrorBody, refusalBody, toRestError } from './rest/errors.js';
 
 /**
  * The request target in origin form (`/api/…?…`), for Fastify's `rewriteUrl`. HTTP/1.1 lets a
@@ -32,26 +28,23 @@ export function originForm(req: IncomingMessage): string {
  * answers them like any other error instead. They skip every hook, so they carry the headers
  * an API answer gets (security.ts) themselves.
  */
-export function frameworkErrors(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
-  reply.headers({
-    'X-Request-Id': request.id,
-    'X-Content-Type-Options': 'nosniff',
-    'Cache-Control': 'no-store',
-    'Content-Security-Policy': "default-src 'none'; frame-ancestors 'none'",
-  });
-  if (error.code === 'FST_ERR_MAX_PARAM_LENGTH')
-    void reply.code(414).send(refusal(414, 'URI_TOO_LONG', 'uri_too_long', 'The request path is too long'));
-  else if (error.code === 'FST_ERR_BAD_URL')
-    void reply
-      .code(400)
-      .send(refusal(400, 'BAD_REQUEST', 'malformed_url', 'The request path is not valid percent-encoding'));
-  else void reply.code(500).send(toRestError(500, {}));
-}
-
-const FIXED_MESSAGES: Readonly<Record<number, string>> = {
-  413: 'Request body is too large',
-  415: 'Send the body as JSON (Content-Type: application/json)',
-};
+export const frameworkErrors =
+  (locales: LanguageSettings) =>
+  (error: FastifyError, request: FastifyRequest, reply: FastifyReply): void => {
+    // No hook runs for these (nor any request decoration): the language is decided here.
+    const locale = requestLocale(request, locales);
+    reply.headers({
+      'X-Request-Id': request.id,
+      'X-Content-Type-Options': 'nosniff',
+      'Cache-Control': 'no-store',
+      'Content-Security-Policy': "default-src 'none'; frame-ancestors 'none'",
+    });
+    if (error.code === 'FST_ERR_MAX_PARAM_LENGTH')
+      void reply.code(414).send(refusalBody(414, 'uri_too_long', locale));
+    else if (error.code === 'FST_ERR_BAD_URL')
+      void reply.code(400).send(refusalBody(400, 'malformed_url', locale));
+    else void reply.code(500).send(toRestError(500, {}, locale));
+  };
 
 /**
  * Errors Fastify raises outside the REST scope (which has its own handler): a tRPC body of
@@ -63,11 +56,8 @@ export function answerErrorsInShape(app: FastifyInstance): void {
     const status =
       error.statusCode && error.statusCode >= 400 && error.statusCode < 600 ? error.statusCode : 500;
     if (status >= 500) request.log.error({ err: error }, 'request failed');
-    // Fastify's own words quote the input (`Unsupported Media Type: <the header>`): fixed ones.
-    const message = /JSON/i.test(error.message)
-      ? 'The request body is not valid JSON'
-      : (FIXED_MESSAGES[status] ?? 'The request was refused');
-    return reply.code(status).send(toRestError(status, { message }));
+    // Fastify's own words quote the input (`Unsupported Media Type: <the header>`): ours instead.
+    return reply.code(status).send(fastifyErrorBody(status, error, request.locale));
   });
 }
 
@@ -86,6 +76,6 @@ export function refuseBodiesOnReads(app: FastifyInstance): void {
     return reply
       .code(400)
       .header('Connection', 'close')
-      .send(refusal(400, 'BAD_REQUEST', 'unexpected_body', 'A GET or HEAD request carries no body'));
+      .send(refusalBody(400, 'unexpected_body', request.locale));
   });
 }

@@ -21,5 +21,6 @@ export function requestInfo(
     userAgent: req.headers['user-agent']?.slice(0, 512) ?? null,
     authorization: req.headers.authorization,
     ...(refreshCookie ? { refreshCookie } : {}),
+    locale: req.locale,
   };
 }

@@ -156,14 +156,9 @@ function registerDepthLimit(app: FastifyInstance): void {
     const query = request.query as { input?: unknown } | undefined;
     const input = request.method === 'GET' ? query?.input : request.body;
     if (input === undefined || input === null || !nestedDeeperThan(input, MAX_JSON_DEPTH)) return;
-    return replyWithError(
-      reply,
-      procedureCalls(request),
-      400,
-      'BAD_REQUEST',
-      'input_too_deep',
-      `The input is nested more than ${MAX_JSON_DEPTH} levels deep`,
-    );
+    return replyWithError(reply, procedureCalls(request), 400, 'BAD_REQUEST', 'input_too_deep', {
+      maxDepth: MAX_JSON_DEPTH,
+    });
   });
 }
 

@@ -10,6 +10,7 @@ import {
   type ProcedureType,
   type RootConfig,
 } from '@trpc/server/unstable-core-do-not-import';
+import { apiError } from '@tessera/api';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { procedureCalls } from './procedure-calls.js';
 
@@ -36,7 +37,9 @@ const METHOD_BY_TYPE: Readonly<Record<ProcedureType, string>> = {
  * Fastify's request: the official adapter turns every request into a Fetch `Request` and
  * every answer into a `Response`, which cost more CPU per call than a signed-in read itself.
  *
- * Two deliberate differences, both security fixes:
+ * Request-level refusals (a batch too large, procedure types mixed, a malformed batch input)
+ * carry their own reason and words (`batch_too_large`, `malformed_request`) where tRPC's
+ * answer only says `invalid_input`. Two more deliberate differences, both security fixes:
  * - The procedure names are the ones `procedureCalls` finds, the same the rate limits and
  *   the enumeration floor count: the path is percent-decoded once, by Fastify. tRPC's own
  *   handler decodes it a second time, so `auth%252Elogin` ran `auth.login` unseen by them.
@@ -83,27 +86,22 @@ async function handle<TRouter extends AnyTRPCRouter>(
 
   const target = procedureCalls(req);
   const isBatch = target?.batch ?? false;
-  let ctx: inferRouterContext<TRouter> | undefined;
+  // Made first, so that every error answer, even one about the request as a whole, is
+  // worded in the caller's language (the error formatter reads it from the context).
+  const ctx = options.createContext(req, reply);
   let calls: Call[] = [];
   let type: ProcedureType | 'unknown' = 'unknown';
 
   try {
-    if (!target) throw new TRPCError({ code: 'BAD_REQUEST', message: 'Invalid URL-encoding in path' });
+    if (!target) throw apiError('BAD_REQUEST', 'malformed_url');
     assertContentType(req);
     assertNotStreaming(req);
     calls = target.calls.map((path, index) => ({ path, index }));
-    if (isBatch && calls.length > options.maxBatchSize)
-      throw new TRPCError({ code: 'BAD_REQUEST', message: 'Batch call exceeds maximum size' });
+    if (isBatch && calls.length > options.maxBatchSize) throw apiError('BAD_REQUEST', 'batch_too_large');
     const procedures = await Promise.all(calls.map((call) => getProcedureAtPath(router, call.path)));
     const types = new Set(procedures.flatMap((p) => (p ? [p._def.type] : [])));
-    if (types.size > 1)
-      throw new TRPCError({
-        code: 'BAD_REQUEST',
-        message: `Cannot mix procedure types in call: ${[...types].join(', ')}`,
-      });
+    if (types.size > 1) throw apiError('BAD_REQUEST', 'malformed_request');
     type = types.values().next().value ?? 'unknown';
-    ctx = options.createContext(req, reply);
-
     const inputs = lazyInputs(req, isBatch, calls.length);
     const results = await Promise.all(
       calls.map(async (call): Promise<TRPCResponse> => {
@@ -202,10 +200,7 @@ function send(reply: FastifyReply, body: TRPCResponse | TRPCResponse[]) {
 function assertNotStreaming(req: FastifyRequest): void {
   const accept = [req.headers['trpc-accept'], req.headers.accept].flat().join(',');
   if (accept.split(',').some((type) => type.trim() === 'application/jsonl'))
-    throw new TRPCError({
-      code: 'BAD_REQUEST',
-      message: 'Streamed answers are not served: use httpBatchLink or httpLink',
-    });
+    throw apiError('BAD_REQUEST', 'streaming_not_supported');
 }
 
 /** JSON bodies only; a GET carries its input in the query string, whatever its content type says. */
@@ -232,18 +227,14 @@ function lazyInputs(req: FastifyRequest, isBatch: boolean, count: number) {
     try {
       const query = (req.query as { input?: unknown }).input;
       // `?input=A&input=B` would parse as "A,B", past the depth limit, which saw a list.
-      if (Array.isArray(query))
-        throw new TRPCError({ code: 'BAD_REQUEST', message: 'Give "input" once in the query string' });
+      if (Array.isArray(query)) throw apiError('BAD_REQUEST', 'malformed_request');
       const text = req.method === 'GET' ? (query as string | undefined) : (req.body as string | undefined);
       const raw: unknown = text ? JSON.parse(text) : undefined;
       parsed = Object.create(null) as Record<number, unknown>;
       if (raw === undefined) return parsed;
       if (!isBatch) parsed[0] = raw;
       else if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
-        throw new TRPCError({
-          code: 'BAD_REQUEST',
-          message: '"input" needs to be an object when doing a batch call',
-        });
+        throw apiError('BAD_REQUEST', 'malformed_request');
       else
         for (let i = 0; i < count; i++)
           if ((raw as Record<number, unknown>)[i] !== undefined)

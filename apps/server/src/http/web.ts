@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { z } from 'zod';
+import { refusalBody } from './rest/errors.js';
 
 /**
  * What every page may load: only files from this origin, no inline or injected script
@@ -77,11 +78,7 @@ export async function registerWeb(app: FastifyInstance, dist: string): Promise<v
       !request.url.startsWith('/trpc');
     // Other paths get the page only in a browser (its not-found view); APIs get JSON.
     if (isPage && request.headers.accept?.includes('text/html')) return sendPage(reply);
-    return reply.code(404).send({
-      code: 'NOT_FOUND',
-      message: 'Not found',
-      data: { code: 'NOT_FOUND', httpStatus: 404, reason: 'not_found' },
-    });
+    return reply.code(404).send(refusalBody(404, 'not_found', request.locale));
   });
 }
 

@@ -71,14 +71,7 @@ export function registerPasswordChecksInFlight(app: FastifyInstance, max: number
     const running = inFlight.get(address) ?? 0;
     if (running + calls > max) {
       reply.header('Retry-After', String(RETRY_AFTER_SECONDS));
-      return replyWithError(
-        reply,
-        target,
-        429,
-        'TOO_MANY_REQUESTS',
-        'too_many_in_flight',
-        'Too many password checks from your network at once. Try again in a second.',
-      );
+      return replyWithError(reply, target, 429, 'TOO_MANY_REQUESTS', 'too_many_in_flight');
     }
     inFlight.set(address, running + calls);
     held.set(request, { address, calls, running: false });

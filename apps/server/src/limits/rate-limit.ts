@@ -140,19 +140,12 @@ function callsPerBucket(calls: string[], settings: Partial<RateLimitSettings>): 
   return counts;
 }
 
-const MESSAGES: Record<Bucket, string> = {
-  signIn: 'Too many failed sign-ins from your network',
-  register: 'Too many sign-ups from your network',
-  mail: 'Too many emails requested from your network',
-  tokens: 'Too many link redemptions from your network',
-  refresh: 'Too many session refreshes from your network',
-  passwordChecks: 'Too many password checks from your network',
-};
-
 function tooMany(reply: FastifyReply, target: ProcedureCalls, bucket: Bucket, retryAfterSeconds: number) {
   const seconds = Math.max(1, retryAfterSeconds);
-  const minutes = Math.ceil(seconds / 60);
-  const message = `${MESSAGES[bucket]}. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`;
   reply.header('Retry-After', String(seconds));
-  return replyWithError(reply, target, 429, 'TOO_MANY_REQUESTS', 'rate_limited', message);
+  // The message names what was counted (its words: the error catalogue's `rate_limited`).
+  return replyWithError(reply, target, 429, 'TOO_MANY_REQUESTS', 'rate_limited', {
+    retryAfterSeconds: seconds,
+    what: bucket,
+  });
 }

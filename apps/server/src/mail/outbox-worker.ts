@@ -69,7 +69,12 @@ export function startOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
     for (const mail of claimed) {
       try {
         if (!mail.body) throw new Error('mail body cannot be read (was the signing key changed?)');
-        await transport.send({ to: mail.recipient, subject: mail.subject, ...mail.body });
+        await transport.send({
+          to: mail.recipient,
+          subject: mail.subject,
+          language: mail.language,
+          ...mail.body,
+        });
         await markMailSent(db, mail);
       } catch (error) {
         const message = error instanceof Error ? error.message : String(error);

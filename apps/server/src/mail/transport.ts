@@ -10,6 +10,8 @@ export interface Envelope {
   subject: string;
   text: string;
   html: string;
+  /** The recipient's language (Content-Language). */
+  language: string;
   link?: string | undefined;
 }
 
@@ -47,6 +49,7 @@ export function createMailTransport(settings: TransportSettings, log: FastifyBas
           subject: mail.subject,
           text: mail.text,
           html: mail.html,
+          headers: { 'Content-Language': mail.language },
         });
       },
       close: () => smtp.close(),
@@ -62,6 +65,7 @@ export function createMailTransport(settings: TransportSettings, log: FastifyBas
         subject: mail.subject,
         text: mail.text,
         html: mail.html,
+        headers: { 'Content-Language': mail.language },
       });
       await mkdir(settings.dir, { recursive: true, mode: 0o700 });
       const file = join(

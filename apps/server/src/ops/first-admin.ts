@@ -1,4 +1,4 @@
-import { EmailTakenError, emitUserEvent, passwordProblem, type Deps } from '@tessera/api';
+import { EmailTakenError, emitUserEvent, passwordProblem, type Deps, type Locale } from '@tessera/api';
 
 /** What creating an admin needs: no tokens, no network. The CLI builds just these. */
 export type AdminPorts = Pick<Deps, 'stores' | 'transact' | 'hasher' | 'clock' | 'settings'>;
@@ -38,6 +38,7 @@ export async function ensureFirstAdmin(
       email: admin.email,
       name: DEFAULT_ADMIN_NAME,
       passwordHash,
+      locale: deps.settings.defaultLocale,
       now: deps.clock.now(),
       via: 'ADMIN_EMAIL',
     });
@@ -76,6 +77,7 @@ export async function createAdmin(
           email: input.email,
           name: input.name,
           passwordHash,
+          locale: deps.settings.defaultLocale,
           now,
           via,
         });
@@ -121,13 +123,14 @@ export async function createAdmin(
 async function insertAdmin(
   deps: AdminPorts,
   stores: AdminPorts['stores'],
-  admin: { email: string; name: string; passwordHash: string; now: Date; via: string },
+  admin: { email: string; name: string; passwordHash: string; now: Date; via: string; locale: Locale },
 ): Promise<string> {
   const user = await stores.users.insert({
     email: admin.email,
     name: admin.name,
     passwordHash: admin.passwordHash,
     role: 'admin',
+    locale: admin.locale,
     // The operator chose this address; there is nobody to send a link to yet.
     emailVerifiedAt: admin.now,
   });
@@ -145,5 +148,5 @@ async function insertAdmin(
 
 function assertAdminPassword(deps: AdminPorts, password: string, email: string, field: string): void {
   const problem = passwordProblem(password, { minLength: deps.settings.passwordMinLength }, email);
-  if (problem) throw new AdminSetupError(`${field}: ${problem.message}`);
+  if (problem) throw new AdminSetupError(`${field}: ${problem.messageIn('en')}`);
 }

@@ -41,7 +41,7 @@ const OPERATOR: BulkActor = { actorId: null, ip: null, userAgent: 'tessera-cli' 
  * as a stream: one batch is in memory at a time.
  */
 export async function importFile(
-  deps: Pick<Deps, 'transact' | 'clock'>,
+  deps: Pick<Deps, 'transact' | 'clock' | 'settings'>,
   options: ImportFileOptions,
 ): Promise<ImportFileSummary> {
   const summary: ImportFileSummary = { rows: 0, created: 0, updated: 0, skipped: 0, rejected: 0 };

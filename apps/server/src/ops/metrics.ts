@@ -6,7 +6,7 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 import type { HashQueue } from '../auth/password-hasher.js';
 import { failuresOf } from '../http/outcomes.js';
 import { procedureCalls } from '../http/procedure-calls.js';
-import { toRestError } from '../http/rest/errors.js';
+import { refusalBody } from '../http/rest/errors.js';
 import { bucketOf } from '../limits/rate-limit.js';
 
 /** Upper bounds (seconds) of the request-duration histogram buckets. */
@@ -124,12 +124,7 @@ export function registerMetrics(
   app.get('/metrics', async (request, reply) => {
     if (!isToken(request.headers.authorization)) {
       reply.header('WWW-Authenticate', 'Bearer realm="metrics"');
-      return reply.code(401).send(
-        toRestError(401, {
-          message: 'Send the metrics token: Authorization: Bearer <METRICS_TOKEN>',
-          data: { reason: 'metrics_token_required' },
-        }),
-      );
+      return reply.code(401).send(refusalBody(401, 'metrics_token_required', request.locale));
     }
     reply.type(registry.contentType);
     return registry.metrics();

@@ -1,6 +1,6 @@
 import { promises as dns, type LookupAddress } from 'node:dns';
 import { isIP } from 'node:net';
-import type { WebhookTargets } from '@tessera/api';
+import { errorMessage, type WebhookTargetRefusal, type WebhookTargets } from '@tessera/api';
 import ipaddr from 'ipaddr.js';
 
 /** Resolves a host name to every address it has (dns.lookup with `all`); tests inject their own. */
@@ -15,9 +15,12 @@ export interface CheckedTarget {
   family: 4 | 6;
 }
 
-/** Thrown when a webhook URL may not be called; the message is for the admin's delivery log. */
+/** Thrown when a webhook URL may not be called; the (English) message is for the delivery log. */
 export class TargetRefusedError extends Error {
   override name = 'TargetRefusedError';
+  constructor(readonly refusal: WebhookTargetRefusal) {
+    super(errorMessage('webhook_target_not_allowed', 'en', refusal));
+  }
 }
 
 /**
@@ -40,9 +43,9 @@ export function webhookTargetGuard(options: { allowPrivate: boolean; resolve?: R
       try {
         addresses = await resolve(host);
       } catch {
-        throw new TargetRefusedError(`The host ${host} could not be resolved`);
+        throw new TargetRefusedError({ problem: 'unresolvable', host });
       }
-      if (addresses.length === 0) throw new TargetRefusedError(`The host ${host} has no address`);
+      if (addresses.length === 0) throw new TargetRefusedError({ problem: 'no_address', host });
     }
     if (!options.allowPrivate)
       // Every address, not just the first: a host with one public and one private address
@@ -50,10 +53,7 @@ export function webhookTargetGuard(options: { allowPrivate: boolean; resolve?: R
       for (const { address } of addresses) {
         const range = rangeOf(address);
         if (range !== 'unicast')
-          throw new TargetRefusedError(
-            `${host === address ? address : `${host} resolves to ${address}`}, a ${range} address: ` +
-              'webhooks only call public addresses (WEBHOOK_ALLOW_PRIVATE=true allows others)',
-          );
+          throw new TargetRefusedError({ problem: 'not_public', host, address, range });
       }
     const first = addresses[0]!;
     return { url, address: first.address, family: first.family === 6 ? 6 : 4 };
@@ -65,7 +65,7 @@ export function webhookTargetGuard(options: { allowPrivate: boolean; resolve?: R
         await check(new URL(url));
         return undefined;
       } catch (error) {
-        if (error instanceof TargetRefusedError) return error.message;
+        if (error instanceof TargetRefusedError) return error.refusal;
         throw error;
       }
     },

@@ -11,6 +11,7 @@ export const USER_FIELDS = [
   'emailVerified',
   'id',
   'lastLoginAt',
+  'locale',
   'mfaEnabled',
   'name',
   'pendingEmail',

@@ -8,6 +8,8 @@ export interface ReceivedMail {
   subject: string;
   text: string;
   html: string;
+  /** The Content-Language header. */
+  language: string | undefined;
   /** The first link in the text body that points at `origin`, if any. */
   link: string | undefined;
 }
@@ -81,8 +83,14 @@ function toReceived(mail: ParsedMail): ReceivedMail {
     subject: mail.subject ?? '',
     text,
     html: typeof mail.html === 'string' ? mail.html : '',
+    language: headerText(mail.headers.get('content-language')),
     link: /https?:\/\/\S+/.exec(text)?.[0],
   };
+}
+
+/** A plain header's value (mailparser gives structured ones, like addresses, as objects). */
+function headerText(value: unknown): string | undefined {
+  return typeof value === 'string' ? value : undefined;
 }
 
 /** The token carried in a link's fragment (`#token=…`). */

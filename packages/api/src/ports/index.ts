@@ -1,3 +1,4 @@
+import type { Locale } from '../i18n/locales.js';
 import type { Role } from '../schemas/users.js';
 import type { ApiKeyStore } from './api-keys.js';
 import type { AuditStore } from './audit.js';
@@ -106,6 +107,8 @@ export interface AuthSettings {
   passwordMinLength: number;
   /** False for invite-only mode (REGISTRATION_OPEN=false): accounts come from invites, import or the CLI. */
   registrationOpen: boolean;
+  /** DEFAULT_LOCALE: the language of a user who chose none, and of answers to a request that asks for none we speak. */
+  defaultLocale: Locale;
   resetTokenTtlSeconds: number;
   /** The languages served (DEFAULT_LOCALE among them). */
   locales: { supported: readonly string[]; default: string };

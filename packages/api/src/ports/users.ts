@@ -1,3 +1,4 @@
+import type { Locale } from '../i18n/locales.js';
 import type { Role } from '../schemas/users.js';
 
 /** A user row as the domain sees it (the store maps columns to this shape). */
@@ -16,6 +17,8 @@ export interface UserRecord {
   lastLoginAt: Date | null;
   /** A confirmed TOTP or a passkey exists. */
   mfaEnabled: boolean;
+  /** The language of every mail the user receives. */
+  locale: Locale;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -25,6 +28,7 @@ export interface NewUser {
   name: string;
   passwordHash: string | null;
   role: Role;
+  locale: Locale;
   /** Set when the address is known to be right already (the operator's first admin, an import). */
   emailVerifiedAt?: Date | null;
   /** Set for an account imported disabled. */
@@ -39,6 +43,7 @@ export interface UserChanges {
   emailVerifiedAt?: Date | null;
   pendingEmail?: string | null;
   disabledAt?: Date | null;
+  locale?: Locale;
 }
 
 export type UserSort = 'createdAt' | 'name' | 'email';

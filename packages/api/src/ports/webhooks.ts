@@ -76,7 +76,10 @@ export interface EventStore {
  * be loopback, private, link-local, unspecified… unless WEBHOOK_ALLOW_PRIVATE is set. The
  * server implements it (the api package has no network of its own).
  */
+export type { WebhookTargetRefusal } from '../i18n/error-messages.js';
+import type { WebhookTargetRefusal } from '../i18n/error-messages.js';
+
 export interface WebhookTargets {
-  /** Undefined when the URL may be called; otherwise why not, in words for the admin. */
-  refusal(url: string): Promise<string | undefined>;
+  /** Undefined when the URL may be called; otherwise why not (worded per language by the catalogue). */
+  refusal(url: string): Promise<WebhookTargetRefusal | undefined>;
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { field } from '../i18n/field-messages.js';
 import { isoDateTime, safeText, uuid } from './common.js';
 import { role } from './users.js';
 
@@ -17,9 +18,9 @@ export const apiKey = z.object({
 export type ApiKey = z.infer<typeof apiKey>;
 
 export const createApiKeyInput = z.object({
-  name: safeText('Name', 100)
+  name: safeText(100)
     .transform((s) => s.trim())
-    .pipe(z.string().min(1, 'Name is required')),
+    .pipe(z.string().min(1, field('name_required'))),
   /** The role the key acts with. */
   role,
   /** When the key stops working; omit for a key that lasts until revoked. */

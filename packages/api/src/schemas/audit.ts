@@ -30,7 +30,7 @@ export const listAuditInput = z
     /** Whose account it was done to. */
     targetId: uuid.optional(),
     /** e.g. `users.delete`, `auth.login.failure`. */
-    action: safeText('Action', 100).optional(),
+    action: safeText(100).optional(),
   })
   .prefault({});
 export type ListAuditInput = z.infer<typeof listAuditInput>;

@@ -1,9 +1,16 @@
 import { z } from 'zod';
-import { email, name, password, uuid } from './common.js';
+import { field } from '../i18n/field-messages.js';
+import { email, locale, name, password, uuid } from './common.js';
 import { mfaChallenge } from './mfa.js';
 import { user } from './users.js';
 
-export const registerInput = z.object({ name, email, password });
+export const registerInput = z.object({
+  name,
+  email,
+  password,
+  /** The user's language; when absent, the request's Accept-Language (else DEFAULT_LOCALE). */
+  locale: locale.optional(),
+});
 export type RegisterInput = z.infer<typeof registerInput>;
 
 /**
@@ -19,7 +26,7 @@ export const loginInput = z.object({
 export type LoginInput = z.infer<typeof loginInput>;
 
 /** A refresh token is 32 random bytes in base64url (43 characters); allow some slack. */
-export const refreshToken = z.string().min(1, 'Refresh token is required').max(128);
+export const refreshToken = z.string().min(1, field('refresh_token_required')).max(128);
 
 export const refreshInput = z.object({ refreshToken });
 export type RefreshInput = z.infer<typeof refreshInput>;
@@ -46,7 +53,7 @@ export const loginResult = z.union([authResult, mfaChallenge]);
 export type LoginResult = z.infer<typeof loginResult>;
 
 /** An emailed single-use token, as found in the link's fragment. */
-export const oneTimeToken = z.string().min(1, 'Token is required').max(128, 'Token is not valid');
+export const oneTimeToken = z.string().min(1, field('token_required')).max(128, field('token_invalid'));
 
 export const requestPasswordResetInput = z.object({ email });
 export type RequestPasswordResetInput = z.infer<typeof requestPasswordResetInput>;

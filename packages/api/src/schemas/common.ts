@@ -1,19 +1,21 @@
 import { z } from 'zod';
+import { field } from '../i18n/field-messages.js';
+import { locales } from '../i18n/locales.js';
 
 /** Text that PostgreSQL can store: it rejects NUL (22021), so we refuse it at the edge. */
-export const safeText = (field: string, max: number) =>
+export const safeText = (max: number) =>
   z
     .string()
-    .max(max, `${field} must be at most ${max} characters`)
-    .refine((s) => !s.includes('\u0000'), `${field} must not contain NUL characters`);
+    .max(max, field('text_too_long'))
+    .refine((s) => !s.includes('\u0000'), field('text_nul'));
 
 /** An email address, trimmed and lower-cased: the one form we store and compare. */
 export const email = z
   .string()
   .trim()
   .toLowerCase()
-  .max(254, 'Email must be at most 254 characters')
-  .pipe(z.email('Enter a valid email address'));
+  .max(254, field('email_too_long'))
+  .pipe(z.email(field('email_invalid')));
 
 /** Longest display name, in characters (code points: an emoji or a CJK character counts once). */
 export const NAME_MAX_LENGTH = 100;
@@ -39,20 +41,17 @@ export const MAX_COMBINING_MARKS = 4;
  */
 export const name = z
   .string()
-  .max(4 * NAME_MAX_LENGTH, `Name must be at most ${NAME_MAX_LENGTH} characters`)
+  .max(4 * NAME_MAX_LENGTH, field('name_too_long'))
   .trim()
-  .refine((s) => !LONE_SURROGATE.test(s), 'Name must be valid Unicode text')
-  .refine((s) => !LINE_OR_CONTROL.test(s), 'Name must be one line without control characters')
-  .refine((s) => !BIDI_CONTROL.test(s), 'Name must not contain text-direction control characters')
+  .refine((s) => !LONE_SURROGATE.test(s), field('name_not_unicode'))
+  .refine((s) => !LINE_OR_CONTROL.test(s), field('name_one_line'))
+  .refine((s) => !BIDI_CONTROL.test(s), field('name_bidi'))
   .normalize('NFC')
-  .min(1, 'Name is required')
+  .min(1, field('name_required'))
   // An empty name has its own message ("required") and no second one.
-  .refine((s) => s === '' || s.replace(INVISIBLE, '').length > 0, 'Name must contain a visible character')
-  .refine(
-    (s) => !STACKED_MARKS.test(s),
-    `Name must not have more than ${MAX_COMBINING_MARKS} accents on one letter`,
-  )
-  .refine((s) => codePoints(s) <= NAME_MAX_LENGTH, `Name must be at most ${NAME_MAX_LENGTH} characters`);
+  .refine((s) => s === '' || s.replace(INVISIBLE, '').length > 0, field('name_invisible'))
+  .refine((s) => !STACKED_MARKS.test(s), field('name_stacked_marks'))
+  .refine((s) => codePoints(s) <= NAME_MAX_LENGTH, field('name_too_long'));
 
 /** With the u flag, a surrogate pair is one code point; only an unpaired half matches. */
 const LONE_SURROGATE = /\p{Cs}/u;
@@ -81,11 +80,14 @@ function codePoints(s: string): number {
  */
 export const password = z
   .string()
-  .min(1, 'Password is required')
-  .max(1024, 'Password must be at most 256 characters')
-  .refine((s) => !s.includes('\u0000'), 'Password must not contain NUL characters');
+  .min(1, field('password_required'))
+  .max(1024, field('password_max'))
+  .refine((s) => !s.includes('\u0000'), field('password_nul'));
 
-export const uuid = z.uuid('Must be a valid UUID');
+/** A language Tessera speaks. */
+export const locale = z.enum(locales, field('locale_unsupported'));
+
+export const uuid = z.uuid(field('uuid_invalid'));
 
 export const isoDateTime = z.iso.datetime({ offset: true });
 

@@ -1,13 +1,11 @@
 import { z } from 'zod';
+import { field } from '../i18n/field-messages.js';
 import { PASSWORD_HASH_MAX_LENGTH, parsePasswordHash } from '../password-hashes.js';
-import { email, name } from './common.js';
+import { email, locale, name } from './common.js';
 import { role } from './users.js';
 
 /** Rows one import call takes; the CLI sends bigger files in batches of this size. */
 export const IMPORT_BATCH_MAX = 1_000;
-
-/** The languages Tessera speaks (DESIGN.md, "Languages"). */
-export const importLocales = ['en', 'fr'] as const;
 
 /** What an existing email does to its row: left alone, updated from the row, or the whole batch refused. */
 export const importConflictModes = ['skip', 'update', 'fail'] as const;
@@ -32,9 +30,9 @@ export const importRow = z.object({
       if ('problem' in parsed) ctx.addIssue({ code: 'custom', message: parsed.problem });
     })
     .nullish(),
-  emailVerified: z.boolean('Must be true or false').optional(),
-  disabled: z.boolean('Must be true or false').optional(),
-  locale: z.enum(importLocales, `Locale must be one of: ${importLocales.join(', ')}`).optional(),
+  emailVerified: z.boolean(field('boolean_expected')).optional(),
+  disabled: z.boolean(field('boolean_expected')).optional(),
+  locale: locale.optional(),
 });
 export type ImportRow = z.input<typeof importRow>;
 export type ValidImportRow = z.output<typeof importRow>;
@@ -58,7 +56,7 @@ const importRowAsSent = z
 export const importUsersInput = z.object({
   rows: z
     .array(importRowAsSent)
-    .min(1, 'Send at least one row')
+    .min(1, field('rows_required'))
     .max(IMPORT_BATCH_MAX, `At most ${IMPORT_BATCH_MAX} rows per call; send bigger files in batches`),
   /** Check every row and report what would happen; nothing is written. */
   dryRun: z.boolean().default(false),

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { field } from '../i18n/field-messages.js';
 import { password } from './common.js';
 import { authenticationResponse, passkey } from './passkeys.js';
 
@@ -19,7 +20,7 @@ export type MfaChallenge = z.infer<typeof mfaChallenge>;
 const mfaToken = z.string().min(1, 'mfaToken is required').max(128, 'mfaToken is not valid');
 
 /** A TOTP code (6 digits) or a recovery code (`xxxx-xxxx-xxxx-xxxx`); spaces and dashes are ignored. */
-export const mfaCode = z.string().min(1, 'Enter a code').max(64, 'This code is not valid');
+export const mfaCode = z.string().min(1, field('code_required')).max(64, field('code_invalid'));
 
 export const verifyMfaInput = z
   .object({
@@ -30,7 +31,7 @@ export const verifyMfaInput = z
     passkey: authenticationResponse.optional(),
   })
   .refine((input) => (input.code === undefined) !== (input.passkey === undefined), {
-    message: 'Send either a code or a passkey',
+    message: field('code_or_passkey'),
     path: ['code'],
   });
 export type VerifyMfaInput = z.infer<typeof verifyMfaInput>;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { field } from '../i18n/field-messages.js';
 import { email, isoDateTime, name, uuid } from './common.js';
 
 /**
@@ -10,7 +11,7 @@ const base64url = (max: number) =>
   z
     .string()
     .max(max, `Must be at most ${max} characters`)
-    .regex(/^[A-Za-z0-9_-]*={0,2}$/, 'Must be base64url');
+    .regex(/^[A-Za-z0-9_-]*={0,2}$/, field('base64url_expected'));
 
 const transports = z.array(z.string().max(32)).max(16);
 const extensions = z.record(z.string(), z.unknown());

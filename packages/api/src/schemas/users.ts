@@ -1,6 +1,7 @@
 import { z } from 'zod';
+import { field } from '../i18n/field-messages.js';
 import { roles } from '../policy.js';
-import { email, isoDateTime, name, password, safeText, uuid } from './common.js';
+import { email, isoDateTime, locale, name, password, safeText, uuid } from './common.js';
 
 export { roles, type Role } from '../policy.js';
 export const role = z.enum(roles);
@@ -20,6 +21,8 @@ export const user = z.object({
   lastLoginAt: isoDateTime.nullable(),
   /** The account has a second factor (an authenticator app or a passkey): sign-in asks for it. */
   mfaEnabled: z.boolean(),
+  /** The user's language: every mail they receive is in it. */
+  locale,
 });
 export type User = z.infer<typeof user>;
 
@@ -34,20 +37,20 @@ const strictBoolean = z.boolean().transform((b) => b);
  * string; a typed client sends a real boolean.
  */
 const queryBoolean = z
-  .union([z.boolean(), z.enum(['true', 'false'], 'Must be true or false')])
+  .union([z.boolean(), z.enum(['true', 'false'], field('boolean_expected'))])
   .transform((v) => v === true || v === 'true');
 
 /** A page size: 1–100, 20 unless asked. */
 export const pageLimit = (fallback: number) =>
   z
-    .number('Limit must be a number')
-    .int('Limit must be a whole number')
-    .min(1, 'Limit must be at least 1')
-    .max(100, 'Limit must be at most 100')
+    .number(field('limit_number'))
+    .int(field('limit_integer'))
+    .min(1, field('limit_min'))
+    .max(100, field('limit_max'))
     .default(fallback);
 
 /** A cursor as it travels: opaque text handed out by the previous page. */
-export const cursorText = safeText('Cursor', 1024);
+export const cursorText = safeText(1024);
 
 export const updateMeInput = z.object({
   name: name.optional(),
@@ -55,6 +58,8 @@ export const updateMeInput = z.object({
   email: email.optional(),
   /** Needed to change `email`. */
   currentPassword: password.optional(),
+  /** The language of the pages and of every mail the user receives. */
+  locale: locale.optional(),
 });
 export type UpdateMeInput = z.infer<typeof updateMeInput>;
 
@@ -70,7 +75,7 @@ export const listUsersInput = z
     cursor: cursorText.optional(),
     limit: pageLimit(20),
     /** Case-insensitive substring of the email or the name; % _ and \ match themselves. */
-    search: safeText('Search', 100)
+    search: safeText(100)
       .transform((s) => s.trim())
       .optional(),
     role: role.optional(),

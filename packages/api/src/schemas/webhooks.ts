@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { field } from '../i18n/field-messages.js';
 import { webhookEvents } from '../webhook-events.js';
 import { isoDateTime, safeText, uuid } from './common.js';
 import { cursorText, pageLimit } from './users.js';
@@ -35,26 +36,26 @@ export type Delivery = z.infer<typeof delivery>;
  * reached (no loopback, private, link-local… targets) is checked by the service on resolved
  * addresses, at creation and again at every send.
  */
-export const webhookUrl = safeText('URL', 2048).pipe(
+export const webhookUrl = safeText(2048).pipe(
   z
-    .url({ protocol: /^https?$/, error: 'Enter an http:// or https:// URL' })
+    .url({ protocol: /^https?$/, error: field('url_invalid') })
     .refine((value) => {
       const url = new URL(value);
       return url.username === '' && url.password === '';
-    }, 'The URL must not carry a user name or password')
-    .refine((value) => !value.includes('#'), 'The URL must not have a fragment'),
+    }, field('url_credentials'))
+    .refine((value) => !value.includes('#'), field('url_fragment')),
 );
 
 const eventList = z
   .array(webhookEvent)
-  .min(1, 'Choose at least one event')
+  .min(1, field('events_required'))
   .max(webhookEvents.length)
   .transform((events) => [...new Set(events)]);
 
 export const createWebhookInput = z.object({
   url: webhookUrl,
   events: eventList,
-  description: safeText('Description', 500).optional(),
+  description: safeText(500).optional(),
 });
 export type CreateWebhookInput = z.infer<typeof createWebhookInput>;
 

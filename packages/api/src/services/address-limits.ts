@@ -2,12 +2,6 @@ import type { RequestInfo } from '../context.js';
 import { apiError } from '../errors.js';
 import type { AddressLimitName, Deps } from '../ports/index.js';
 
-/** What a refusal says, as the per-address limits at the HTTP edge say it. */
-const MESSAGES: Record<AddressLimitName, string> = {
-  mail: 'Too many emails requested from your network',
-  passwordChecks: 'Too many password checks from your network',
-};
-
 /**
  * Counts one call against a per-address limit, for calls the limits at the HTTP edge cannot
  * tell apart from their body: `users.updateMe` mails and checks a password only when it
@@ -28,11 +22,7 @@ export async function countAgainstAddressLimit(
   );
   if (count <= limit.max) return;
   const seconds = Math.max(1, resetInSeconds);
-  const minutes = Math.ceil(seconds / 60);
   request.setHeader('Retry-After', String(seconds));
-  throw apiError(
-    'TOO_MANY_REQUESTS',
-    'rate_limited',
-    `${MESSAGES[limitName]}. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`,
-  );
+  // Worded as the per-address limits at the HTTP edge word it.
+  throw apiError('TOO_MANY_REQUESTS', 'rate_limited', { retryAfterSeconds: seconds, what: limitName });
 }

@@ -17,8 +17,7 @@ export async function createApiKey(
 ): Promise<CreatedApiKey> {
   authorize(subjectOf(caller), 'apiKeys.manage');
   const expiresAt = input.expiresAt === undefined ? null : new Date(input.expiresAt);
-  if (expiresAt && expiresAt <= deps.clock.now())
-    throw fieldError('expiresAt', 'The expiry must be in the future', 'invalid_expiry');
+  if (expiresAt && expiresAt <= deps.clock.now()) throw fieldError('expiresAt', 'invalid_expiry');
   const secret = newApiKeySecret();
   const created = await deps.transact(async (stores) => {
     const me = await currentSubject(deps, stores, caller);
@@ -60,7 +59,7 @@ export async function revokeApiKey(
     const me = await currentSubject(deps, stores, caller);
     authorize(me, 'apiKeys.manage');
     const key = await stores.apiKeys.revoke(id, deps.clock.now());
-    if (!key) throw notFound('No API key with this id', 'api_key_not_found');
+    if (!key) throw notFound('api_key_not_found');
     await stores.audit.record({
       ...auditedBy(me, request),
       action: 'apiKeys.revoke',

@@ -14,12 +14,7 @@ export async function listAudit(deps: Deps, caller: Caller, input: ListAuditInpu
   let before: Keyset | undefined;
   if (input.cursor !== undefined) {
     const cursor = auditCursor.decode(input.cursor);
-    if (!cursor)
-      throw fieldError(
-        'cursor',
-        'This cursor is not valid; start again from the first page',
-        'invalid_cursor',
-      );
+    if (!cursor) throw fieldError('cursor', 'invalid_cursor', {});
     before = { value: cursor.at, id: cursor.id };
   }
   const rows = await deps.stores.audit.list({

@@ -1,8 +1,8 @@
 import type { RequestInfo } from '../context.js';
 import {
   emailTaken,
-  fieldError,
-  forbidden,
+  passwordRefused,
+  apiError,
   invalidCredentials,
   invalidRefreshToken,
   tooManyAttempts,
@@ -20,13 +20,12 @@ import { authResult, MAX_REFRESH_ROTATIONS, newSession, startSession } from './s
 /** Refuses a password the policy forbids, naming the reason on the given field. */
 export function assertPasswordAllowed(deps: Deps, field: string, password: string, email?: string) {
   const problem = passwordProblem(password, { minLength: deps.settings.passwordMinLength }, email);
-  if (problem) throw fieldError(field, problem.message, problem.reason);
+  if (problem) throw passwordRefused(field, problem);
 }
 
 /** Creates an account with role `user` and signs it in. */
 export async function register(deps: Deps, request: RequestInfo, input: RegisterInput): Promise<AuthResult> {
-  if (!deps.settings.registrationOpen)
-    throw forbidden('Sign-up is closed here: ask an administrator for an invitation', 'registration_closed');
+  if (!deps.settings.registrationOpen) throw apiError('FORBIDDEN', 'registration_closed');
   assertPasswordAllowed(deps, 'password', input.password, input.email);
   // Cheap early answer for the common case; the unique index settles races.
   if (await deps.stores.users.findByEmail(input.email)) throw emailTaken();
@@ -38,6 +37,7 @@ export async function register(deps: Deps, request: RequestInfo, input: Register
         name: input.name,
         passwordHash,
         role: 'user',
+        locale: input.locale ?? request.locale,
       });
       await queueEmailVerification(deps, stores, user);
       await emit(deps, stores, 'user.created', user);

@@ -1,7 +1,7 @@
 import type { Actor, RequestInfo } from '../context.js';
 import { emailTaken, unusableLink } from '../errors.js';
 import { EmailTakenError, oneTimePurposes, type Deps, type OneTimePurpose } from '../ports/index.js';
-import { emailChangedMail } from '../mail/templates.js';
+import { composeMail } from '../mail/templates.js';
 import { hashToken } from '../secrets.js';
 import { emit } from './events.js';
 import { isRefusal, linkStillBelongs, queueEmailVerification } from './mail-flows.js';
@@ -65,7 +65,9 @@ export async function verifyEmail(deps: Deps, request: RequestInfo, token: strin
       await stores.oneTimeTokens.revokeForUser(user.id, oneTimePurposes);
       // The old address hears that the move went through, as it does for a staff change: the
       // request's notice may have come too late to act on (a confirmation within seconds).
-      await stores.outbox.enqueue(emailChangedMail(user.email, spent.email));
+      await stores.outbox.enqueue(
+        composeMail('emailChanged', user.locale, { to: user.email, newEmail: spent.email }),
+      );
       await stores.audit.record({
         ...event,
         action: 'users.email_change.confirm',

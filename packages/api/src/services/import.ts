@@ -1,6 +1,10 @@
 import type { ZodError } from 'zod';
 import type { Caller, RequestInfo } from '../context.js';
 import { authorize } from '../errors.js';
+import { finish } from '../i18n/format.js';
+import { issueMessage } from '../i18n/field-messages.js';
+import type { Locale } from '../i18n/locales.js';
+import { policyRefusal } from '../i18n/policy-refusals.js';
 import { isDemotion } from '../policy.js';
 import {
   oneTimePurposes,
@@ -21,7 +25,21 @@ import {
 } from '../schemas/import.js';
 
 /** The error of a taken email under `onConflict: "fail"`: the batch was rolled back. */
-export const BATCH_REFUSED = 'An account with this email already exists; nothing of this batch was written';
+/** The words of a row's own refusals, per language (zod's issues go through `issueMessage`). */
+const ROW_REFUSALS = {
+  en: {
+    batchRefused: 'An account with this email already exists; nothing of this batch was written',
+    sameEmail: (first: number) => `The same email as row ${first}`,
+    lastAdmin: 'This is the last enabled admin; it stays an enabled admin',
+  },
+  fr: {
+    batchRefused: 'Un compte existe déjà avec cette adresse e-mail ; rien de ce lot n’a été écrit',
+    sameEmail: (first: number) => `La même adresse e-mail qu’à la ligne ${first}`,
+    lastAdmin: 'C’est le dernier administrateur actif ; il reste administrateur actif',
+  },
+} as const satisfies Record<Locale, unknown>;
+
+export const BATCH_REFUSED = ROW_REFUSALS.en.batchRefused;
 
 /** Who runs an import or export: an admin through the API, or the operator through the CLI (no account). */
 export interface BulkActor {
@@ -30,6 +48,8 @@ export interface BulkActor {
   actorKind?: ActorKind;
   ip: string | null;
   userAgent: string | null;
+  /** The language of the row errors; English when unset (the CLI). */
+  locale?: Locale;
 }
 
 /** `users.import`: an admin imports one batch (see runImport). */
@@ -43,7 +63,7 @@ export async function importUsers(
   const { id, kind } = actorOf(caller);
   return runImport(
     deps,
-    { actorId: id, actorKind: kind, ip: request.ip, userAgent: request.userAgent },
+    { actorId: id, actorKind: kind, ip: request.ip, userAgent: request.userAgent, locale: request.locale },
     input,
   );
 }
@@ -58,11 +78,11 @@ export async function importUsers(
  * with no password set one through "forgot password". One audit event tells the counts.
  */
 export async function runImport(
-  deps: Pick<Deps, 'transact' | 'clock'>,
+  deps: Pick<Deps, 'transact' | 'clock' | 'settings'>,
   by: BulkActor,
   input: ImportUsersInput,
 ): Promise<ImportResult> {
-  const { valid, errors: rowErrors } = checkRows(input.rows);
+  const { valid, errors: rowErrors } = checkRows(input.rows, by.locale ?? 'en');
   if (valid.length === 0) return { created: 0, updated: 0, skipped: 0, errors: rowErrors };
   try {
     return await deps.transact(async (stores) => {
@@ -99,19 +119,23 @@ interface CheckedRow {
 }
 
 /** Every row against `importRow`; the second row with an email is refused. */
-function checkRows(rows: readonly unknown[]): { valid: CheckedRow[]; errors: ImportError[] } {
+function checkRows(rows: readonly unknown[], locale: Locale): { valid: CheckedRow[]; errors: ImportError[] } {
   const valid: CheckedRow[] = [];
   const errors: ImportError[] = [];
   const firstRowOf = new Map<string, number>();
   rows.forEach((raw, index) => {
     const parsed = importRow.safeParse(raw);
     if (!parsed.success) {
-      errors.push(...fieldErrors(index, parsed.error));
+      errors.push(...fieldErrors(index, parsed.error, locale, raw));
       return;
     }
     const first = firstRowOf.get(parsed.data.email);
     if (first !== undefined) {
-      errors.push({ row: index, field: 'email', message: `The same email as row ${first}` });
+      errors.push({
+        row: index,
+        field: 'email',
+        message: finish(locale, ROW_REFUSALS[locale].sameEmail(first)),
+      });
       return;
     }
     firstRowOf.set(parsed.data.email, index);
@@ -121,14 +145,14 @@ function checkRows(rows: readonly unknown[]): { valid: CheckedRow[]; errors: Imp
 }
 
 /** One error per field of a row (the first message), in the order of the fields. */
-function fieldErrors(row: number, error: ZodError): ImportError[] {
+function fieldErrors(row: number, error: ZodError, locale: Locale, raw: unknown): ImportError[] {
   const seen = new Set<string>();
   const out: ImportError[] = [];
   for (const issue of error.issues) {
     const field = issue.path.length > 0 ? issue.path.join('.') : 'row';
     if (seen.has(field)) continue;
     seen.add(field);
-    out.push({ row, field, message: issue.message });
+    out.push({ row, field, message: issueMessage(issue, locale, raw) });
   }
   return out;
 }
@@ -139,7 +163,7 @@ interface BatchResult extends ImportResult {
 }
 
 async function importBatch(
-  deps: Pick<Deps, 'clock'>,
+  deps: Pick<Deps, 'clock' | 'settings'>,
   stores: Stores,
   by: BulkActor,
   input: ImportUsersInput,
@@ -164,6 +188,7 @@ async function importBatch(
       passwordHash: row.passwordHash ?? null,
       emailVerifiedAt: row.emailVerified ? now : null,
       disabledAt: row.disabled ? now : null,
+      locale: row.locale ?? deps.settings.defaultLocale,
     })),
   );
   // Other services hear of imported accounts as of any other (a dry run rolls these back too).
@@ -182,7 +207,7 @@ async function importBatch(
       errors.push({
         row: index,
         field: 'email',
-        message: BATCH_REFUSED,
+        message: finish(by.locale ?? 'en', ROW_REFUSALS[by.locale ?? 'en'].batchRefused),
       });
     result.refused = { created: 0, updated: 0, skipped: 0, errors: sortByRow(errors) };
     return result;
@@ -223,15 +248,16 @@ function applyRow(
 ): { field: string; message: string } | undefined {
   const roleChanges = row.role !== undefined && row.role !== target.role;
   const disables = row.disabled === true && target.disabledAt === null;
+  const locale = by.locale ?? 'en';
   if (target.id === by.actorId && roleChanges)
-    return { field: 'role', message: "You can't change your own role" };
+    return { field: 'role', message: finish(locale, policyRefusal('set_role_self', locale)) };
   if (target.id === by.actorId && disables)
-    return { field: 'disabled', message: "You can't disable your own account" };
+    return { field: 'disabled', message: finish(locale, policyRefusal('disable_self', locale)) };
   if (admins.has(target.id) && (roleChanges || disables)) {
     if (admins.size <= 1)
       return {
         field: roleChanges ? 'role' : 'disabled',
-        message: 'This is the last enabled admin; it stays an enabled admin',
+        message: finish(locale, ROW_REFUSALS[locale].lastAdmin),
       };
     admins.delete(target.id);
   }
@@ -253,6 +279,7 @@ async function updateFromRow(
   const changes: UserChanges = {};
   if (row.name !== target.name) changes.name = row.name;
   if (row.role !== undefined && row.role !== target.role) changes.role = row.role;
+  if (row.locale !== undefined && row.locale !== target.locale) changes.locale = row.locale;
   if (row.emailVerified !== undefined && row.emailVerified !== (target.emailVerifiedAt !== null))
     changes.emailVerifiedAt = row.emailVerified ? now : null;
   if (row.disabled !== undefined && row.disabled !== (target.disabledAt !== null))
@@ -271,7 +298,9 @@ async function updateFromRow(
   // The events the same change through users.update or a password change would send.
   const user = updated ?? target;
   await emitAll(deps, stores, [
-    ...(changes.name !== undefined ? [{ type: 'user.updated' as const, user }] : []),
+    ...(changes.name !== undefined || changes.locale !== undefined
+      ? [{ type: 'user.updated' as const, user }]
+      : []),
     ...(changes.role !== undefined
       ? [{ type: 'user.role_changed' as const, user, extra: { previousRole: target.role } }]
       : []),

@@ -6,20 +6,13 @@ import type {
   TokenRefusal,
   UserRecord,
 } from '../ports/index.js';
-import {
-  emailChangeConfirmMail,
-  emailVerificationMail,
-  inviteMail,
-  passwordResetMail,
-  secondFactorNoticeMail,
-  type SecondFactorNotice,
-} from '../mail/templates.js';
+import { composeMail, type MailTemplateName, type SecondFactorNotice } from '../mail/templates.js';
 import { hashToken, newOpaqueToken } from '../secrets.js';
 
 /** What makes each emailed link: how long it lives, the mail that carries it, where it lands. */
 interface LinkFlow {
   ttlSeconds(settings: Deps['settings']): number;
-  mail(to: string, link: string, ttlSeconds: number): Parameters<Stores['outbox']['enqueue']>[0];
+  mail: MailTemplateName & ('passwordReset' | 'emailVerification' | 'emailChangeConfirm' | 'invite');
   /** The page the link opens; the token rides in the fragment, never sent to a server. */
   page(token: string): string;
 }
@@ -27,24 +20,24 @@ interface LinkFlow {
 const FLOWS: Readonly<Record<OneTimePurpose, LinkFlow>> = {
   password_reset: {
     ttlSeconds: (settings) => settings.resetTokenTtlSeconds,
-    mail: passwordResetMail,
+    mail: 'passwordReset',
     page: (token) => `/reset-password#token=${token}`,
   },
   email_verification: {
     ttlSeconds: (settings) => settings.verificationTokenTtlSeconds,
-    mail: emailVerificationMail,
+    mail: 'emailVerification',
     page: (token) => `/verify-email#token=${token}`,
   },
   // Following it (auth.verifyEmail) applies the address the owner asked to move to.
   email_change: {
     ttlSeconds: (settings) => settings.verificationTokenTtlSeconds,
-    mail: emailChangeConfirmMail,
+    mail: 'emailChangeConfirm',
     page: (token) => `/verify-email#token=${token}`,
   },
   // An account created without a password: the link sets the first one (via auth.resetPassword).
   invite: {
     ttlSeconds: (settings) => settings.inviteTokenTtlSeconds,
-    mail: inviteMail,
+    mail: 'invite',
     page: (token) => `/reset-password#token=${token}&invite=1`,
   },
 };
@@ -73,7 +66,14 @@ async function queueLink(
     tokenHash: hashToken(token),
     expiresAt: new Date(now.getTime() + ttlSeconds * 1000),
   });
-  await stores.outbox.enqueue(flow.mail(to, `${deps.settings.publicUrl}${flow.page(token)}`, ttlSeconds));
+  // In the account's language, whoever asked (an admin's invite reads in the invitee's).
+  await stores.outbox.enqueue(
+    composeMail(flow.mail, user.locale, {
+      to,
+      link: `${deps.settings.publicUrl}${flow.page(token)}`,
+      expiresInSeconds: ttlSeconds,
+    }),
+  );
 }
 
 /**
@@ -112,4 +112,11 @@ export const queueSecondFactorNotice = (
   stores: Stores,
   user: UserRecord,
   notice: SecondFactorNotice,
-) => stores.outbox.enqueue(secondFactorNoticeMail(user.email, notice, deps.settings.publicUrl));
+) =>
+  stores.outbox.enqueue(
+    composeMail('secondFactorNotice', user.locale, {
+      to: user.email,
+      publicUrl: deps.settings.publicUrl,
+      notice,
+    }),
+  );

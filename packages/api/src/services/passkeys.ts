@@ -227,8 +227,7 @@ export async function registrationOptions(deps: Deps, actor: Actor): Promise<Pas
   return options;
 }
 
-const unverifiedRegistration = (detail = 'This passkey could not be verified; start again') =>
-  fieldError('response', detail, 'invalid_passkey');
+const unverifiedRegistration = () => fieldError('response', 'invalid_passkey');
 
 /** Registers a passkey from the browser's answer to {@link registrationOptions}. */
 export async function registerPasskey(
@@ -288,8 +287,7 @@ export async function registerPasskey(
       return toPasskeyView(created);
     });
   } catch (error) {
-    if (error instanceof PasskeyTakenError)
-      throw apiError('CONFLICT', 'passkey_exists', 'This passkey is registered already');
+    if (error instanceof PasskeyTakenError) throw apiError('CONFLICT', 'passkey_exists');
     throw error;
   }
 }
@@ -298,7 +296,7 @@ export async function listPasskeys(deps: Deps, actor: Actor): Promise<Passkey[]>
   return (await deps.stores.passkeys.listForUser(actor.user.id)).map(toPasskeyView);
 }
 
-const noSuchPasskey = () => notFound('No such passkey', 'passkey_not_found');
+const noSuchPasskey = () => notFound('passkey_not_found');
 
 export async function renamePasskey(
   deps: Deps,

@@ -1,6 +1,6 @@
 import type { Actor, RequestInfo } from '../context.js';
 import { fieldError, notSignedIn, unusableLink } from '../errors.js';
-import { passwordChangedMail } from '../mail/templates.js';
+import { composeMail } from '../mail/templates.js';
 import type { Deps, OneTimePurpose, Stores, UserRecord } from '../ports/index.js';
 import type { AuthResult } from '../schemas/auth.js';
 import { hashToken } from '../secrets.js';
@@ -102,8 +102,7 @@ export async function changePassword(
     action: 'auth.password_change',
   });
   assertPasswordAllowed(deps, 'newPassword', input.newPassword, user.email);
-  if (input.newPassword === input.currentPassword)
-    throw fieldError('newPassword', 'New password must differ from the current one', 'password_unchanged');
+  if (input.newPassword === input.currentPassword) throw fieldError('newPassword', 'password_unchanged');
   const passwordHash = await deps.hasher.hash(input.newPassword);
   return deps.transact(async (stores) => {
     const me = await stores.users.findByIdForUpdate(user.id);
@@ -136,7 +135,9 @@ async function afterPasswordChange(
   await emit(deps, stores, 'user.password_changed', after);
   if (sessionsEnded > 0) await emit(deps, stores, 'session.revoked', after, { sessionId: null });
   if (action !== 'auth.invite.accept')
-    await stores.outbox.enqueue(passwordChangedMail(user.email, deps.settings.publicUrl));
+    await stores.outbox.enqueue(
+      composeMail('passwordChanged', user.locale, { to: user.email, publicUrl: deps.settings.publicUrl }),
+    );
   await stores.audit.record({
     actorId: user.id,
     action,
@@ -183,5 +184,5 @@ export async function assertCurrentPassword(
       userAgent: request.userAgent,
     });
   });
-  throw fieldError(check.field, 'The password is not correct', 'wrong_password');
+  throw fieldError(check.field, 'wrong_password');
 }

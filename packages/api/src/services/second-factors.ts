@@ -158,11 +158,7 @@ export async function totpSetup(
   });
   const secret = newTotpSecret();
   if (!(await deps.stores.secondFactors.savePendingTotp(actor.user.id, secret)))
-    throw apiError(
-      'CONFLICT',
-      'totp_already_enabled',
-      'An authenticator app is already set up: turn it off first to set up another',
-    );
+    throw apiError('CONFLICT', 'totp_already_enabled');
   return { secret, otpauthUrl: otpauthUrl(actor.user.email, secret) };
 }
 
@@ -181,13 +177,9 @@ export async function totpConfirm(
     const me = await lockMe(stores, actor);
     const totp = await stores.secondFactors.findTotp(me.id);
     if (!totp || totp.confirmedAt)
-      throw apiError(
-        'CONFLICT',
-        totp ? 'totp_already_enabled' : 'totp_not_pending',
-        totp ? 'An authenticator app is already set up' : 'Start setting up an authenticator app first',
-      );
+      throw apiError('CONFLICT', totp ? 'totp_already_enabled' : 'totp_not_pending');
     const step = totpStep(totp.secret, code, now);
-    if (step === undefined) throw fieldError('code', 'The code is not correct', 'invalid_mfa_code');
+    if (step === undefined) throw fieldError('code', 'invalid_mfa_code');
     await stores.secondFactors.confirmTotp(me.id, step, now);
     const recoveryCodes = await replaceRecoveryCodes(stores, me.id);
     await stores.secondFactors.refreshMfaEnabled(me.id);
@@ -212,7 +204,7 @@ export async function totpDisable(
   await deps.transact(async (stores) => {
     const me = await lockMe(stores, actor);
     const totp = await stores.secondFactors.findTotp(me.id);
-    if (!totp) throw apiError('CONFLICT', 'totp_not_enabled', 'No authenticator app is set up');
+    if (!totp) throw apiError('CONFLICT', 'totp_not_enabled');
     await stores.secondFactors.deleteTotp(me.id);
     if (!totp.confirmedAt) return;
     await afterFactorRemoved(stores, me.id);
@@ -235,12 +227,7 @@ export async function regenerateRecoveryCodes(
   });
   return deps.transact(async (stores) => {
     const me = await lockMe(stores, actor);
-    if (!me.mfaEnabled)
-      throw apiError(
-        'CONFLICT',
-        'mfa_not_enabled',
-        'Set up an authenticator app or a passkey first: recovery codes stand in for one',
-      );
+    if (!me.mfaEnabled) throw apiError('CONFLICT', 'mfa_not_enabled');
     const recoveryCodes = await replaceRecoveryCodes(stores, me.id);
     await stores.audit.record({ ...by(me, request), action: 'mfa.recovery_codes.regenerate' });
     await queueSecondFactorNotice(deps, stores, me, { kind: 'recovery_codes_regenerated' });

@@ -86,8 +86,7 @@ export async function revokeSession(
 ): Promise<void> {
   const now = deps.clock.now();
   await deps.transact(async (stores) => {
-    if (!(await stores.sessions.revokeOwn(id, actor.user.id, now)))
-      throw notFound('No such session', 'session_not_found');
+    if (!(await stores.sessions.revokeOwn(id, actor.user.id, now))) throw notFound('session_not_found');
     await emit(deps, stores, 'session.revoked', actor.user, { sessionId: id });
     await stores.audit.record({
       actorId: actor.user.id,

@@ -15,5 +15,6 @@ export function toUser(record: UserRecord): User {
     updatedAt: record.updatedAt.toISOString(),
     lastLoginAt: record.lastLoginAt?.toISOString() ?? null,
     mfaEnabled: record.mfaEnabled,
+    locale: record.locale,
   };
 }

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { Actor, Caller, RequestInfo } from '../context.js';
 import { apiError, authorize, emailTaken, fieldError, notFound, notSignedIn } from '../errors.js';
 import { isDemotion, type Subject, type Target } from '../policy.js';
+import type { Locale } from '../i18n/locales.js';
 import {
   EmailTakenError,
   ListTimeoutError,
@@ -26,7 +27,7 @@ import {
   type User,
   type UserPage,
 } from '../schemas/users.js';
-import { emailChangedByStaffMail, emailChangeRequestedMail } from '../mail/templates.js';
+import { composeMail } from '../mail/templates.js';
 import { assertPasswordAllowed } from './auth.js';
 import { countAgainstAddressLimit } from './address-limits.js';
 import {
@@ -60,17 +61,9 @@ export async function listUsers(deps: Deps, caller: Caller, input: ListUsersInpu
   if (input.cursor !== undefined) {
     const cursor = userCursor.decode(input.cursor);
     if (!cursor || (cursor.s === 'createdAt' && !exactTimestamp.safeParse(cursor.v).success))
-      throw fieldError(
-        'cursor',
-        'This cursor is not valid; start again from the first page',
-        'invalid_cursor',
-      );
+      throw fieldError('cursor', 'invalid_cursor', {});
     if (cursor.s !== input.sort || cursor.o !== input.order)
-      throw fieldError(
-        'cursor',
-        `This cursor belongs to a list sorted by ${cursor.s} ${cursor.o}; pass the same sort and order, or start again without a cursor`,
-        'invalid_cursor',
-      );
+      throw fieldError('cursor', 'invalid_cursor', { sort: cursor.s, order: cursor.o });
     after = { value: cursor.v, id: cursor.id };
   }
   // One row more than asked tells whether another page exists.
@@ -85,12 +78,7 @@ export async function listUsers(deps: Deps, caller: Caller, input: ListUsersInpu
       limit: input.limit + 1,
     })
     .catch((error: unknown) => {
-      if (error instanceof ListTimeoutError)
-        throw apiError(
-          'SERVICE_UNAVAILABLE',
-          'list_timeout',
-          'Listing users took too long; narrow the search or the filters, or try again shortly',
-        );
+      if (error instanceof ListTimeoutError) throw apiError('SERVICE_UNAVAILABLE', 'list_timeout');
       throw error;
     });
   const page = rows.slice(0, input.limit);
@@ -134,6 +122,8 @@ export async function createUser(
         name: input.name,
         passwordHash,
         role: input.role,
+        // Staff create the account; its mail (the invite first) is in the deployment's language.
+        locale: deps.settings.defaultLocale,
       });
       if (passwordHash === null) await queueInvite(deps, stores, created);
       await emit(deps, stores, 'user.created', created);
@@ -260,12 +250,7 @@ export async function updateMe(
   authorize(actor.user, 'users.updateMe');
   const newEmail = input.email !== undefined && input.email !== actor.user.email ? input.email : undefined;
   if (newEmail !== undefined) {
-    if (input.currentPassword === undefined)
-      throw fieldError(
-        'currentPassword',
-        'Enter your current password to change your email',
-        'current_password_required',
-      );
+    if (input.currentPassword === undefined) throw fieldError('currentPassword', 'current_password_required');
     // Per address too, as change password and delete account are at the HTTP edge, which
     // cannot tell an email change from a name change (a name change checks no password).
     await countAgainstAddressLimit(deps, request, 'passwordChecks');
@@ -292,7 +277,7 @@ export async function updateMe(
       request,
       personal(me),
       me,
-      planChanges(me, { name: input.name }),
+      planChanges(me, { name: input.name, locale: input.locale }),
     );
     if (newEmail !== undefined && newEmail !== me.email)
       updated = await requestEmailChange(deps, stores, request, updated, newEmail);
@@ -307,11 +292,7 @@ async function reserveEmailChange(deps: Deps, request: RequestInfo, userId: stri
   const { count, resetInSeconds } = await deps.throttle.hit(`email-change:account:${userId}`, 86_400);
   if (count <= EMAIL_CHANGES_PER_DAY) return;
   request.setHeader('Retry-After', String(resetInSeconds));
-  throw apiError(
-    'TOO_MANY_REQUESTS',
-    'too_many_email_changes',
-    `Too many email changes for one day. Try again in ${Math.max(1, Math.ceil(resetInSeconds / 3600))} hour(s).`,
-  );
+  throw apiError('TOO_MANY_REQUESTS', 'too_many_email_changes', { retryAfterSeconds: resetInSeconds });
 }
 
 /** Holds `newEmail` as pending, mails the confirmation link to it and a notice (no link) to the current address. */
@@ -326,7 +307,7 @@ async function requestEmailChange(
   if (!updated) throw notSignedIn();
   await emit(deps, stores, 'user.updated', updated);
   await queueEmailChange(deps, stores, updated, newEmail);
-  await stores.outbox.enqueue(emailChangeRequestedMail(me.email, newEmail));
+  await stores.outbox.enqueue(composeMail('emailChangeRequested', me.locale, { to: me.email, newEmail }));
   await stores.audit.record({
     ...by(me.id, request),
     action: 'users.email_change.request',
@@ -378,11 +359,7 @@ export async function deleteMe(
     const me = await stores.users.findByIdForUpdate(actor.user.id);
     if (!me) throw notSignedIn();
     if (admins.includes(me.id) && admins.length <= 1)
-      throw apiError(
-        'CONFLICT',
-        'last_admin',
-        'You are the last enabled admin; make another user an admin before deleting your account',
-      );
+      throw apiError('CONFLICT', 'last_admin', { action: 'delete_self' });
     await stores.users.delete(me.id);
     await emit(deps, stores, 'user.deleted', me);
     await stores.audit.record({
@@ -397,6 +374,7 @@ export async function deleteMe(
 /** What an update actually changes: only fields given and different from the stored ones. */
 interface Plan {
   name?: string;
+  locale?: Locale;
   email?: string;
   role?: Role;
   disabled?: boolean;
@@ -406,6 +384,7 @@ function planChanges(
   target: UserRecord,
   fields: {
     name?: string | undefined;
+    locale?: Locale | undefined;
     email?: string | undefined;
     role?: Role | undefined;
     disabled?: boolean | undefined;
@@ -413,6 +392,7 @@ function planChanges(
 ): Plan {
   const plan: Plan = {};
   if (fields.name !== undefined && fields.name !== target.name) plan.name = fields.name;
+  if (fields.locale !== undefined && fields.locale !== target.locale) plan.locale = fields.locale;
   if (fields.email !== undefined && fields.email !== target.email) plan.email = fields.email;
   if (fields.role !== undefined && fields.role !== target.role) plan.role = fields.role;
   if (fields.disabled !== undefined && fields.disabled !== (target.disabledAt !== null))
@@ -435,11 +415,7 @@ function removesAdmin(target: UserRecord, plan: Plan): boolean {
 /** `admins` comes from lockActiveAdmins in the same transaction, so the answer cannot go stale. */
 function assertNotLastAdmin(admins: string[], targetId: string, verb: 'delete' | 'disable' | 'demote'): void {
   if (admins.includes(targetId) && admins.length <= 1)
-    throw apiError(
-      'CONFLICT',
-      'last_admin',
-      `This is the last enabled admin; make another user an admin before you ${verb} this one`,
-    );
+    throw apiError('CONFLICT', 'last_admin', { action: verb });
 }
 
 /**
@@ -460,6 +436,7 @@ async function applyChanges(
   const now = deps.clock.now();
   const changes: UserChanges = {};
   if (plan.name !== undefined) changes.name = plan.name;
+  if (plan.locale !== undefined) changes.locale = plan.locale;
   if (plan.email !== undefined)
     Object.assign(changes, { email: plan.email, emailVerifiedAt: null, pendingEmail: null });
   if (plan.role !== undefined) changes.role = plan.role;
@@ -477,7 +454,9 @@ async function applyChanges(
     // or reset) like anyone else.
     if (updated.disabledAt === null)
       await (updated.passwordHash === null ? queueInvite : queueEmailVerification)(deps, stores, updated);
-    await stores.outbox.enqueue(emailChangedByStaffMail(target.email, plan.email));
+    await stores.outbox.enqueue(
+      composeMail('emailChangedByStaff', target.locale, { to: target.email, newEmail: plan.email }),
+    );
   }
   // Access tokens carry the role and other services trust them offline until they expire:
   // a demotion ends every session, so the old role is not trusted for a quarter of an hour
@@ -491,9 +470,10 @@ async function applyChanges(
 
   const self = actor.kind === 'user' && actor.id === target.id;
   const event = { ...auditedBy(actor, request), targetId: target.id };
-  if (plan.name !== undefined || plan.email !== undefined) {
+  if (plan.name !== undefined || plan.email !== undefined || plan.locale !== undefined) {
     const diff: Record<string, { from: string; to: string }> = {};
     if (plan.name !== undefined) diff.name = { from: target.name, to: plan.name };
+    if (plan.locale !== undefined) diff.locale = { from: target.locale, to: plan.locale };
     if (plan.email !== undefined) diff.email = { from: target.email, to: plan.email };
     await stores.audit.record({ ...event, action: 'users.update', metadata: { changes: diff, self } });
   }
@@ -529,7 +509,8 @@ async function emitChanges(
   plan: Plan,
   sessionsEnded: number,
 ): Promise<void> {
-  if (plan.name !== undefined || plan.email !== undefined) await emit(deps, stores, 'user.updated', after);
+  if (plan.name !== undefined || plan.email !== undefined || plan.locale !== undefined)
+    await emit(deps, stores, 'user.updated', after);
   if (plan.role !== undefined)
     await emit(deps, stores, 'user.role_changed', after, { previousRole: before.role });
   if (plan.disabled !== undefined)
@@ -550,14 +531,9 @@ function by(actorId: string, request: RequestInfo) {
   return { actorId, ip: request.ip, userAgent: request.userAgent };
 }
 
-const noSuchUser = () => notFound('No user with this id', 'user_not_found');
+const noSuchUser = () => notFound('user_not_found');
 
-const staleUpdate = () =>
-  apiError(
-    'CONFLICT',
-    'stale_update',
-    'This user was changed after you loaded it (updatedAt differs); reload and try again',
-  );
+const staleUpdate = () => apiError('CONFLICT', 'stale_update');
 
 async function mapEmailTaken<T>(work: () => Promise<T>): Promise<T> {
   try {

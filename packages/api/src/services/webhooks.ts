@@ -108,12 +108,7 @@ export async function listDeliveries(
   let before: Keyset | undefined;
   if (input.cursor !== undefined) {
     const cursor = deliveryCursor.decode(input.cursor);
-    if (!cursor)
-      throw fieldError(
-        'cursor',
-        'This cursor is not valid; start again from the first page',
-        'invalid_cursor',
-      );
+    if (!cursor) throw fieldError('cursor', 'invalid_cursor', {});
     before = { value: cursor.at, id: cursor.id };
   }
   if (!(await deps.stores.webhooks.findById(input.id))) throw noSuchWebhook();
@@ -141,8 +136,7 @@ export async function redeliver(
   await deps.transact(async (stores) => {
     const me = await currentSubject(deps, stores, caller);
     authorize(me, 'webhooks.manage');
-    if (!(await stores.webhooks.redeliver(deliveryId)))
-      throw notFound('No delivery with this id', 'delivery_not_found');
+    if (!(await stores.webhooks.redeliver(deliveryId))) throw notFound('delivery_not_found');
     await stores.audit.record({
       ...auditedBy(me, request),
       action: 'webhooks.redeliver',
@@ -153,10 +147,10 @@ export async function redeliver(
 
 async function assertTargetAllowed(deps: Deps, url: string): Promise<void> {
   const refusal = await deps.webhookTargets.refusal(url);
-  if (refusal) throw fieldError('url', refusal, 'webhook_target_not_allowed');
+  if (refusal) throw fieldError('url', 'webhook_target_not_allowed', refusal);
 }
 
-const noSuchWebhook = () => notFound('No webhook with this id', 'webhook_not_found');
+const noSuchWebhook = () => notFound('webhook_not_found');
 
 export function toWebhook(webhook: WebhookRecord): Webhook {
   return {

@@ -14,6 +14,7 @@ export function outboxStore(db: Kysely<Database>, mailKey: Uint8Array | undefine
         .values({
           recipient: mail.to,
           subject: mail.subject,
+          language: mail.language,
           body: mail.secret ? sealBody(body, mailKey!) : JSON.stringify(body),
           body_encrypted: mail.secret,
         })

@@ -25,6 +25,7 @@ async function newUser() {
     name: 'Ada',
     passwordHash: 'not-a-real-hash',
     role: 'user',
+    locale: 'en',
   });
   // A failed attempt on record, which a sign-in clears.
   await stores.users.recordLoginFailure(user.id);

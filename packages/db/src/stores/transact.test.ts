@@ -59,6 +59,7 @@ describe('transact', () => {
           name,
           passwordHash: null,
           role: 'user',
+          locale: 'en',
         });
       const [a, b] = [await insert('a'), await insert('b')];
       const retried: string[] = [];

@@ -1,6 +1,14 @@
-import { REASON_BY_CODE } from '@tessera/api';
+import {
+  errorMessage,
+  isReason,
+  REASON_BY_CODE,
+  reasons,
+  takesParameters,
+  type Locale,
+  type Reason,
+} from '@tessera/api';
 import type { TRPC_ERROR_CODE_KEY } from '@trpc/server/rpc';
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 
 /** The tRPC error codes a REST answer can carry, by HTTP status (tRPC's own mapping). */
@@ -12,13 +20,13 @@ export const CODE_BY_STATUS: Readonly<Record<number, string>> = {
   405: 'METHOD_NOT_SUPPORTED',
   409: 'CONFLICT',
   413: 'PAYLOAD_TOO_LARGE',
+  // Not a tRPC code: Fastify refuses such a path before anything else runs.
+  414: 'URI_TOO_LONG',
   415: 'UNSUPPORTED_MEDIA_TYPE',
   429: 'TOO_MANY_REQUESTS',
   500: 'INTERNAL_SERVER_ERROR',
   503: 'SERVICE_UNAVAILABLE',
 };
-
-const INTERNAL = 'Internal server error';
 
 /**
  * Every REST error body. `code` is the tRPC code (the same one the typed client reports);
@@ -53,8 +61,9 @@ export const restError = z
       .object({
         code: z.string(),
         httpStatus: z.number().int(),
-        reason: z.string().meta({
-          description: 'Why it failed, as a stable snake_case code clients may branch on and translate',
+        reason: z.enum(reasons).meta({
+          description:
+            'Why it failed, as a stable snake_case code clients may branch on and translate; the same in every language (the README lists when each is given)',
           example: 'invalid_credentials',
         }),
         fieldErrors: z.record(z.string(), z.array(z.string())).optional(),
@@ -73,27 +82,29 @@ export type RestError = z.infer<typeof restError>;
 /**
  * Reshapes whatever produced an error body (trpc-to-openapi's tRPC error shape, or our own
  * Fastify error handler) into `RestError`. Idempotent, and it keeps only the fields we
- * document, so nothing else (a path, a stack, driver text) can ride along.
+ * document, so nothing else (a path, a stack, driver text) can ride along. A body without a
+ * message gets its reason's, in `locale` (a procedure's error comes worded already, in the
+ * same language: trpc.ts).
  */
-export function toRestError(status: number, body: unknown): RestError {
+export function toRestError(status: number, body: unknown, locale: Locale): RestError {
   const source = isRecord(body) ? body : {};
   const code =
     typeof source.code === 'string' ? source.code : (CODE_BY_STATUS[status] ?? 'INTERNAL_SERVER_ERROR');
   const issues = Array.isArray(source.issues) ? source.issues.filter(isRecord).map(toIssue) : undefined;
   const data = isRecord(source.data) ? source.data : {};
   const fieldErrors = cleanFieldErrors(source.fieldErrors ?? data.fieldErrors);
-  const reason =
+  const reason: Reason =
     status === 500
       ? 'internal_error'
-      : typeof data.reason === 'string'
+      : isReason(data.reason)
         ? data.reason
         : (REASON_BY_CODE[code as TRPC_ERROR_CODE_KEY] ?? 'internal_error');
 
-  let message = typeof source.message === 'string' ? source.message : 'Request failed';
+  let message = typeof source.message === 'string' ? source.message : errorMessage(reason, locale);
   // A 500's message could carry SQL or driver text whatever produced it: never pass it on.
-  if (status === 500) message = INTERNAL;
+  if (status === 500) message = errorMessage('internal_error', locale);
   // Fastify and the adapter word this one differently (the adapter drops a quote): one text.
-  else if (status === 415) message = 'Send the body as JSON (Content-Type: application/json)';
+  else if (status === 415) message = errorMessage('unsupported_media_type', locale);
   // trpc-to-openapi says "Input validation failed"; tRPC names the first problem. Match tRPC.
   else if (issues?.[0]) message = issueMessage(issues[0]);
 
@@ -117,21 +128,20 @@ export function toRestError(status: number, body: unknown): RestError {
  * Errors Fastify raises before a procedure runs (malformed JSON, body too large, unknown
  * media type), and anything unexpected, answered in the same shape as procedure errors.
  */
-export function registerRestErrorHandler(scope: FastifyInstance): void {
+export function registerRestErrorHandler(
+  scope: FastifyInstance,
+  /** False when the adapter failed before making a context (no procedure at that path). */
+  hadContext: (request: FastifyRequest) => boolean,
+): void {
   scope.setErrorHandler((error: FastifyError, request, reply) => {
     const status =
       error.statusCode && error.statusCode >= 400 && error.statusCode < 600 ? error.statusCode : 500;
     if (status >= 500) request.log.error({ err: error }, 'REST request failed');
-    const code = CODE_BY_STATUS[status];
-    const message =
-      status === 400 && /JSON/i.test(error.message) ? 'The request body is not valid JSON' : error.message;
-    return reply
-      .code(status)
-      .send({ code: code ?? 'INTERNAL_SERVER_ERROR', message: status >= 500 ? INTERNAL : message });
+    return reply.code(status).send(fastifyErrorBody(status, error, request.locale));
   });
 
   // Reshape every error body on its way out, including the ones trpc-to-openapi writes itself.
-  scope.addHook('onSend', async (_request, reply, payload) => {
+  scope.addHook('onSend', async (request, reply, payload) => {
     if (reply.statusCode < 400 || typeof payload !== 'string') return payload;
     let body: unknown;
     try {
@@ -140,8 +150,37 @@ export function registerRestErrorHandler(scope: FastifyInstance): void {
       body = undefined;
     }
     reply.header('content-type', 'application/json; charset=utf-8');
-    return JSON.stringify(toRestError(reply.statusCode, body));
+    // Without a context the adapter worded its error before the request's language was known
+    // (no procedure at that path): its reason's words then. Refusals from our own hooks (a
+    // rate limit) come worded in the request's language already, some with parameters.
+    const data = isRecord(body) && isRecord(body.data) ? body.data : {};
+    if (!hadContext(request) && isRecord(body) && isReason(data.reason) && !takesParameters(data.reason))
+      delete body.message;
+    return JSON.stringify(toRestError(reply.statusCode, body, request.locale));
   });
+}
+
+/**
+ * The answer to an error Fastify raised (a body it could not parse, over the limit, of the
+ * wrong type): worded from its reason, never from Fastify's message, which may quote the input.
+ */
+export function fastifyErrorBody(status: number, error: { message: string }, locale: Locale): RestError {
+  const code = CODE_BY_STATUS[status] ?? 'INTERNAL_SERVER_ERROR';
+  const reason: Reason =
+    status === 400 && /JSON/i.test(error.message)
+      ? 'malformed_json'
+      : (REASON_BY_CODE[code as TRPC_ERROR_CODE_KEY] ?? 'internal_error');
+  return toRestError(status, { code, data: { reason } }, locale);
+}
+
+/** An error body for a refusal the server gives itself, worded in `locale`. */
+export function refusalBody<R extends Reason>(
+  status: number,
+  reason: R,
+  locale: Locale,
+  params?: unknown,
+): RestError {
+  return toRestError(status, { message: errorMessage(reason, locale, params), data: { reason } }, locale);
 }
 
 type Issue = NonNullable<RestError['issues']>[number];

@@ -10,7 +10,7 @@ import { recordFailure } from '../outcomes.js';
 import { spendingPaths } from '../refresh-cookie.js';
 import { requestInfo } from '../request-info.js';
 import { DOCS_PATH, registerDocs } from './docs.js';
-import { registerRestErrorHandler } from './errors.js';
+import { refusalBody, registerRestErrorHandler } from './errors.js';
 import { buildOpenApiDocument, REST_BASE } from './openapi-document.js';
 import { successStatus } from './procedure-extras.js';
 import { registerUserExport } from './user-export.js';
@@ -58,19 +58,20 @@ export async function registerRest(
   // handler and hooks below must only touch REST answers.
   await app.register(
     async (scope) => {
-      registerRestErrorHandler(scope);
+      registerRestErrorHandler(scope, (request) => contexts.has(request));
       rememberUrls(scope);
       acceptEmptyBodies(scope);
       const adapter = awaitAdapterReplies(scope);
       registerUserExport(scope, deps);
-      scope.setNotFoundHandler((_request, reply) =>
-        reply.code(404).send({ code: 'NOT_FOUND', message: 'No such REST operation; see /openapi.json' }),
+      scope.setNotFoundHandler((request, reply) =>
+        reply.code(404).send(refusalBody(404, 'not_found', request.locale)),
       );
       await scope.register(fastifyTRPCOpenApiPlugin, {
         router: restRouter,
         // The same context as tRPC's: the adapter hands us Fastify's own request and reply.
         createContext: ({ req, res }: { req: FastifyRequest; res: FastifyReply }): Context => {
           restoreUrl(req);
+          contexts.add(req);
           return { deps, request: requestInfo(req, res, cookie) };
         },
         responseMeta: ({ paths, errors }) =>
@@ -104,6 +105,9 @@ function restoreUrl(req: FastifyRequest): void {
   const url = originalUrls.get(req);
   if (url !== undefined) req.raw.url = url;
 }
+
+/** The REST requests the adapter made a context for (it does once it has found the procedure). */
+const contexts = new WeakSet<FastifyRequest>();
 
 /** Each REST request's URL as it arrived (Fastify's `originalUrl` is computed lazily, too late). */
 const originalUrls = new WeakMap<FastifyRequest, string>();
