@@ -81,8 +81,8 @@ export function ApiKeysPage() {
                   <td data-label="Name" className="cell-user">
                     <span className="name">{key.name}</span>
                   </td>
-                  <td data-label="Prefix" className="mono">
-                    {key.prefix}…
+                  <td data-label="Prefix">
+                    <span className="mono">{key.prefix}…</span>
                   </td>
                   <td data-label="Role">
                     <span className={`badge badge-${key.role}`}>{key.role}</span>

@@ -261,14 +261,14 @@ function DeliveryLog({ webhook }: { webhook: Webhook }) {
                   <td data-label="When">
                     <When iso={delivery.createdAt} />
                   </td>
-                  <td data-label="Event" className="mono">
-                    {delivery.event}
+                  <td data-label="Event">
+                    <span className="mono">{delivery.event}</span>
                   </td>
                   <td data-label="Status">
                     <DeliveryStatus delivery={delivery} />
                   </td>
-                  <td data-label="Code" className="mono">
-                    {delivery.lastStatusCode ?? '—'}
+                  <td data-label="Code">
+                    <span className="mono">{delivery.lastStatusCode ?? '—'}</span>
                   </td>
                   <td data-label="Attempts">{delivery.attempts}</td>
                   <td data-label="Error" className="small">
