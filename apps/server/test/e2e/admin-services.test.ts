@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { verifyWebhook, type WebhookHeaders } from '@tessera/client';
+import { verifyWebhook } from '@tessera/client';
 import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { axeViolations } from '../helpers/axe.js';
@@ -44,16 +44,25 @@ afterEach(async () => {
   for (const browser of browsers.splice(0)) await browser.close();
 });
 
-async function signedInAdmin(options?: Parameters<typeof openBrowser>[0]): Promise<BrowserUser> {
-  const browser = await openBrowser(options);
+/** A fresh browser signed in as `email` (the admin unless told), on their profile. */
+async function signedIn(
+  options: { email?: string; password?: string; viewport?: { width: number; height: number } } = {},
+): Promise<BrowserUser> {
+  const browser = await openBrowser(options.viewport ? { viewport: options.viewport } : {});
   browsers.push(browser);
   const { page } = browser;
   await page.goto(`${server.url}/sign-in`);
-  await page.getByLabel('Email', { exact: true }).fill(ADMIN_EMAIL);
-  await page.getByLabel('Password', { exact: true }).fill(ADMIN_PASSWORD);
+  await page.getByLabel('Email', { exact: true }).fill(options.email ?? ADMIN_EMAIL);
+  await page.getByLabel('Password', { exact: true }).fill(options.password ?? ADMIN_PASSWORD);
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.waitForURL(`${server.url}/profile`);
   return browser;
+}
+
+/** The admin's typed client, for setting up what a test needs without the browser. */
+async function adminClient() {
+  const login = await server.client().auth.login.mutate({ email: ADMIN_EMAIL, password: ADMIN_PASSWORD });
+  return server.client(tokensOf(login).accessToken);
 }
 
 async function openFromNav(page: Page, name: string, path: string) {
@@ -77,7 +86,7 @@ const rows = (page: Page) => page.locator('tbody tr');
 
 describe('web app: admin pages for other services in Chromium', { timeout: 120_000 }, () => {
   it('creates an API key, shows its secret once, and revokes it so the next call is refused', async () => {
-    const { page, context, requests, problems } = await signedInAdmin();
+    const { page, context, requests, problems } = await signedIn();
     await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.url });
     await openFromNav(page, 'API keys', '/admin/api-keys');
     await page.getByText('No API keys yet').waitFor();
@@ -94,9 +103,12 @@ describe('web app: admin pages for other services in Chromium', { timeout: 120_0
     expect(secret).toMatch(/^tsk_[A-Za-z0-9_-]{43}$/);
     await shown.getByRole('button', { name: 'Copy' }).click();
     await shown.getByText('Copied to the clipboard.').waitFor();
-    expect(await page.evaluate(() => (globalThis as unknown as Window).navigator.clipboard.readText())).toBe(
-      secret,
-    );
+    // (This runs in the page; the test's own types know no DOM.)
+    const clipboard = () =>
+      (
+        globalThis as unknown as { navigator: { clipboard: { readText(): Promise<string> } } }
+      ).navigator.clipboard.readText();
+    expect(await page.evaluate(clipboard)).toBe(secret);
     await noAxeViolations(page, 'the new key dialog');
     await screenshot(page, '40-api-key-created');
     await shown.getByRole('button', { name: 'I have copied it' }).click();
@@ -134,7 +146,7 @@ describe('web app: admin pages for other services in Chromium', { timeout: 120_0
   });
 
   it('adds a webhook endpoint, shows the delivery of an event, redelivers it, and deletes the endpoint', async () => {
-    const { page, requests, problems } = await signedInAdmin();
+    const { page, requests, problems } = await signedIn();
     await openFromNav(page, 'Webhooks', '/admin/webhooks');
     await page.getByText('No webhook endpoints yet').waitFor();
 
@@ -163,7 +175,7 @@ describe('web app: admin pages for other services in Chromium', { timeout: 120_0
     const email = uniqueEmail('hooked');
     await server.client().auth.register.mutate({ name: 'Hooked Person', email, password: STRONG_PASSWORD });
     const [first] = await receiver.waitForDelivered(1);
-    const event = verifyWebhook(first!.body, first!.headers as WebhookHeaders, secret);
+    const event = verifyWebhook(first!.body, first!.headers, secret);
     expect(event).toMatchObject({ type: 'user.created', data: { user: { email } } });
 
     await card.getByRole('button', { name: 'Deliveries' }).click();
@@ -204,7 +216,7 @@ describe('web app: admin pages for other services in Chromium', { timeout: 120_0
   it('exports the users as CSV and JSON Lines files, and says so when the export fails', async () => {
     const email = uniqueEmail('exported');
     await server.client().auth.register.mutate({ name: 'Exported Person', email, password: STRONG_PASSWORD });
-    const { page, problems } = await signedInAdmin();
+    const { page, problems } = await signedIn();
     await openFromNav(page, 'Users', '/admin/users');
     await rows(page).first().waitFor();
 
@@ -214,7 +226,7 @@ describe('web app: admin pages for other services in Chromium', { timeout: 120_0
         page.waitForEvent('download'),
         page.getByRole('button', { name: format }).click(),
       ]);
-      return { name: file.suggestedFilename(), text: readFileSync((await file.path())!, 'utf8') };
+      return { name: file.suggestedFilename(), text: readFileSync(await file.path(), 'utf8') };
     };
 
     const csv = await download(/^CSV/);
@@ -252,10 +264,7 @@ describe('web app: admin pages for other services in Chromium', { timeout: 120_0
   });
 
   it('lays the API keys and webhooks pages out for a 375 px wide phone without sideways scrolling', async () => {
-    const { accessToken } = tokensOf(
-      await server.client().auth.login.mutate({ email: ADMIN_EMAIL, password: ADMIN_PASSWORD }),
-    );
-    const admin = server.client(accessToken);
+    const admin = await adminClient();
     await admin.apiKeys.create.mutate({
       name: 'reporting',
       role: 'user',
@@ -267,7 +276,7 @@ describe('web app: admin pages for other services in Chromium', { timeout: 120_0
       description: 'CRM sync',
     });
 
-    const { page } = await signedInAdmin({ viewport: { width: 375, height: 760 } });
+    const { page } = await signedIn({ viewport: { width: 375, height: 760 } });
     for (const [path, name] of [
       ['/admin/api-keys', '45-phone-api-keys'],
       ['/admin/webhooks', '46-phone-webhooks'],
@@ -281,5 +290,29 @@ describe('web app: admin pages for other services in Chromium', { timeout: 120_0
       );
       await screenshot(page, name);
     }
+  });
+
+  it('shows a manager none of it: no nav entries, no Export, and the pages say who may use them', async () => {
+    const email = uniqueEmail('manager');
+    await (
+      await adminClient()
+    ).users.create.mutate({
+      name: 'Mona Manager',
+      email,
+      password: STRONG_PASSWORD,
+      role: 'manager',
+    });
+    const { page } = await signedIn({ email, password: STRONG_PASSWORD });
+
+    const nav = page.getByRole('navigation', { name: 'Main' });
+    await openFromNav(page, 'Users', '/admin/users');
+    await rows(page).first().waitFor();
+    expect(await nav.getByRole('link', { name: 'API keys' }).count()).toBe(0);
+    expect(await nav.getByRole('link', { name: 'Webhooks' }).count()).toBe(0);
+    expect(await page.getByRole('button', { name: 'Export', exact: true }).count()).toBe(0);
+    await page.goto(`${server.url}/admin/api-keys`);
+    await page.getByText('Only admins can manage API keys.').waitFor();
+    await page.goto(`${server.url}/admin/webhooks`);
+    await page.getByText('Only admins can manage webhooks.').waitFor();
   });
 });
