@@ -15,7 +15,7 @@ import { perFile } from '../helpers/per-file.js';
 import { startTestServer, STRONG_PASSWORD, uniqueEmail } from '../helpers/server.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../helpers/webhook-receiver.js';
 
-// The admin pages for other services (README, "The web app"): API keys, webhooks, and the
+// The admin pages for other services (README, "Web app"): API keys, webhooks, and the
 // users export, driven in Chromium against a real server and a real webhook receiver.
 
 const ADMIN_EMAIL = 'services-admin@example.com';
