@@ -1,6 +1,7 @@
 import { can } from '@tessera/client';
 import type { ReactNode } from 'react';
 import { useSession, useUser } from '@tessera/react';
+import { ApiKeysPage } from './pages/api-keys.js';
 import { AuditPage } from './pages/audit.js';
 import { ForgotPasswordPage } from './pages/forgot-password.js';
 import { NotFoundPage } from './pages/not-found.js';
@@ -10,6 +11,7 @@ import { SignInPage } from './pages/sign-in.js';
 import { SignUpPage } from './pages/sign-up.js';
 import { UsersPage } from './pages/users.js';
 import { VerifyEmailPage } from './pages/verify-email.js';
+import { WebhooksPage } from './pages/webhooks.js';
 import { safeNext, type PrivatePath, type PublicPath } from './paths.js';
 import { Link, Redirect, useLocation } from './router.js';
 import { Loading, LoadError, Logo } from './ui.js';
@@ -28,6 +30,8 @@ const PRIVATE: Record<PrivatePath, () => ReactNode> = {
   '/profile': () => <ProfilePage />,
   '/admin/users': () => <UsersPage />,
   '/admin/audit': () => <AuditPage />,
+  '/admin/api-keys': () => <ApiKeysPage />,
+  '/admin/webhooks': () => <WebhooksPage />,
 };
 
 /** Signed-in users skip these and go to their profile. */
@@ -69,6 +73,8 @@ function Shell({ children }: { children: ReactNode }) {
     { href: '/profile', label: 'Profile', show: true },
     { href: '/admin/users', label: 'Users', show: can(user, 'users.list') },
     { href: '/admin/audit', label: 'Audit log', show: can(user, 'audit.read') },
+    { href: '/admin/api-keys', label: 'API keys', show: can(user, 'apiKeys.manage') },
+    { href: '/admin/webhooks', label: 'Webhooks', show: can(user, 'webhooks.manage') },
   ].filter((link) => link.show);
   return (
     <div className="shell">

@@ -16,11 +16,16 @@ const GENERIC: Partial<Record<string, string>> = {
 
 /** One sentence for a failed call, fit to show. */
 export function errorMessage(error: unknown): string {
-  const code = errorCode(error);
+  return messageFor(errorCode(error), error instanceof Error ? error.message : undefined);
+}
+
+/**
+ * The sentence for an answer with error `code` (undefined: no answer at all) and the server's
+ * `message`; shared by tRPC calls and plain HTTP ones (the users export).
+ */
+export function messageFor(code: string | undefined, message: string | undefined): string {
   if (!code) return 'Could not reach Tessera. Check your connection and try again.';
-  const generic = GENERIC[code];
-  if (generic) return generic;
-  return error instanceof Error && error.message ? error.message : 'Something went wrong.';
+  return GENERIC[code] ?? (message || 'Something went wrong.');
 }
 
 /**

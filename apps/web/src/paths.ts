@@ -12,7 +12,13 @@ export const publicPaths = [
 ] as const;
 
 /** Pages that need a signed-in user. */
-export const privatePaths = ['/profile', '/admin/users', '/admin/audit'] as const;
+export const privatePaths = [
+  '/profile',
+  '/admin/users',
+  '/admin/audit',
+  '/admin/api-keys',
+  '/admin/webhooks',
+] as const;
 
 export type PublicPath = (typeof publicPaths)[number];
 export type PrivatePath = (typeof privatePaths)[number];

@@ -1,5 +1,5 @@
 import { useSettings } from '@tessera/react';
-import { useEffect, type ReactNode } from 'react';
+import { useEffect, useId, useRef, useState, type ReactNode } from 'react';
 import { errorMessage } from './errors.js';
 import { Link } from './router.js';
 
@@ -161,4 +161,105 @@ export function duration(seconds: number): string {
 export function useResetLinkLifetime(): string {
   const ttl = useSettings().data?.resetTokenTtlSeconds;
   return ttl === undefined ? 'a short time' : duration(ttl);
+}
+
+/** A modal <dialog>: the browser traps focus, Escape closes it, focus returns on close. */
+export function Dialog({
+  title,
+  onClose,
+  children,
+}: {
+  title: string;
+  onClose: () => void;
+  children: ReactNode;
+}) {
+  const ref = useRef<HTMLDialogElement>(null);
+  useEffect(() => {
+    const dialog = ref.current;
+    if (dialog && !dialog.open) dialog.showModal();
+    return () => dialog?.close();
+  }, []);
+  return (
+    <dialog
+      ref={ref}
+      aria-labelledby="dialog-title"
+      onCancel={(event) => {
+        event.preventDefault();
+        onClose();
+      }}
+    >
+      <h2 id="dialog-title">{title}</h2>
+      {children}
+    </dialog>
+  );
+}
+
+/** "a" or "an" before `word` ("a manager", "an admin"). */
+export function article(word: string): string {
+  return /^[aeiou]/i.test(word) ? 'an' : 'a';
+}
+
+/** A word with its first letter in capitals ("admin" → "Admin"). */
+export function capitalise(word: string): string {
+  return word.charAt(0).toUpperCase() + word.slice(1);
+}
+
+/**
+ * A secret the server hands over this once (an API key, a webhook signing secret): shown in
+ * full with a Copy button, under a warning that it can't be shown again. `warning` says what
+ * to do if it is lost.
+ */
+export function OneTimeSecret({
+  label,
+  secret,
+  warning,
+}: {
+  label: string;
+  secret: string;
+  warning: ReactNode;
+}) {
+  const id = useId();
+  const input = useRef<HTMLInputElement>(null);
+  const [copied, setCopied] = useState<boolean>();
+  const copy = async () => {
+    try {
+      await navigator.clipboard.writeText(secret);
+      setCopied(true);
+    } catch {
+      // No clipboard outside secure contexts, or permission refused: leave it selected instead.
+      input.current?.select();
+      setCopied(false);
+    }
+  };
+  return (
+    <div className="stack">
+      <div className="alert alert-warning">
+        <p>
+          <strong>Copy it now: this is the only time it is shown.</strong> {warning}
+        </p>
+      </div>
+      <div className="field">
+        <label htmlFor={id}>{label}</label>
+        <div className="secret-row">
+          <input
+            ref={input}
+            id={id}
+            className="mono"
+            readOnly
+            value={secret}
+            spellCheck={false}
+            onFocus={(event) => event.currentTarget.select()}
+          />
+          <button type="button" className="button button-secondary" onClick={() => void copy()}>
+            Copy
+          </button>
+        </div>
+        <p className="field-hint" aria-live="polite">
+          {copied === true && 'Copied to the clipboard.'}
+          {copied === false &&
+            'Copying was not allowed here: the text is selected, copy it with Ctrl+C (⌘C).'}
+        </p>
+      </div>
+    </div>
+  );
 }

@@ -9,11 +9,22 @@ import {
 } from '@tessera/client';
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useSettings, useTRPC, useUser } from '@tessera/react';
-import { useEffect, useRef, useState, type ReactNode } from 'react';
+import { useEffect, useState } from 'react';
 import { errorMessage } from '../errors.js';
+import { ExportMenu } from '../export-menu.js';
 import { EmailField, Field, FormAlert, FormProblem, text, useForm } from '../forms.js';
 import { Link } from '../router.js';
-import { Empty, Notice, Pending, Submit, When, useDocumentTitle } from '../ui.js';
+import {
+  article,
+  capitalise,
+  Dialog,
+  Empty,
+  Notice,
+  Pending,
+  Submit,
+  When,
+  useDocumentTitle,
+} from '../ui.js';
 
 type ListInput = Extract<RouterInputs['users']['list'], object>;
 
@@ -85,11 +96,14 @@ export function UsersPage() {
               : 'Find, create and manage accounts with the role “user”.'}
           </p>
         </div>
-        {creatableRoles(me).length > 0 && (
-          <button type="button" className="button button-primary" onClick={() => setCreating(true)}>
-            Create user
-          </button>
-        )}
+        <div className="header-actions">
+          {can(me, 'users.export') && <ExportMenu />}
+          {creatableRoles(me).length > 0 && (
+            <button type="button" className="button button-primary" onClick={() => setCreating(true)}>
+              Create user
+            </button>
+          )}
+        </div>
       </header>
 
       <div aria-live="polite">{message && <Notice tone="success">{message}</Notice>}</div>
@@ -426,29 +440,6 @@ function UserRow({
   );
 }
 
-/** A modal <dialog>: the browser traps focus, Escape closes it, focus returns on close. */
-function Dialog({ title, onClose, children }: { title: string; onClose: () => void; children: ReactNode }) {
-  const ref = useRef<HTMLDialogElement>(null);
-  useEffect(() => {
-    const dialog = ref.current;
-    if (dialog && !dialog.open) dialog.showModal();
-    return () => dialog?.close();
-  }, []);
-  return (
-    <dialog
-      ref={ref}
-      aria-labelledby="dialog-title"
-      onCancel={(event) => {
-        event.preventDefault();
-        onClose();
-      }}
-    >
-      <h2 id="dialog-title">{title}</h2>
-      {children}
-    </dialog>
-  );
-}
-
 function CreateUserDialog({
   me,
   onClose,
@@ -585,14 +576,6 @@ function DeleteUserDialog({
       </form>
     </Dialog>
   );
-}
-
-function capitalise(word: string): string {
-  return word.charAt(0).toUpperCase() + word.slice(1);
-}
-
-function article(word: string): string {
-  return /^[aeiou]/i.test(word) ? 'an' : 'a';
 }
 
 function NewAccountPasswordHint() {
