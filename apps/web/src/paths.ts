@@ -12,7 +12,7 @@ export const publicPaths = [
 ] as const;
 
 /** Pages that need a signed-in user. */
-export const privatePaths = ['/profile', '/admin/users', '/admin/audit'] as const;
+export const privatePaths = ['/profile', '/admin/users', '/admin/audit', '/set-up-second-factor'] as const;
 
 export type PublicPath = (typeof publicPaths)[number];
 export type PrivatePath = (typeof privatePaths)[number];
