@@ -1,8 +1,7 @@
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { privatePaths, publicPaths } from '../../../web/src/paths.js';
+import { axeViolations } from '../helpers/axe.js';
 import { assertE2eReady, openBrowser, type BrowserUser } from '../helpers/browser.js';
 import { perFile } from '../helpers/per-file.js';
 import { startTestServer, STRONG_PASSWORD, uniqueEmail } from '../helpers/server.js';
@@ -13,7 +12,6 @@ import { startTestServer, STRONG_PASSWORD, uniqueEmail } from '../helpers/server
 
 const ADMIN_EMAIL = 'web-session-admin@example.com';
 const ADMIN_PASSWORD = 'an admin passphrase for the session tests';
-const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
 beforeAll(assertE2eReady);
 const server = perFile(() => startTestServer({ ADMIN_EMAIL, ADMIN_PASSWORD }));
@@ -30,26 +28,6 @@ async function signIn(page: Page, email: string, password: string) {
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.waitForURL(`${server.url}/profile`);
   await page.getByText('This device').waitFor();
-}
-
-/** Serious and critical axe violations on the page as it is now, as readable lines. */
-async function axeViolations(page: Page): Promise<string[]> {
-  // evaluate() runs outside the page's CSP, which rightly admits no injected script.
-  await page.evaluate(AXE_SOURCE);
-  const violations = await page.evaluate(async () => {
-    // (This runs in the page; the test's own types know no DOM.)
-    const axe = (
-      globalThis as unknown as {
-        axe: {
-          run(): Promise<{ violations: { id: string; impact: string; nodes: { target: string[] }[] }[] }>;
-        };
-      }
-    ).axe;
-    return (await axe.run()).violations;
-  });
-  return violations
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
 }
 
 describe('web app session in Chromium', { timeout: 120_000 }, () => {

@@ -25,7 +25,7 @@ export function SecuritySection() {
     <section className="card" aria-labelledby="security-heading">
       <div className="card-header">
         <h2 id="security-heading">Security</h2>
-        <span className={`badge ${user.mfaEnabled ? 'badge-active' : 'badge-disabled'}`}>
+        <span className={`badge badge-sentence ${user.mfaEnabled ? 'badge-active' : 'badge-disabled'}`}>
           {user.mfaEnabled ? 'Two-step sign-in on' : 'Password only'}
         </span>
       </div>
