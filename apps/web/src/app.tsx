@@ -7,6 +7,7 @@ import { ForgotPasswordPage } from './pages/forgot-password.js';
 import { NotFoundPage } from './pages/not-found.js';
 import { ProfilePage } from './pages/profile.js';
 import { ResetPasswordPage } from './pages/reset-password.js';
+import { SetUpSecondFactorPage } from './pages/set-up-second-factor.js';
 import { SignInPage } from './pages/sign-in.js';
 import { SignUpPage } from './pages/sign-up.js';
 import { UsersPage } from './pages/users.js';
@@ -14,6 +15,12 @@ import { VerifyEmailPage } from './pages/verify-email.js';
 import { WebhooksPage } from './pages/webhooks.js';
 import { safeNext, type PrivatePath, type PublicPath } from './paths.js';
 import { Link, Redirect, useLocation } from './router.js';
+import {
+  SecondFactorBanner,
+  SET_UP_SECOND_FACTOR,
+  useSecondFactorOwed,
+  useSendRefusedToSetUp,
+} from './security/required.js';
 import { Loading, LoadError, Logo } from './ui.js';
 
 /** Pages anyone may open (paths.ts lists them for the server too). */
@@ -32,6 +39,7 @@ const PRIVATE: Record<PrivatePath, () => ReactNode> = {
   '/admin/audit': () => <AuditPage />,
   '/admin/api-keys': () => <ApiKeysPage />,
   '/admin/webhooks': () => <WebhooksPage />,
+  '/set-up-second-factor': () => <SetUpSecondFactorPage />,
 };
 
 /** Signed-in users skip these and go to their profile. */
@@ -40,6 +48,8 @@ const SIGNED_OUT_ONLY = new Set(['/sign-in', '/sign-up']);
 export function App() {
   const { state } = useSession();
   const { path, query } = useLocation();
+  const owesSecondFactor = useSecondFactorOwed();
+  useSendRefusedToSetUp();
 
   const publicPage = lookup(PUBLIC, path);
   if (publicPage) {
@@ -56,6 +66,8 @@ export function App() {
   }
 
   if (path === '/') return <Redirect to="/profile" />;
+  // The server refuses such a person every other page's calls: straight to the set-up.
+  if (owesSecondFactor && path !== SET_UP_SECOND_FACTOR) return <Redirect to={SET_UP_SECOND_FACTOR} />;
   const privatePage = lookup(PRIVATE, path);
   return <Shell>{privatePage ? privatePage() : <NotFoundPage />}</Shell>;
 }
@@ -105,6 +117,7 @@ function Shell({ children }: { children: ReactNode }) {
           </button>
         </div>
       </header>
+      <SecondFactorBanner path={path} />
       {children}
     </div>
   );

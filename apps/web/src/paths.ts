@@ -18,6 +18,7 @@ export const privatePaths = [
   '/admin/audit',
   '/admin/api-keys',
   '/admin/webhooks',
+  '/set-up-second-factor',
 ] as const;
 
 export type PublicPath = (typeof publicPaths)[number];

@@ -31,7 +31,7 @@ describe('web app: changing one’s email in Chromium', { timeout: 120_000 }, ()
     await page.goto(`${server.url}/sign-in`);
     await page.getByLabel('Email', { exact: true }).fill(email);
     await page.getByLabel('Password', { exact: true }).fill(STRONG_PASSWORD);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
     await page.waitForURL(`${server.url}/profile`);
 
     // The password field appears only once the address is edited, and is required.

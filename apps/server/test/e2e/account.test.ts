@@ -141,10 +141,10 @@ describe('web app: account pages in Chromium', { timeout: 120_000 }, () => {
     await page.goto(`${server.url}/sign-in`);
     await page.getByLabel('Email', { exact: true }).fill(email);
     await page.getByLabel('Password', { exact: true }).fill(STRONG_PASSWORD);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
     await page.getByText('Invalid email or password.').waitFor();
     await page.getByLabel('Password', { exact: true }).fill(NEW_PASSWORD);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
     await page.waitForURL(`${server.url}/profile`);
     await page.getByRole('heading', { name: 'Your profile' }).waitFor();
 
@@ -159,7 +159,7 @@ describe('web app: account pages in Chromium', { timeout: 120_000 }, () => {
     await page.goto(`${server.url}/sign-in`);
     await page.getByLabel('Email', { exact: true }).fill(email);
     await page.getByLabel('Password', { exact: true }).fill(STRONG_PASSWORD);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
     await page.waitForURL(`${server.url}/profile`);
 
     // Signing up mailed a link; asking again sends a new one that supersedes it.

@@ -39,7 +39,7 @@ async function signIn(page: Page, email: string, password: string) {
   await page.goto(`${server.url}/sign-in`);
   await page.getByLabel('Email', { exact: true }).fill(email);
   await page.getByLabel('Password', { exact: true }).fill(password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
   await page.waitForURL(`${server.url}/profile`);
 }
 
@@ -106,7 +106,7 @@ describe('web app: admin console in Chromium', { timeout: 120_000 }, () => {
     await screenshot(person.page, '22-session-ended');
     await person.page.getByLabel('Email', { exact: true }).fill(target.email);
     await person.page.getByLabel('Password', { exact: true }).fill(STRONG_PASSWORD);
-    await person.page.getByRole('button', { name: 'Sign in' }).click();
+    await person.page.getByRole('button', { name: 'Sign in', exact: true }).click();
     await person.page.getByText('Invalid email or password.').waitFor();
 
     // The account's activity in the audit log tells the story, by name.

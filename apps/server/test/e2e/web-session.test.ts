@@ -25,7 +25,7 @@ async function signIn(page: Page, email: string, password: string) {
   await page.goto(`${server.url}/sign-in`);
   await page.getByLabel('Email', { exact: true }).fill(email);
   await page.getByLabel('Password', { exact: true }).fill(password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
   await page.waitForURL(`${server.url}/profile`);
   await page.getByText('This device').waitFor();
 }

@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -88,7 +89,8 @@ export async function startTestServer(
     logStream,
     ...(options.resolveHost && { resolveHost: options.resolveHost }),
   });
-  await app.listen({ port: 0, host: '127.0.0.1' });
+  // Port 0 (any free one) unless the test chose one: PUBLIC_URL may have to name it.
+  await app.listen({ port: config.port, host: '127.0.0.1' });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
   const url = `http://127.0.0.1:${port}`;
@@ -114,6 +116,23 @@ export async function startTestServer(
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * A port free right now, for a server whose PUBLIC_URL must name its port before it listens
+ * (WebAuthn checks the browser's origin against it). Another process could take it in
+ * between; on a test machine that is rare enough.
+ */
+export async function freePort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((resolve, reject) => {
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', resolve);
+  });
+  const address = probe.address();
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
+  if (typeof address !== 'object' || !address) throw new Error('no port');
+  return address.port;
 }
 
 let counter = 0;

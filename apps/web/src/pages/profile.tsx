@@ -14,6 +14,7 @@ import {
   useForm,
 } from '../forms.js';
 import { navigate, useLocation } from '../router.js';
+import { SecuritySection } from '../security/security-section.js';
 import { describeUserAgent } from '../user-agent.js';
 import { Empty, LoadError, Loading, Notice, Submit, When, useDocumentTitle } from '../ui.js';
 
@@ -27,12 +28,13 @@ export function ProfilePage() {
       <header className="page-header">
         <div>
           <h1>Your profile</h1>
-          <p className="muted">Your account details, password and signed-in devices.</p>
+          <p className="muted">Your account details, password, second factors and signed-in devices.</p>
         </div>
       </header>
       {state.notice && <Notice tone="success">{state.notice}</Notice>}
       <AccountSection />
       <PasswordSection />
+      <SecuritySection />
       <SessionsSection />
       <DeleteSection />
     </main>

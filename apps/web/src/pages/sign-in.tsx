@@ -1,9 +1,13 @@
-import { errorCode } from '@tessera/client';
-import { useSession, useSettings } from '@tessera/react';
+import { errorCode, type MfaChallenge } from '@tessera/client';
+import { useMutation } from '@tanstack/react-query';
+import { useSession, useSettings, useTRPC } from '@tessera/react';
+import { useState } from 'react';
 import { CurrentPasswordField, EmailField, FormAlert, FormProblem, text, useForm } from '../forms.js';
 import { safeNext } from '../paths.js';
 import { Link, navigate, useLocation } from '../router.js';
+import { getPasskeyAssertion, passkeyErrorMessage, passkeysSupported } from '../security/webauthn.js';
 import { AuthCard, Notice, Submit } from '../ui.js';
+import { SecondStep } from './sign-in-second-step.js';
 
 /** Shown on the sign-in page when the server ended the session (revoked, expired, disabled). */
 export const SESSION_ENDED = 'Your session has ended. Please sign in again.';
@@ -13,32 +17,62 @@ export function SignInPage() {
   const registrationOpen = useSettings().data?.registrationOpen;
   const { query, state } = useLocation();
   const form = useForm(['email', 'password']);
+  // The account has a second factor: the password was right, the second step is next.
+  const [challenge, setChallenge] = useState<{ email: string; challenge: MfaChallenge }>();
+  // The second step ran out (expired, spent, too many wrong codes): the password again.
+  const [restart, setRestart] = useState<{ email: string; notice?: string }>();
   const notice =
-    state.notice ?? (auth.status === 'signed-out' && auth.reason === 'expired' ? SESSION_ENDED : undefined);
+    restart?.notice ??
+    state.notice ??
+    (auth.status === 'signed-out' && auth.reason === 'expired' ? SESSION_ENDED : undefined);
+  const done = () => navigate(safeNext(query.get('next')) ?? '/profile', { replace: true });
 
   const onSubmit = form.submit(async (data) => {
+    const email = text(data, 'email');
+    setRestart(undefined);
     try {
-      await signIn({ email: text(data, 'email'), password: text(data, 'password') });
+      const result = await signIn({ email, password: text(data, 'password') });
+      if (result.status === 'challenge') return setChallenge({ email, challenge: result.challenge });
     } catch (error) {
       // One message for every bad credential: the server never says which part was wrong.
       if (errorCode(error) === 'UNAUTHORIZED')
         throw new FormProblem({ fields: {}, form: 'Invalid email or password.' });
       throw error;
     }
-    navigate(safeNext(query.get('next')) ?? '/profile', { replace: true });
+    done();
   });
+
+  if (challenge) {
+    const { email } = challenge;
+    return (
+      <SecondStep
+        email={email}
+        challenge={challenge.challenge}
+        onSignedIn={done}
+        onRestart={(message) => {
+          setChallenge(undefined);
+          setRestart({ email, ...(message ? { notice: message } : {}) });
+        }}
+      />
+    );
+  }
 
   return (
     <AuthCard title="Sign in" intro="Welcome back. Sign in to manage your account.">
       {notice && <Notice>{notice}</Notice>}
       <form ref={form.ref} onSubmit={onSubmit} noValidate className="stack">
         <FormAlert message={form.errors.form} />
-        <EmailField autoComplete="username" defaultValue={state.email} error={form.errors.fields.email} />
+        <EmailField
+          autoComplete="username"
+          defaultValue={restart?.email ?? state.email}
+          error={form.errors.fields.email}
+        />
         <CurrentPasswordField label="Password" name="password" error={form.errors.fields.password} />
         <Submit pending={form.pending} pendingLabel="Signing in…">
           Sign in
         </Submit>
       </form>
+      <PasskeySignIn onSignedIn={done} />
       <div className="auth-links">
         <Link href="/forgot-password">Forgot your password?</Link>
         {registrationOpen && (
@@ -48,5 +82,57 @@ export function SignInPage() {
         )}
       </div>
     </AuthCard>
+  );
+}
+
+/** Signs in with a passkey alone: discoverable, so no email is needed. */
+function PasskeySignIn({ onSignedIn }: { onSignedIn: () => void }) {
+  const offered = useSettings().data?.passkeys;
+  const trpc = useTRPC();
+  const { accept } = useSession();
+  const options = useMutation(trpc.auth.passkeyOptions.mutationOptions());
+  const login = useMutation(trpc.auth.passkeyLogin.mutationOptions());
+  const [pending, setPending] = useState(false);
+  const [error, setError] = useState<string>();
+  if (!offered || !passkeysSupported()) return null;
+
+  const signInWithPasskey = async () => {
+    setPending(true);
+    setError(undefined);
+    try {
+      const response = await getPasskeyAssertion(await options.mutateAsync({}));
+      accept(await login.mutateAsync({ response }));
+      onSignedIn();
+    } catch (failure) {
+      setError(
+        errorCode(failure) === 'UNAUTHORIZED'
+          ? 'This passkey could not sign you in. It may have been deleted from your account.'
+          : passkeyErrorMessage(failure),
+      );
+    } finally {
+      setPending(false);
+    }
+  };
+
+  return (
+    <div className="stack passkey-sign-in">
+      <p className="divider">
+        <span>or</span>
+      </p>
+      {error && (
+        <div className="alert alert-error" role="alert">
+          <p>{error}</p>
+        </div>
+      )}
+      <button
+        type="button"
+        className="button button-secondary"
+        disabled={pending}
+        aria-busy={pending || undefined}
+        onClick={() => void signInWithPasskey()}
+      >
+        {pending ? 'Waiting for your passkey…' : 'Sign in with a passkey'}
+      </button>
+    </div>
   );
 }

@@ -53,6 +53,7 @@ export function UsersPage() {
   const [message, setMessage] = useState<string>();
   const [creating, setCreating] = useState(false);
   const [deleting, setDeleting] = useState<User>();
+  const [resettingMfa, setResettingMfa] = useState<User>();
 
   // A new filter starts again from the first page (in the same render, so no request
   // pairs the new filter with an old cursor).
@@ -186,6 +187,7 @@ export function UsersPage() {
                   user={user}
                   onChanged={setMessage}
                   onDelete={() => setDeleting(user)}
+                  onResetMfa={() => setResettingMfa(user)}
                 />
               ))}
             </tbody>
@@ -224,6 +226,16 @@ export function UsersPage() {
           }}
         />
       )}
+      {resettingMfa && (
+        <ResetMfaDialog
+          user={resettingMfa}
+          onClose={() => setResettingMfa(undefined)}
+          onReset={(note) => {
+            setResettingMfa(undefined);
+            setMessage(note);
+          }}
+        />
+      )}
       {deleting && (
         <DeleteUserDialog
           user={deleting}
@@ -258,11 +270,13 @@ function UserRow({
   user,
   onChanged,
   onDelete,
+  onResetMfa,
 }: {
   me: User;
   user: User;
   onChanged: (message: string) => void;
   onDelete: () => void;
+  onResetMfa: () => void;
 }) {
   const trpc = useTRPC();
   const invalidate = useInvalidateUsers();
@@ -357,6 +371,7 @@ function UserRow({
             {user.disabled ? 'Disabled' : 'Active'}
           </span>
           {!user.emailVerified && <span className="status-note">Email unverified</span>}
+          <span className="status-note">{user.mfaEnabled ? 'Second factor on' : 'Password only'}</span>
         </div>
       </td>
       <td data-label="Created">
@@ -406,6 +421,17 @@ function UserRow({
                 onClick={askDisable}
               >
                 {user.disabled ? 'Enable' : 'Disable'}
+              </button>
+            )}
+            {user.mfaEnabled && can(me, 'users.resetMfa', user) && (
+              <button
+                type="button"
+                className="button button-secondary button-small"
+                disabled={busy}
+                aria-label={`Reset second factors of ${who}`}
+                onClick={onResetMfa}
+              >
+                Reset second factors
               </button>
             )}
             {can(me, 'audit.read') && (
@@ -568,6 +594,46 @@ function DeleteUserDialog({
         <div className="actions">
           <Submit pending={form.pending} tone="danger" pendingLabel="Deleting…">
             Delete user
+          </Submit>
+          <button type="button" className="button button-secondary" onClick={onClose} autoFocus>
+            Cancel
+          </button>
+        </div>
+      </form>
+    </Dialog>
+  );
+}
+
+/** Removes every second factor of someone who lost theirs, after saying what that means. */
+function ResetMfaDialog({
+  user,
+  onClose,
+  onReset,
+}: {
+  user: User;
+  onClose: () => void;
+  onReset: (message: string) => void;
+}) {
+  const form = useForm([]);
+  const trpc = useTRPC();
+  const invalidate = useInvalidateUsers();
+  const reset = useMutation(trpc.users.resetMfa.mutationOptions({ onSuccess: invalidate }));
+  const onSubmit = form.submit(async () => {
+    await reset.mutateAsync({ id: user.id });
+    onReset(`${user.name}’s second factors have been reset. They can sign in with their password alone.`);
+  });
+  return (
+    <Dialog title="Reset second factors?" onClose={onClose}>
+      <form ref={form.ref} onSubmit={onSubmit} className="stack">
+        <FormAlert message={form.errors.form} />
+        <p>
+          <strong>{user.name}</strong> ({user.email}) loses their authenticator app, recovery codes and every
+          passkey. Until they set up a new one, their password alone signs them in. We email them to say so.
+        </p>
+        <p className="muted">Do this only once you are sure the request comes from them.</p>
+        <div className="actions">
+          <Submit pending={form.pending} tone="danger" pendingLabel="Resetting…">
+            Reset second factors
           </Submit>
           <button type="button" className="button button-secondary" onClick={onClose} autoFocus>
             Cancel
