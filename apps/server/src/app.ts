@@ -7,6 +7,7 @@ import {
   migrateToLatest,
   migrationsApplied,
   openDatabase,
+  deliveryBacklog,
   outboxBacklog,
   type DatabaseHandle,
 } from '@tessera/db';
@@ -233,6 +234,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
       poolStats: () => database.poolStats(),
       hashQueue: hasher.queue,
       outboxBacklog: () => outboxBacklog(database.db),
+      webhookBacklog: () => deliveryBacklog(database.db),
     });
 
   await registerTrpcRoute(app, TRPC_BASE, {

@@ -172,6 +172,14 @@ describe('API keys', () => {
     }
     const { secret } = await createKey({ role: 'manager' });
     expect(errorCode(await rejection(a.client(secret).apiKeys.list.query()))).toBe('FORBIDDEN');
+    // Not even an admin key manages keys: a child key would outlive its parent's expiry or
+    // revocation, so a leaked key could not be contained.
+    const { secret: adminSecret } = await createKey({ role: 'admin' });
+    for (const call of [
+      () => a.client(adminSecret).apiKeys.create.mutate({ name: 'child', role: 'admin' }),
+      () => a.client(adminSecret).apiKeys.list.query(),
+    ])
+      expect(errorReason(await rejection(call()))).toBe('api_key_not_allowed');
     // A bearer that only looks like a key is just not signed in.
     expect(errorCode(await rejection(a.client(`tsk_${'A'.repeat(43)}`).users.list.query()))).toBe(
       'UNAUTHORIZED',

@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, connect, type AddressInfo, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { builtEntry } from './helpers/cli.js';
 import { openDatabase, type DatabaseHandle } from '@tessera/db';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SigningKeyMismatchError } from '../src/auth/key-agreement.js';
@@ -97,8 +97,7 @@ describe.runIf(testEngine === 'postgres')('nodes on one PostgreSQL agree on thei
   it('stops `node main.ts` with one line naming JWT_PRIVATE_KEY', () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'tessera-key-main-'));
     try {
-      const main = fileURLToPath(new URL('../src/main.ts', import.meta.url));
-      const result = spawnSync(process.execPath, ['--conditions=development', '--import', 'tsx', main], {
+      const result = spawnSync(process.execPath, [builtEntry('main')], {
         env: {
           ...process.env,
           DATABASE_URL: (first.database as DatabaseHandle & { url: string }).url,

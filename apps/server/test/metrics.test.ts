@@ -65,6 +65,8 @@ describe('/metrics with METRICS_TOKEN', () => {
       expect(text).not.toContain(email);
       expect(text).toMatch(/^tessera_outbox_backlog \d+$/m);
       expect(text).toMatch(/^tessera_outbox_oldest_age_seconds \d+(\.\d+)?$/m);
+      expect(text).toMatch(/^tessera_webhook_backlog \d+$/m);
+      expect(text).toMatch(/^tessera_webhook_oldest_age_seconds \d+(\.\d+)?$/m);
       expect(text).toMatch(/^tessera_db_pool_connections\{state="in_use"\} \d+$/m);
       expect(text).toMatch(/^tessera_db_pool_waiting 0$/m);
       expect(text).toMatch(/^tessera_argon2_queue_depth 0$/m);

@@ -361,6 +361,12 @@ describe('MFA_REQUIRED_ROLES', () => {
     });
     expect(rest.status).toBe(403);
     expect(await rest.json()).toMatchObject({ data: { reason: 'mfa_enrollment_required' } });
+    // The REST-only export route too: it is not a procedure, but it goes through the same gate.
+    const exported = await fetch(`${strict.url}/api/users/export?format=jsonl`, {
+      headers: { authorization: `Bearer ${admin.token}` },
+    });
+    expect(exported.status).toBe(403);
+    expect(await exported.json()).toMatchObject({ data: { reason: 'mfa_enrollment_required' } });
 
     expect((await admin.client.users.me.query()).mfaEnabled).toBe(false);
     expect(await admin.client.passkeys.list.query()).toEqual([]);

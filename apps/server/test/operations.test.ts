@@ -1,10 +1,10 @@
 import { spawnSync } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, parseConfig } from '../src/config.js';
 import { startTestServer } from './helpers/server.js';
 import { perFile } from './helpers/per-file.js';
+import { builtEntry } from './helpers/cli.js';
 
 const server = perFile(() => startTestServer());
 
@@ -66,8 +66,7 @@ describe('configuration', () => {
   });
 
   it('stops start-up with a message naming the variable', () => {
-    const main = fileURLToPath(new URL('../src/main.ts', import.meta.url));
-    const result = spawnSync(process.execPath, ['--conditions=development', '--import', 'tsx', main], {
+    const result = spawnSync(process.execPath, [builtEntry('main')], {
       env: { ...process.env, ACCESS_TOKEN_TTL_SECONDS: 'soon', PORT: '0' },
       encoding: 'utf8',
       timeout: 90_000,

@@ -43,6 +43,24 @@ async function passkeyLogin(authenticator: SoftwareAuthenticator, overrides = {}
 }
 
 describe('registering passkeys', () => {
+  it('asks for a recent sign-in to add or remove one: a stolen access token alone plants no passkey', async () => {
+    const { id, client, passkey } = await withPasskey('Phone');
+    // The session was opened 11 minutes ago: refreshes keep its age, only a sign-in is fresh.
+    await server.database.db
+      .updateTable('sessions')
+      .set({ created_at: new Date(Date.now() - 11 * 60_000) })
+      .where('user_id', '=', id)
+      .execute();
+    for (const call of [
+      () => client.passkeys.registrationOptions.mutate({}),
+      () => client.passkeys.delete.mutate({ id: passkey.id }),
+    ]) {
+      const error = await rejection(call());
+      expect([errorCode(error), errorReason(error)]).toEqual(['FORBIDDEN', 'recent_sign_in_required']);
+    }
+    expect(await client.passkeys.list.query()).toHaveLength(1);
+  });
+
   it('asks for a discoverable credential with user verification, for PUBLIC_URL’s host', async () => {
     const account = await signUp(server);
     const options = await account.client.passkeys.registrationOptions.mutate({});

@@ -7,6 +7,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from './helpers/database.js';
 import { STRONG_PASSWORD } from './helpers/server.js';
+import { builtEntry } from './helpers/cli.js';
 
 const SERVER_DIR = resolve(import.meta.dirname, '..');
 const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
@@ -64,7 +65,7 @@ describe('traces over OTLP (OTEL_EXPORTER_OTLP_ENDPOINT)', { timeout: 180_000 },
     const port = await freePort();
     const collectorPort = (collector.address() as AddressInfo).port;
     // The real entry point, as deployed: tracing must start before the app loads pg.
-    const child = spawn(process.execPath, ['--conditions=development', '--import', 'tsx', 'src/main.ts'], {
+    const child = spawn(process.execPath, [builtEntry('main')], {
       cwd: SERVER_DIR,
       env: {
         PATH: process.env.PATH ?? '',

@@ -59,6 +59,10 @@ describe('webhook targets (WEBHOOK_ALLOW_PRIVATE unset)', () => {
       'http://[fd00:ec2::254]/',
       'http://[::ffff:127.0.0.1]/',
       'http://[64:ff9b::a00:1]/',
+      // IPv4-compatible (::/96): ipaddr.js calls these unicast; some stacks route them to IPv4.
+      `http://[::127.0.0.1]:${port}/`,
+      'http://[::7f00:1]/',
+      'http://[::1.2.3.4]/',
       `http://loopback.test:${port}/`,
       'http://metadata.test/',
       'https://mixed.test/',

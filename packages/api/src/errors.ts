@@ -139,5 +139,9 @@ export const invalidMfaCode = () => apiError('UNAUTHORIZED', 'invalid_mfa_code')
 /** A passkey answer that does not verify: wrong origin, spent challenge, unknown or cloned credential. */
 export const invalidPasskey = () => apiError('UNAUTHORIZED', 'invalid_passkey');
 
+/** A change to sign-in methods from a session older than `minutes`: the caller signs in again first. */
+export const recentSignInRequired = (minutes: number) =>
+  apiError('FORBIDDEN', 'recent_sign_in_required', { minutes });
+
 /** A member of a role in MFA_REQUIRED_ROLES calling anything but what sets a factor up. */
 export const mfaEnrollmentRequired = () => apiError('FORBIDDEN', 'mfa_enrollment_required');

@@ -7,7 +7,7 @@ export type RouterInputs = inferRouterInputs<AppRouter>;
 export type RouterOutputs = inferRouterOutputs<AppRouter>;
 
 export { appRouter, type AppRouter } from './routers/root.js';
-export { authenticate, createCallerFactory, type FlatFieldErrors, type Meta } from './trpc.js';
+export { authenticate, authenticateFor, createCallerFactory, type FlatFieldErrors, type Meta } from './trpc.js';
 export type { Actor, Caller, Context, KeyActor, RefreshCookie, RequestInfo } from './context.js';
 export * from './ports/index.js';
 export * from './schemas/index.js';

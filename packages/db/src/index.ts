@@ -20,7 +20,6 @@ export {
   retryFailedMail,
   type ClaimedMail,
   type ClaimOptions,
-  type OutboxBacklog,
   type PruneOptions,
 } from './outbox-queue.js';
 export {
@@ -42,3 +41,4 @@ export {
 export { recordSigningKey, type RecordedSigningKey } from './signing-key.js';
 export type { MailBody } from './sealed.js';
 export type { StoreOptions, TransactOptions } from './stores/index.js';
+export { BACKLOG_COUNT_CAP, queueBacklog, type QueueBacklog, type QueueTable } from './queue-upkeep.js';

@@ -1,6 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { Locale } from '@tessera/api';
 import type { Database } from './database.js';
+import { pruneQueue, queueBacklog, type PruneBatches, type QueueBacklog } from './queue-upkeep.js';
 import { openBody, type MailBody } from './sealed.js';
 
 /** A queued mail claimed by one worker for one delivery attempt. */
@@ -116,83 +117,28 @@ function readBody(
   }
 }
 
-export interface PruneOptions {
+export interface PruneOptions extends PruneBatches {
   /** Sent mail sent before this is deleted. */
   sentBefore: Date;
   /** Failed mail whose last attempt was before this is deleted. */
   failedBefore: Date;
-  /** Rows per DELETE: short statements, few locks held at once. */
-  batchSize: number;
-  /** Batches per status in one call; what is left waits for the next call. */
-  maxBatches: number;
 }
 
-/**
- * Deletes sent and failed mail past its retention, in small batches, so the outbox never
- * grows without bound. Several nodes may prune at once: each batch skips rows another holds.
- * Resolves with the number of rows deleted.
- */
-export async function pruneMail(db: Kysely<Database>, options: PruneOptions): Promise<number> {
-  const batches = [
-    () =>
-      db
-        .selectFrom('email_outbox')
-        .select('id')
-        .where('status', '=', 'sent')
-        .where('sent_at', '<', options.sentBefore),
-    () =>
-      db
-        .selectFrom('email_outbox')
-        .select('id')
-        .where('status', '=', 'failed')
-        .where('next_attempt_at', '<', options.failedBefore),
-  ];
-  let deleted = 0;
-  for (const expired of batches) {
-    for (let batch = 0; batch < options.maxBatches; batch++) {
-      const result = await db
-        .deleteFrom('email_outbox')
-        .where('id', 'in', expired().limit(options.batchSize).forUpdate().skipLocked())
-        .executeTakeFirst();
-      const rows = Number(result.numDeletedRows);
-      deleted += rows;
-      if (rows < options.batchSize) break;
-    }
-  }
-  return deleted;
-}
+/** Deletes sent and failed mail past its retention, in small batches (queue-upkeep.ts). */
+export const pruneMail = (db: Kysely<Database>, options: PruneOptions): Promise<number> =>
+  pruneQueue(
+    db,
+    'email_outbox',
+    [
+      { status: 'sent', finishedAt: 'sent_at', before: options.sentBefore },
+      { status: 'failed', finishedAt: 'next_attempt_at', before: options.failedBefore },
+    ],
+    options,
+  );
 
-/** Pending mail counted up to this many: a scrape never reads more of a backlog than that. */
-export const BACKLOG_COUNT_CAP = 10_000;
-
-/** How far the outbox is behind: mail waiting to go out, and how overdue the most overdue one is. */
-export interface OutboxBacklog {
-  /** Pending mail, counted up to BACKLOG_COUNT_CAP (the cap means "at least"). */
-  pending: number;
-  /**
-   * Seconds since the most overdue pending mail was due (0 when none is due): a new mail is
-   * due at once, a retried one at its retry time, a claimed one when its lease ends.
-   */
-  oldestDueAgeSeconds: number;
-}
-
-/**
- * The outbox backlog in one cheap statement: both parts read only the partial index of
- * pending mail (`email_outbox_due_idx`), the count stops at the cap and the minimum is the
- * index's first entry, so a scrape costs the same with ten mails waiting or ten million.
- */
-export async function outboxBacklog(db: Kysely<Database>): Promise<OutboxBacklog> {
-  const { rows } = await sql<{ pending: string; age: number | string | null }>`
-    select
-      (select count(*) from (
-        select 1 from email_outbox where status = 'pending' limit ${BACKLOG_COUNT_CAP}
-      ) as capped) as pending,
-      (select extract(epoch from greatest(now() - min(next_attempt_at), interval '0'))
-        from email_outbox where status = 'pending') as age
-  `.execute(db);
-  const row = rows[0];
-  return { pending: Number(row?.pending ?? 0), oldestDueAgeSeconds: Number(row?.age ?? 0) };
-}
+/** How far the outbox is behind (queue-backlog.ts), for /metrics. */
+export const outboxBacklog = (db: Kysely<Database>): Promise<QueueBacklog> =>
+  queueBacklog(db, 'email_outbox');
 
 /**
  * Puts failed mail back in the queue for a fresh round of attempts, due now. Mail whose body

@@ -1,5 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from './database.js';
+import { pruneQueue, queueBacklog, type PruneBatches, type QueueBacklog } from './queue-upkeep.js';
 import { unseal } from './sealed.js';
 
 /** A queued delivery claimed by one worker for one attempt, with where and how to send it. */
@@ -133,57 +134,25 @@ export async function markDeliveryFailed(
   return giveUp ? 'failed' : 'retry';
 }
 
-export interface DeliveryPruneOptions {
+export interface DeliveryPruneOptions extends PruneBatches {
   /** Delivered rows delivered before this are deleted. */
   deliveredBefore: Date;
   /** Failed rows whose last attempt was before this are deleted. */
   failedBefore: Date;
-  batchSize: number;
-  maxBatches: number;
 }
 
-/** Deletes delivered and failed deliveries past their retention, in small batches (as pruneMail does). */
-export async function pruneDeliveries(db: Kysely<Database>, options: DeliveryPruneOptions): Promise<number> {
-  const batches = [
-    () =>
-      db
-        .selectFrom('webhook_deliveries')
-        .select('id')
-        .where('status', '=', 'delivered')
-        .where('delivered_at', '<', options.deliveredBefore),
-    () =>
-      db
-        .selectFrom('webhook_deliveries')
-        .select('id')
-        .where('status', '=', 'failed')
-        .where('next_attempt_at', '<', options.failedBefore),
-  ];
-  let deleted = 0;
-  for (const expired of batches) {
-    for (let batch = 0; batch < options.maxBatches; batch++) {
-      const result = await db
-        .deleteFrom('webhook_deliveries')
-        .where('id', 'in', expired().limit(options.batchSize).forUpdate().skipLocked())
-        .executeTakeFirst();
-      const rows = Number(result.numDeletedRows);
-      deleted += rows;
-      if (rows < options.batchSize) break;
-    }
-  }
-  return deleted;
-}
+/** Deletes delivered and failed deliveries past their retention, in small batches (queue-upkeep.ts). */
+export const pruneDeliveries = (db: Kysely<Database>, options: DeliveryPruneOptions): Promise<number> =>
+  pruneQueue(
+    db,
+    'webhook_deliveries',
+    [
+      { status: 'delivered', finishedAt: 'delivered_at', before: options.deliveredBefore },
+      { status: 'failed', finishedAt: 'next_attempt_at', before: options.failedBefore },
+    ],
+    options,
+  );
 
-/** Deliveries waiting to be sent and the age of the oldest, for /metrics. */
-export async function deliveryBacklog(
-  db: Kysely<Database>,
-): Promise<{ pending: number; oldestSeconds: number }> {
-  const row = await db
-    .selectFrom('webhook_deliveries')
-    .select([
-      sql<string>`count(*)`.as('pending'),
-      sql<string | null>`extract(epoch from now() - min(created_at))`.as('oldest'),
-    ])
-    .where('status', '=', 'pending')
-    .executeTakeFirstOrThrow();
-  return { pending: Number(row.pending), oldestSeconds: Number(row.oldest ?? 0) };
-}
+/** How far webhook deliveries are behind (queue-backlog.ts), for /metrics. */
+export const deliveryBacklog = (db: Kysely<Database>): Promise<QueueBacklog> =>
+  queueBacklog(db, 'webhook_deliveries');

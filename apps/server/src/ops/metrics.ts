@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { appRouter } from '@tessera/api';
-import type { PoolStats } from '@tessera/db';
+import { BACKLOG_COUNT_CAP, type PoolStats, type QueueBacklog } from '@tessera/db';
 import type { FastifyInstance } from 'fastify';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { HashQueue } from '../auth/password-hasher.js';
@@ -22,7 +22,8 @@ const PROCEDURES: ReadonlySet<string> = new Set(Object.keys(appRouter._def.proce
 export interface MetricSources {
   poolStats(): PoolStats;
   hashQueue: HashQueue;
-  outboxBacklog(): Promise<{ pending: number; oldestDueAgeSeconds: number }>;
+  outboxBacklog: () => Promise<QueueBacklog>;
+  webhookBacklog: () => Promise<QueueBacklog>;
 }
 
 /** The instruments something outside the request path feeds. */
@@ -131,7 +132,7 @@ export function registerMetrics(
   });
 }
 
-/** The gauges read at scrape time: pool, argon2 line, outbox backlog. */
+/** The gauges read at scrape time: pool, argon2 line, outbox and webhook backlogs. */
 function registerGauges(registry: Registry, sources: MetricSources, app: FastifyInstance): void {
   new Gauge({
     name: 'tessera_db_pool_connections',
@@ -168,16 +169,30 @@ function registerGauges(registry: Registry, sources: MetricSources, app: Fastify
       this.set(sources.hashQueue.running());
     },
   });
-  // One query serves both outbox gauges; the second reads what the first fetched this scrape.
-  let backlog: Promise<{ pending: number; oldestDueAgeSeconds: number } | undefined> | undefined;
+  backlogGauges(registry, app, 'outbox', 'Mail', sources.outboxBacklog);
+  backlogGauges(registry, app, 'webhook', 'Webhook deliveries', sources.webhookBacklog);
+}
+
+/**
+ * `tessera_<queue>_backlog` and `tessera_<queue>_oldest_age_seconds`: one bounded query
+ * (queue-backlog.ts) serves both per scrape, the second gauge reading what the first fetched.
+ */
+function backlogGauges(
+  registry: Registry,
+  app: FastifyInstance,
+  queue: 'outbox' | 'webhook',
+  what: string,
+  read: () => Promise<QueueBacklog>,
+): void {
+  let backlog: Promise<QueueBacklog | undefined> | undefined;
   const readBacklog = () =>
-    sources.outboxBacklog().catch((error: unknown) => {
-      app.log.warn({ err: error }, 'metrics could not read the outbox backlog');
+    read().catch((error: unknown) => {
+      app.log.warn({ err: error }, `metrics could not read the ${queue} backlog`);
       return undefined;
     });
   new Gauge({
-    name: 'tessera_outbox_backlog',
-    help: 'Mail waiting to be sent (counted up to 10000).',
+    name: `tessera_${queue}_backlog`,
+    help: `${what} waiting to be sent (counted up to ${BACKLOG_COUNT_CAP}).`,
     registers: [registry],
     async collect() {
       backlog = readBacklog();
@@ -186,8 +201,8 @@ function registerGauges(registry: Registry, sources: MetricSources, app: Fastify
     },
   });
   new Gauge({
-    name: 'tessera_outbox_oldest_age_seconds',
-    help: 'How long the most overdue pending mail has been due (0 when none is).',
+    name: `tessera_${queue}_oldest_age_seconds`,
+    help: `How long the most overdue pending item of ${what.toLowerCase()} has been due (0 when none is).`,
     registers: [registry],
     async collect() {
       const value = await (backlog ?? readBacklog());

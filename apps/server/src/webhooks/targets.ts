@@ -75,11 +75,21 @@ export function webhookTargetGuard(options: { allowPrivate: boolean; resolve?: R
 
 export type WebhookTargetGuard = ReturnType<typeof webhookTargetGuard>;
 
+/** IPv6's global unicast block: the only IPv6 addresses a webhook may call. */
+const GLOBAL_UNICAST_V6 = ipaddr.IPv6.parseCIDR('2000::/3');
+
 /** ipaddr.js's name for the range of an address (`unicast` for a public one); `invalid` if unparsable. */
 function rangeOf(address: string): string {
   try {
     // process() turns an IPv4-mapped IPv6 address back into the IPv4 one it carries.
-    return ipaddr.process(address).range();
+    const parsed = ipaddr.process(address);
+    const range = parsed.range();
+    // ipaddr.js names `unicast` whatever it has no other name for, the deprecated
+    // IPv4-compatible ::a.b.c.d (::/96, which some stacks route to the IPv4 address) among
+    // them: an IPv6 address outside 2000::/3 is not public.
+    if (range === 'unicast' && parsed instanceof ipaddr.IPv6 && !parsed.match(GLOBAL_UNICAST_V6))
+      return 'reserved';
+    return range;
   } catch {
     return 'invalid';
   }

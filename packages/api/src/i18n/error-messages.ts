@@ -165,6 +165,12 @@ export const errorMessages = {
     en: 'Your role requires a second factor: set up an authenticator app or a passkey first',
     fr: 'Votre rôle exige un second facteur : configurez d’abord une application d’authentification ou une clé d’accès',
   },
+  recent_sign_in_required: withParams<{ minutes: number }>({
+    en: ({ minutes }) =>
+      `Sign in again to do this: adding or removing a passkey needs a sign-in from the last ${minutes} minutes`,
+    fr: ({ minutes }) =>
+      `Reconnectez-vous pour faire cela : ajouter ou supprimer une clé d’accès demande une connexion de moins de ${minutes} minutes`,
+  }),
   api_key_not_allowed: {
     en: 'An API key cannot call this: it is about the signed-in person’s own account',
     fr: 'Une clé d’API ne peut pas appeler ceci : cela concerne le compte de la personne connectée',

@@ -3,14 +3,19 @@ import { z } from 'zod';
 import { apiKey, apiKeyIdInput, createApiKeyInput, createdApiKey } from '../schemas/api-keys.js';
 import { okOutput } from '../schemas/common.js';
 import * as apiKeys from '../services/api-keys.js';
-import { callerProcedure } from '../trpc.js';
+import { protectedProcedure } from '../trpc.js';
 import { restTwins } from './rest-twin.js';
 import { thenOk } from './then-ok.js';
 
 const { signedIn } = restTwins(['api-keys']);
 
+/**
+ * People manage keys, keys do not: a key that could mint keys would outlive its own expiry or
+ * revocation through a child it made, so a leaked key could not be contained. A key calling
+ * these is refused (403 `api_key_not_allowed`) like on every person-only procedure.
+ */
 export const apiKeysRouter = {
-  create: callerProcedure
+  create: protectedProcedure
     .meta(
       signedIn(
         'POST',
@@ -24,13 +29,13 @@ export const apiKeysRouter = {
     .output(createdApiKey)
     .mutation(({ ctx, input }) => apiKeys.createApiKey(ctx.deps, ctx.request, ctx.actor, input)),
 
-  list: callerProcedure
+  list: protectedProcedure
     .meta(signedIn('GET', '/api-keys', 'Every API key, newest first, by prefix (admins only)'))
     .input(z.void())
     .output(z.array(apiKey))
     .query(({ ctx }) => apiKeys.listApiKeys(ctx.deps, ctx.actor)),
 
-  revoke: callerProcedure
+  revoke: protectedProcedure
     .meta(
       signedIn(
         'DELETE',

@@ -6,7 +6,7 @@ import {
 } from '@simplewebauthn/server';
 import { decodeClientDataJSON } from '@simplewebauthn/server/helpers';
 import type { Actor, RequestInfo } from '../context.js';
-import { apiError, fieldError, invalidPasskey, notFound, notSignedIn } from '../errors.js';
+import { apiError, fieldError, invalidPasskey, notFound, notSignedIn, recentSignInRequired } from '../errors.js';
 import { PasskeyTakenError, type Deps, type PasskeyRecord } from '../ports/index.js';
 import type { AuthResult } from '../schemas/auth.js';
 import type {
@@ -198,7 +198,21 @@ export async function passkeyLogin(
 }
 
 /** Options to register a new passkey for the signed-in user: discoverable, with user verification. */
+/**
+ * How recent the caller's sign-in must be to add or remove a passkey. A passkey signs in on
+ * its own, skipping password and second factor, and outlives a password change: a stolen
+ * access token alone must not be enough to plant one (or strip one). The contract's input is
+ * `{}`, so proof comes from the session: it was opened by a full sign-in a moment ago.
+ */
+export const RECENT_SIGN_IN_MINUTES = 10;
+
+function requireRecentSignIn(deps: Deps, actor: Actor): void {
+  const age = deps.clock.now().getTime() - actor.session.createdAt.getTime();
+  if (age > RECENT_SIGN_IN_MINUTES * 60_000) throw recentSignInRequired(RECENT_SIGN_IN_MINUTES);
+}
+
 export async function registrationOptions(deps: Deps, actor: Actor): Promise<PasskeyCreationOptions> {
+  requireRecentSignIn(deps, actor);
   const { rpID } = relyingParty(deps);
   const { user } = actor;
   const existing = await deps.stores.passkeys.listForUser(user.id);
@@ -326,6 +340,7 @@ export async function deletePasskey(
   actor: Actor,
   id: string,
 ): Promise<void> {
+  requireRecentSignIn(deps, actor);
   await deps.transact(async (stores) => {
     const me = await stores.users.findByIdForUpdate(actor.user.id);
     if (!me || me.disabledAt) throw notSignedIn();

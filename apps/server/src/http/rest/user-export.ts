@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import {
-  authenticate,
+  authenticateFor,
   EXPORT_CONTENT_TYPES,
   exportFormats,
   exportUsers,
@@ -36,7 +36,7 @@ export function registerUserExport(scope: FastifyInstance, deps: Deps): void {
     const info = requestInfo(request, reply);
     let chunks: AsyncIterable<string>;
     try {
-      const actor = await authenticate({ deps, request: info });
+      const actor = await authenticateFor({ deps, request: info }, 'users.export');
       if (!actor) return sendError(reply, 'UNAUTHORIZED', 'not_signed_in', 'Sign in to continue');
       chunks = await exportUsers(deps, info, actor, format);
     } catch (error) {
