@@ -353,7 +353,7 @@ function SessionsSection() {
                     : describeUserAgent(device.userAgent),
                 })}
               >
-                {busy === device.id ? t('sessions.signingOut') : t('shell.signOut')}
+                {busy === device.id ? t('sessions.signingOut') : t('sessions.signOut')}
               </button>
             </li>
           ))}
