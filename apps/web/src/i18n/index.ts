@@ -13,12 +13,13 @@ export const catalogues = { en, fr } as const;
 export type WebLocale = keyof typeof catalogues;
 export const webLocales = Object.keys(catalogues) as WebLocale[];
 
+/** True for a language the app has a catalogue for. */
 export function isWebLocale(value: unknown): value is WebLocale {
   return typeof value === 'string' && Object.hasOwn(catalogues, value);
 }
 
 // The language shown before the settings and the user load: a choice made here before, else
-// the browser's. LocaleFollower (follow-locale.ts) settles it once they have.
+// the browser's. useFollowLocale (follow-locale.ts) settles it once they have.
 void i18n.use(initReactI18next).init({
   resources: { en: { translation: en }, fr: { translation: fr } },
   lng: pickLocale({

@@ -35,6 +35,7 @@ export function storedChoice(): string | null {
   }
 }
 
+/** Remembers the switcher's choice on this browser, for the signed-out pages and the next visit. */
 export function storeChoice(locale: string): void {
   try {
     localStorage.setItem(CHOICE_KEY, locale);
