@@ -54,7 +54,7 @@ async function signedIn(
   await page.goto(`${server.url}/sign-in`);
   await page.getByLabel('Email', { exact: true }).fill(options.email ?? ADMIN_EMAIL);
   await page.getByLabel('Password', { exact: true }).fill(options.password ?? ADMIN_PASSWORD);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
   await page.waitForURL(`${server.url}/profile`);
   return browser;
 }

@@ -60,6 +60,7 @@ function literalKeys(): Set<string> {
 const DYNAMIC: Record<string, readonly string[]> = {
   'roles.': roles,
   'roleNoun.': roles,
+  'users.makeRole.': roles,
   'audit.actions.': auditActions,
   'webhooks.events.': webhookEvents,
   'webhooks.status.': ['delivered', 'pending', 'failed'],

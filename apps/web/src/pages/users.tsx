@@ -296,7 +296,7 @@ function UserRow({
               who,
               role: t(`roleNoun.${next}`),
             }),
-            confirm: t('users.make', { role: t(`roleNoun.${next}`) }),
+            confirm: t(`users.makeRole.${next}`),
             done: t('users.isNow', { who, role: t(`roleNoun.${next}`) }),
           },
     );
