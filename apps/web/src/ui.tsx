@@ -2,6 +2,7 @@ import { useSettings } from '@tessera/react';
 import { useEffect, useId, useRef, useState, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import { errorMessage } from './errors.js';
+import { duration } from './duration.js';
 import { formatLocale } from './i18n/index.js';
 import { LanguageSwitcher } from './i18n/language-switcher.js';
 import { Link } from './router.js';
@@ -150,22 +151,6 @@ export function When({ iso, empty = '—' }: { iso: string | null | undefined; e
       {format.format(new Date(iso))}
     </time>
   );
-}
-
-type Unit = 'day' | 'hour' | 'minute';
-
-/** A lifetime in words, from a setting in seconds: "30 minutes", "2 heures", "1 day" (Intl units). */
-export function duration(seconds: number, locale: string): string {
-  const say = (value: number, unit: Unit) =>
-    new Intl.NumberFormat(locale, { style: 'unit', unit, unitDisplay: 'long' }).format(value);
-  const units: [number, Unit][] = [
-    [86_400, 'day'],
-    [3_600, 'hour'],
-    [60, 'minute'],
-  ];
-  for (const [size, unit] of units)
-    if (seconds >= size && seconds % size === 0) return say(seconds / size, unit);
-  return say(Math.max(1, Math.round(seconds / 60)), 'minute');
 }
 
 /** How long an emailed reset link works, from the server's settings ("a short time" until they load). */
