@@ -1,6 +1,9 @@
 import { can } from '@tessera/client';
 import type { ReactNode } from 'react';
 import { useSession, useUser } from '@tessera/react';
+import { useTranslation } from 'react-i18next';
+import { useFollowLocale } from './i18n/follow-locale.js';
+import { LanguageSwitcher } from './i18n/language-switcher.js';
 import { ApiKeysPage } from './pages/api-keys.js';
 import { AuditPage } from './pages/audit.js';
 import { ForgotPasswordPage } from './pages/forgot-password.js';
@@ -50,6 +53,7 @@ export function App() {
   const { path, query } = useLocation();
   const owesSecondFactor = useSecondFactorOwed();
   useSendRefusedToSetUp();
+  useFollowLocale();
 
   const publicPage = lookup(PUBLIC, path);
   if (publicPage) {
@@ -80,24 +84,25 @@ function Shell({ children }: { children: ReactNode }) {
   const user = useUser();
   const { signOut } = useSession();
   const { path } = useLocation();
+  const { t } = useTranslation();
   if (!user) return null;
   const links = [
-    { href: '/profile', label: 'Profile', show: true },
-    { href: '/admin/users', label: 'Users', show: can(user, 'users.list') },
-    { href: '/admin/audit', label: 'Audit log', show: can(user, 'audit.read') },
-    { href: '/admin/api-keys', label: 'API keys', show: can(user, 'apiKeys.manage') },
-    { href: '/admin/webhooks', label: 'Webhooks', show: can(user, 'webhooks.manage') },
+    { href: '/profile', label: t('nav.profile'), show: true },
+    { href: '/admin/users', label: t('nav.users'), show: can(user, 'users.list') },
+    { href: '/admin/audit', label: t('nav.audit'), show: can(user, 'audit.read') },
+    { href: '/admin/api-keys', label: t('nav.apiKeys'), show: can(user, 'apiKeys.manage') },
+    { href: '/admin/webhooks', label: t('nav.webhooks'), show: can(user, 'webhooks.manage') },
   ].filter((link) => link.show);
   return (
     <div className="shell">
       <a className="skip-link" href="#main">
-        Skip to content
+        {t('shell.skip')}
       </a>
       <header className="topbar">
         <Link href="/profile" className="brand">
           <Logo /> Tessera
         </Link>
-        <nav aria-label="Main" className="nav">
+        <nav aria-label={t('shell.mainNav')} className="nav">
           {links.map((link) => (
             <Link key={link.href} href={link.href} aria-current={path === link.href ? 'page' : undefined}>
               {link.label}
@@ -105,6 +110,7 @@ function Shell({ children }: { children: ReactNode }) {
           ))}
         </nav>
         <div className="account">
+          <LanguageSwitcher />
           <span className="account-name" title={user.email}>
             {user.name}
           </span>
@@ -113,7 +119,7 @@ function Shell({ children }: { children: ReactNode }) {
             className="button button-secondary button-small"
             onClick={() => void signOut()}
           >
-            Sign out
+            {t('shell.signOut')}
           </button>
         </div>
       </header>
@@ -124,18 +130,20 @@ function Shell({ children }: { children: ReactNode }) {
 }
 
 function FullPageLoading() {
+  const { t } = useTranslation();
   return (
     <main className="auth-page" id="main">
-      <Loading label="Loading your account…" />
+      <Loading label={t('shell.loadingAccount')} />
     </main>
   );
 }
 
 function Unreachable({ retry }: { retry: () => void }) {
+  const { t } = useTranslation();
   return (
     <main className="auth-page" id="main">
       <div className="auth-card">
-        <h1>Tessera is not reachable</h1>
+        <h1>{t('shell.unreachable')}</h1>
         <LoadError error={new Error('offline')} retry={retry} />
       </div>
     </main>

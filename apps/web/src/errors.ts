@@ -1,4 +1,5 @@
 import { errorCode, fieldErrors } from '@tessera/client';
+import { i18n } from './i18n/index.js';
 
 /** Errors of one form: per field, plus one for the form as a whole. */
 export interface FormErrors {
@@ -6,13 +7,14 @@ export interface FormErrors {
   form?: string;
 }
 
-/** Messages for codes whose server text is not meant for people. */
-const GENERIC: Partial<Record<string, string>> = {
-  TOO_MANY_REQUESTS: 'Too many attempts. Wait a little and try again.',
-  SERVICE_UNAVAILABLE: 'Tessera is temporarily unavailable. Try again shortly.',
-  INTERNAL_SERVER_ERROR: 'Something went wrong on our side. Try again shortly.',
-  FORBIDDEN: 'You are not allowed to do this.',
-};
+/** Codes whose server text is not meant for people: the app's own words (`errors.<code>`) instead. */
+export const genericCodes = [
+  'TOO_MANY_REQUESTS',
+  'SERVICE_UNAVAILABLE',
+  'INTERNAL_SERVER_ERROR',
+  'FORBIDDEN',
+] as const;
+const GENERIC: ReadonlySet<string> = new Set(genericCodes);
 
 /** One sentence for a failed call, fit to show. */
 export function errorMessage(error: unknown): string {
@@ -21,11 +23,13 @@ export function errorMessage(error: unknown): string {
 
 /**
  * The sentence for an answer with error `code` (undefined: no answer at all) and the server's
- * `message`; shared by tRPC calls and plain HTTP ones (the users export).
+ * `message` (already in the page's language: the client sends Accept-Language); shared by
+ * tRPC calls and plain HTTP ones (the users export).
  */
 export function messageFor(code: string | undefined, message: string | undefined): string {
-  if (!code) return 'Could not reach Tessera. Check your connection and try again.';
-  return GENERIC[code] ?? (message || 'Something went wrong.');
+  if (!code) return i18n.t('errors.unreachable');
+  if (GENERIC.has(code)) return i18n.t(`errors.${code}`);
+  return message || i18n.t('errors.unknown');
 }
 
 /**

@@ -1,13 +1,15 @@
 import { useEffect, useId, useRef, useState } from 'react';
+import { useTranslation } from 'react-i18next';
 import { messageFor } from './errors.js';
 import { session } from './session.js';
-import { exportChoices, ExportError, fetchUserExport, saveFile, type ExportFormat } from './user-export.js';
+import { exportFormats, ExportError, fetchUserExport, saveFile, type ExportFormat } from './user-export.js';
 
 /**
  * "Export" on the Users page: a small disclosure menu of file formats; the chosen one downloads
  * every user (GET /api/users/export) under the name the server gives it.
  */
 export function ExportMenu() {
+  const { t } = useTranslation();
   const [open, setOpen] = useState(false);
   const [busy, setBusy] = useState<ExportFormat>();
   const [status, setStatus] = useState<string>();
@@ -38,12 +40,12 @@ export function ExportMenu() {
   const download = async (format: ExportFormat) => {
     setOpen(false);
     setBusy(format);
-    setStatus('Preparing the export…');
+    setStatus(t('export.preparing'));
     setError(undefined);
     try {
       const file = await fetchUserExport(session, format);
       saveFile(file);
-      setStatus(`Downloaded ${file.fileName}.`);
+      setStatus(t('export.downloaded', { file: file.fileName }));
     } catch (failure) {
       setStatus(undefined);
       setError(failure instanceof ExportError ? failure.message : messageFor(undefined, undefined));
@@ -65,13 +67,13 @@ export function ExportMenu() {
         disabled={busy !== undefined}
         onClick={() => setOpen((shown) => !shown)}
       >
-        {busy ? 'Exporting…' : 'Export'}
+        {busy ? t('export.exporting') : t('export.button')}
       </button>
       <ul className="export-menu-list" id={menuId} hidden={!open}>
-        {exportChoices.map(({ format, label }) => (
+        {exportFormats.map((format) => (
           <li key={format}>
             <button type="button" className="button button-secondary" onClick={() => void download(format)}>
-              {label}
+              {t(`export.${format}`)}
             </button>
           </li>
         ))}

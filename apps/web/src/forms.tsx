@@ -8,7 +8,9 @@ import {
   type InputHTMLAttributes,
   type ReactNode,
 } from 'react';
+import { useTranslation } from 'react-i18next';
 import { toFormErrors, type FormErrors } from './errors.js';
+import { i18n } from './i18n/index.js';
 
 interface FieldProps extends Omit<InputHTMLAttributes<HTMLInputElement>, 'id'> {
   label: string;
@@ -49,7 +51,8 @@ export function Field({ label, name, error, hint, ...input }: FieldProps) {
 
 /** The email input of every form: one label, type and autofill hint unless told otherwise. */
 export function EmailField(props: Omit<FieldProps, 'label' | 'name' | 'type' | 'required'>) {
-  return <Field label="Email" name="email" type="email" autoComplete="email" required {...props} />;
+  const { t } = useTranslation();
+  return <Field label={t('form.email')} name="email" type="email" autoComplete="email" required {...props} />;
 }
 
 /** An input for the password someone has now (sign-in, or confirming a sensitive change). */
@@ -59,12 +62,12 @@ export function CurrentPasswordField(props: Omit<FieldProps, 'type' | 'autoCompl
 
 /** The password policy (its length from the server's settings), with a live count so people see when they are there. */
 export function PasswordHint({ length }: { length: number }) {
+  const { t } = useTranslation();
   const min = useSettings().data?.passwordMinLength;
-  if (min === undefined)
-    return <>A few unrelated words make a strong passphrase; any characters are allowed.</>;
+  if (min === undefined) return <>{t('form.passphraseAdvice')}</>;
   return (
     <>
-      At least {min} characters. A few unrelated words make a strong passphrase; any characters are allowed.{' '}
+      {t('form.atLeast', { count: min })} {t('form.passphraseAdvice')}{' '}
       <span className={length >= min ? 'count count-ok' : 'count'}>
         {length} / {min}
       </span>
@@ -157,13 +160,13 @@ export function text(data: FormData, name: string): string {
 export function confirmedPassword(data: FormData, name: string, confirm = 'confirm'): string {
   const password = text(data, name);
   if (password !== text(data, confirm))
-    throw new FormProblem({ fields: { [confirm]: 'The two passwords do not match.' } });
+    throw new FormProblem({ fields: { [confirm]: i18n.t('form.passwordsDiffer') } });
   return password;
 }
 
 /** Thrown inside a submit action to report a problem found before calling the server. */
 export class FormProblem extends Error {
   constructor(readonly errors: FormErrors) {
-    super(errors.form ?? Object.values(errors.fields)[0] ?? 'Invalid input');
+    super(errors.form ?? Object.values(errors.fields)[0] ?? i18n.t('form.invalid'));
   }
 }

@@ -1,6 +1,10 @@
 import { useSettings } from '@tessera/react';
 import { useEffect, useId, useRef, useState, type ReactNode } from 'react';
+import { useTranslation } from 'react-i18next';
 import { errorMessage } from './errors.js';
+import { duration } from './duration.js';
+import { formatLocale } from './i18n/index.js';
+import { LanguageSwitcher } from './i18n/language-switcher.js';
 import { Link } from './router.js';
 
 /** Names the browser tab (and history entry) after the page. */
@@ -20,16 +24,20 @@ export function AuthCard({
   intro?: ReactNode;
   children: ReactNode;
 }) {
+  const { t } = useTranslation();
   useDocumentTitle(title);
   return (
     <main className="auth-page" id="main">
       <div className="auth-card">
-        <Link href="/" className="brand brand-large" aria-label="Tessera home">
+        <Link href="/" className="brand brand-large" aria-label={t('shell.home')}>
           <Logo /> Tessera
         </Link>
         <h1>{title}</h1>
         {intro && <p className="muted">{intro}</p>}
         {children}
+        <footer className="auth-footer">
+          <LanguageSwitcher />
+        </footer>
       </div>
     </main>
   );
@@ -65,23 +73,25 @@ export function Pending({
 }
 
 /** A polite, visible "working on it". */
-export function Loading({ label = 'Loading…' }: { label?: string }) {
+export function Loading({ label }: { label?: string }) {
+  const { t } = useTranslation();
   return (
     <div className="loading" role="status" aria-live="polite">
       <span className="spinner" aria-hidden="true" />
-      {label}
+      {label ?? t('common.loading')}
     </div>
   );
 }
 
 /** What a failed load says, with a way to try again. */
 export function LoadError({ error, retry }: { error: unknown; retry?: () => void }) {
+  const { t } = useTranslation();
   return (
     <div className="alert alert-error" role="alert">
       <p>{errorMessage(error)}</p>
       {retry && (
         <button type="button" className="button button-secondary" onClick={retry}>
-          Try again
+          {t('common.tryAgain')}
         </button>
       )}
     </div>
@@ -117,6 +127,7 @@ export function Submit({
   pendingLabel?: string;
   tone?: 'primary' | 'danger';
 }) {
+  const { t } = useTranslation();
   return (
     <button
       type="submit"
@@ -124,43 +135,29 @@ export function Submit({
       disabled={pending}
       aria-busy={pending || undefined}
     >
-      {pending ? (pendingLabel ?? 'Working…') : children}
+      {pending ? (pendingLabel ?? t('common.working')) : children}
     </button>
   );
 }
 
-const dateFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
-
-/** An ISO date as people read it, with the exact value on hover. */
+/** An ISO date as readers of the page's language write it (Intl), the exact value on hover. */
 export function When({ iso, empty = '—' }: { iso: string | null | undefined; empty?: string }) {
+  // Re-renders when the language changes.
+  useTranslation();
   if (!iso) return <span className="muted">{empty}</span>;
+  const format = new Intl.DateTimeFormat(formatLocale(), { dateStyle: 'medium', timeStyle: 'short' });
   return (
     <time dateTime={iso} title={iso}>
-      {dateFormat.format(new Date(iso))}
+      {format.format(new Date(iso))}
     </time>
   );
 }
 
-/** A lifetime in words, from a setting in seconds: "30 minutes", "2 hours", "1 day". */
-export function duration(seconds: number): string {
-  const units: [number, string][] = [
-    [86_400, 'day'],
-    [3_600, 'hour'],
-    [60, 'minute'],
-  ];
-  for (const [size, unit] of units)
-    if (seconds >= size && seconds % size === 0) {
-      const count = seconds / size;
-      return `${count} ${unit}${count === 1 ? '' : 's'}`;
-    }
-  const minutes = Math.max(1, Math.round(seconds / 60));
-  return `${minutes} minute${minutes === 1 ? '' : 's'}`;
-}
-
 /** How long an emailed reset link works, from the server's settings ("a short time" until they load). */
 export function useResetLinkLifetime(): string {
+  const { t, i18n } = useTranslation();
   const ttl = useSettings().data?.resetTokenTtlSeconds;
-  return ttl === undefined ? 'a short time' : duration(ttl);
+  return ttl === undefined ? t('common.aShortTime') : duration(ttl, i18n.language);
 }
 
 /** A modal <dialog>: the browser traps focus, Escape closes it, focus returns on close. */
@@ -194,16 +191,6 @@ export function Dialog({
   );
 }
 
-/** "a" or "an" before `word` ("a manager", "an admin"). */
-export function article(word: string): string {
-  return /^[aeiou]/i.test(word) ? 'an' : 'a';
-}
-
-/** A word with its first letter in capitals ("admin" → "Admin"). */
-export function capitalise(word: string): string {
-  return word.charAt(0).toUpperCase() + word.slice(1);
-}
-
 /**
  * A secret the server hands over this once (an API key, a webhook signing secret): shown in
  * full with a Copy button, under a warning that it can't be shown again. `warning` says what
@@ -218,6 +205,7 @@ export function OneTimeSecret({
   secret: string;
   warning: ReactNode;
 }) {
+  const { t } = useTranslation();
   const id = useId();
   const input = useRef<HTMLInputElement>(null);
   const [copied, setCopied] = useState<boolean>();
@@ -235,7 +223,7 @@ export function OneTimeSecret({
     <div className="stack">
       <div className="alert alert-warning">
         <p>
-          <strong>Copy it now: this is the only time it is shown.</strong> {warning}
+          <strong>{t('secret.copyNow')}</strong> {warning}
         </p>
       </div>
       <div className="field">
@@ -251,13 +239,12 @@ export function OneTimeSecret({
             onFocus={(event) => event.currentTarget.select()}
           />
           <button type="button" className="button button-secondary" onClick={() => void copy()}>
-            Copy
+            {t('common.copy')}
           </button>
         </div>
         <p className="field-hint" aria-live="polite">
-          {copied === true && 'Copied to the clipboard.'}
-          {copied === false &&
-            'Copying was not allowed here: the text is selected, copy it with Ctrl+C (⌘C).'}
+          {copied === true && t('common.copied')}
+          {copied === false && t('secret.copyRefused')}
         </p>
       </div>
     </div>

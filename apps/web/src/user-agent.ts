@@ -1,6 +1,9 @@
+import { i18n } from './i18n/index.js';
+
 /** "Firefox on Windows" from a User-Agent header: enough to recognise one's own devices. */
 export function describeUserAgent(ua: string | null): string {
-  if (!ua) return 'Unknown device';
+  if (!ua) return i18n.t('device.unknown');
+  // Product names stay as they are in every language; only the generic words are translated.
   const browser = /Edg\//.test(ua)
     ? 'Edge'
     : /OPR\//.test(ua)
@@ -12,8 +15,8 @@ export function describeUserAgent(ua: string | null): string {
           : /Safari\//.test(ua)
             ? 'Safari'
             : /^node|undici|curl|python|Go-http/i.test(ua)
-              ? 'API client'
-              : 'Browser';
+              ? i18n.t('device.apiClient')
+              : i18n.t('device.browser');
   const os = /Android/.test(ua)
     ? 'Android'
     : /iPhone|iPad|iPod/.test(ua)
@@ -27,5 +30,5 @@ export function describeUserAgent(ua: string | null): string {
             : /Linux/.test(ua)
               ? 'Linux'
               : '';
-  return os ? `${browser} on ${os}` : browser;
+  return os ? i18n.t('device.browserOn', { browser, os }) : browser;
 }

@@ -1,12 +1,10 @@
 import type { Session } from '@tessera/client';
 import { messageFor } from './errors.js';
+import { currentLocale, i18n } from './i18n/index.js';
 
-/** The files GET /api/users/export writes, as the Users page offers them. */
-export const exportChoices = [
-  { format: 'csv', label: 'CSV (spreadsheets)' },
-  { format: 'jsonl', label: 'JSON Lines (one user per line)' },
-] as const;
-export type ExportFormat = (typeof exportChoices)[number]['format'];
+/** The files GET /api/users/export writes, as the Users page offers them (worded as `export.<format>`). */
+export const exportFormats = ['csv', 'jsonl'] as const;
+export type ExportFormat = (typeof exportFormats)[number];
 
 /** The export as a file, with the name to save it under. */
 export interface ExportFile {
@@ -29,7 +27,10 @@ export async function fetchUserExport(
 ): Promise<ExportFile> {
   const get = options.fetch ?? fetch;
   const send = (token: string) =>
-    get(`/api/users/export?format=${format}`, { headers: { authorization: `Bearer ${token}` } });
+    get(`/api/users/export?format=${format}`, {
+      // A refusal comes back in the page's language, like the tRPC calls' (session.ts).
+      headers: { authorization: `Bearer ${token}`, 'accept-language': currentLocale() },
+    });
 
   let response: Response;
   try {
@@ -72,7 +73,7 @@ async function accessToken(session: Pick<Session, 'accessToken' | 'refresh'>, fr
   const held = fresh ? null : session.accessToken();
   if (held) return held;
   const token = (await session.refresh()) ? session.accessToken() : null;
-  if (!token) throw new ExportError('Your session has ended. Sign in again to export.');
+  if (!token) throw new ExportError(i18n.t('export.sessionEnded'));
   return token;
 }
 

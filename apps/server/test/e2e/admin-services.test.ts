@@ -54,7 +54,7 @@ async function signedIn(
   await page.goto(`${server.url}/sign-in`);
   await page.getByLabel('Email', { exact: true }).fill(options.email ?? ADMIN_EMAIL);
   await page.getByLabel('Password', { exact: true }).fill(options.password ?? ADMIN_PASSWORD);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
   await page.waitForURL(`${server.url}/profile`);
   return browser;
 }
@@ -189,8 +189,8 @@ describe('web app: admin pages for other services in Chromium', { timeout: 120_0
 
     // Sent again, with the same webhook-id, and the log follows it to "delivered".
     receiver.answer = () => 202;
-    await delivery.getByRole('button', { name: /^Redeliver user\.created/ }).click();
-    await log.getByText('user.created is queued to be sent again.').waitFor();
+    await delivery.getByRole('button', { name: /^Redeliver “User created”/ }).click();
+    await log.getByText('“User created” is queued to be sent again.').waitFor();
     const both = await receiver.waitForDelivered(2);
     expect(both[1]!.id).toBe(both[0]!.id);
     await expect

@@ -54,10 +54,12 @@ export interface BrowserUser {
 
 /**
  * One person at one browser: Chromium with a fresh profile in a temp directory of its own,
- * so two users in one test share no storage.
+ * so two users in one test share no storage. `locale` is the browser's language
+ * (navigator.languages, Accept-Language): British English unless a test asks for another,
+ * so no test depends on the machine's own.
  */
 export async function openBrowser(
-  options: { viewport?: { width: number; height: number } } = {},
+  options: { viewport?: { width: number; height: number }; locale?: string } = {},
 ): Promise<BrowserUser> {
   const userDataDir = mkdtempSync(join(tmpdir(), 'tessera-chromium-'));
   let context: BrowserContext;
@@ -67,7 +69,7 @@ export async function openBrowser(
       headless: true,
       args: CHROMIUM_ARGS,
       viewport: options.viewport ?? { width: 1280, height: 860 },
-      locale: 'en-GB',
+      locale: options.locale ?? 'en-GB',
       timezoneId: 'UTC',
     });
   } catch (error) {

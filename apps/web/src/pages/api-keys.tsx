@@ -1,25 +1,17 @@
 import { can, roles, type Role, type RouterOutputs } from '@tessera/client';
+import { Trans, useTranslation } from 'react-i18next';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useTRPC, useUser } from '@tessera/react';
 import { useState } from 'react';
 import { Field, FormAlert, FormProblem, text, useForm } from '../forms.js';
-import {
-  article,
-  capitalise,
-  Dialog,
-  Empty,
-  Notice,
-  OneTimeSecret,
-  Pending,
-  Submit,
-  When,
-  useDocumentTitle,
-} from '../ui.js';
+import { i18n } from '../i18n/index.js';
+import { Dialog, Empty, Notice, OneTimeSecret, Pending, Submit, When, useDocumentTitle } from '../ui.js';
 
 type ApiKey = RouterOutputs['apiKeys']['list'][number];
 
 export function ApiKeysPage() {
-  useDocumentTitle('API keys');
+  const { t } = useTranslation();
+  useDocumentTitle(t('nav.apiKeys'));
   const me = useUser();
   const trpc = useTRPC();
   const allowed = Boolean(me && can(me, 'apiKeys.manage'));
@@ -31,8 +23,8 @@ export function ApiKeysPage() {
   if (!me || !allowed) {
     return (
       <main className="page" id="main">
-        <h1>API keys</h1>
-        <p className="muted">Only admins can manage API keys.</p>
+        <h1>{t('nav.apiKeys')}</h1>
+        <p className="muted">{t('apiKeys.adminsOnly')}</p>
       </main>
     );
   }
@@ -41,14 +33,17 @@ export function ApiKeysPage() {
     <main className="page" id="main">
       <header className="page-header">
         <div>
-          <h1>API keys</h1>
+          <h1>{t('nav.apiKeys')}</h1>
           <p className="muted">
-            Another service sends a key as <span className="mono">Authorization: Bearer tsk_…</span> and acts
-            with the key’s role.
+            <Trans
+              i18nKey="apiKeys.intro"
+              values={{ header: 'Authorization: Bearer tsk_…' }}
+              components={{ mono: <span className="mono" /> }}
+            />
           </p>
         </div>
         <button type="button" className="button button-primary" onClick={() => setCreating(true)}>
-          Create API key
+          {t('apiKeys.create')}
         </button>
       </header>
 
@@ -56,59 +51,59 @@ export function ApiKeysPage() {
 
       <div className="table-wrap">
         {!keys.data ? (
-          <Pending query={keys} label="Loading API keys…" />
+          <Pending query={keys} label={t('apiKeys.loading')} />
         ) : keys.data.length === 0 ? (
-          <Empty title="No API keys yet">Create one for each service that calls Tessera.</Empty>
+          <Empty title={t('apiKeys.none')}>{t('apiKeys.noneText')}</Empty>
         ) : (
           <table aria-busy={keys.isFetching || undefined}>
             <thead>
               <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Prefix</th>
-                <th scope="col">Role</th>
-                <th scope="col">Created</th>
-                <th scope="col">Expires</th>
-                <th scope="col">Last used</th>
-                <th scope="col">Status</th>
+                <th scope="col">{t('common.name')}</th>
+                <th scope="col">{t('apiKeys.prefix')}</th>
+                <th scope="col">{t('common.role')}</th>
+                <th scope="col">{t('common.created')}</th>
+                <th scope="col">{t('apiKeys.expires')}</th>
+                <th scope="col">{t('apiKeys.lastUsed')}</th>
+                <th scope="col">{t('common.status')}</th>
                 <th scope="col">
-                  <span className="visually-hidden">Actions</span>
+                  <span className="visually-hidden">{t('common.actions')}</span>
                 </th>
               </tr>
             </thead>
             <tbody>
               {keys.data.map((key) => (
                 <tr key={key.id}>
-                  <td data-label="Name" className="cell-user">
+                  <td data-label={t('common.name')} className="cell-user">
                     <span className="name">{key.name}</span>
                   </td>
-                  <td data-label="Prefix">
+                  <td data-label={t('apiKeys.prefix')}>
                     <span className="mono">{key.prefix}…</span>
                   </td>
-                  <td data-label="Role">
-                    <span className={`badge badge-${key.role}`}>{key.role}</span>
+                  <td data-label={t('common.role')}>
+                    <span className={`badge badge-${key.role}`}>{t(`roles.${key.role}`)}</span>
                   </td>
-                  <td data-label="Created">
+                  <td data-label={t('common.created')}>
                     <When iso={key.createdAt} />
                   </td>
-                  <td data-label="Expires">
-                    <When iso={key.expiresAt} empty="Never" />
+                  <td data-label={t('apiKeys.expires')}>
+                    <When iso={key.expiresAt} empty={t('common.never')} />
                   </td>
-                  <td data-label="Last used">
-                    <When iso={key.lastUsedAt} empty="Never" />
+                  <td data-label={t('apiKeys.lastUsed')}>
+                    <When iso={key.lastUsedAt} empty={t('common.never')} />
                   </td>
-                  <td data-label="Status">
+                  <td data-label={t('common.status')}>
                     <KeyStatus apiKey={key} />
                   </td>
-                  <td data-label="Actions">
+                  <td data-label={t('common.actions')}>
                     <div className="cell-actions">
                       {!key.revokedAt && (
                         <button
                           type="button"
                           className="button button-danger-outline button-small"
-                          aria-label={`Revoke ${key.name}`}
+                          aria-label={t('apiKeys.revokeLabel', { name: key.name })}
                           onClick={() => setRevoking(key)}
                         >
-                          Revoke
+                          {t('apiKeys.revoke')}
                         </button>
                       )}
                     </div>
@@ -136,10 +131,11 @@ export function ApiKeysPage() {
 }
 
 function KeyStatus({ apiKey }: { apiKey: ApiKey }) {
+  const { t } = useTranslation();
   if (apiKey.revokedAt)
     return (
       <div>
-        <span className="badge badge-disabled">Revoked</span>
+        <span className="badge badge-disabled">{t('apiKeys.revoked')}</span>
         <span className="status-note">
           <When iso={apiKey.revokedAt} />
         </span>
@@ -147,8 +143,8 @@ function KeyStatus({ apiKey }: { apiKey: ApiKey }) {
     );
   // The list is as fresh as its last load; the server decides expiry on every request anyway.
   if (apiKey.expiresAt && new Date(apiKey.expiresAt) <= new Date())
-    return <span className="badge badge-disabled">Expired</span>;
-  return <span className="badge badge-active">Active</span>;
+    return <span className="badge badge-disabled">{t('apiKeys.expired')}</span>;
+  return <span className="badge badge-active">{t('apiKeys.active')}</span>;
 }
 
 /** After any change to a key, the cached list is stale. */
@@ -160,6 +156,7 @@ function useInvalidateKeys() {
 
 /** Asks for the key's name, role and expiry; then shows its secret, this once. */
 function CreateKeyDialog({ onClose }: { onClose: () => void }) {
+  const { t } = useTranslation();
   const form = useForm(['name', 'role', 'expiresAt']);
   const trpc = useTRPC();
   const invalidate = useInvalidateKeys();
@@ -180,29 +177,23 @@ function CreateKeyDialog({ onClose }: { onClose: () => void }) {
 
   if (created)
     return (
-      <Dialog title="Your new API key" onClose={onClose}>
+      <Dialog title={t('apiKeys.newTitle')} onClose={onClose}>
         <div className="stack">
           <p>
-            <strong>{created.apiKey.name}</strong> acts as {article(created.apiKey.role)}{' '}
-            {created.apiKey.role}
-            {created.apiKey.expiresAt ? (
-              <>
-                {' '}
-                until <When iso={created.apiKey.expiresAt} />
-              </>
-            ) : (
-              ' until revoked'
-            )}
-            .
+            <Trans
+              i18nKey={created.apiKey.expiresAt ? 'apiKeys.actsAsUntil' : 'apiKeys.actsAsUntilRevoked'}
+              values={{ name: created.apiKey.name, role: t(`roleNoun.${created.apiKey.role}`) }}
+              components={{ strong: <strong />, until: <When iso={created.apiKey.expiresAt} /> }}
+            />
           </p>
           <OneTimeSecret
-            label="API key"
+            label={t('apiKeys.secretLabel')}
             secret={created.secret}
-            warning="Tessera keeps only a hash of it. If it is lost, revoke this key and create a new one."
+            warning={t('apiKeys.secretWarning')}
           />
           <div className="actions">
             <button type="button" className="button button-primary" onClick={onClose}>
-              I have copied it
+              {t('common.iHaveCopied')}
             </button>
           </div>
         </div>
@@ -210,46 +201,46 @@ function CreateKeyDialog({ onClose }: { onClose: () => void }) {
     );
 
   return (
-    <Dialog title="Create API key" onClose={onClose}>
+    <Dialog title={t('apiKeys.create')} onClose={onClose}>
       <form ref={form.ref} onSubmit={onSubmit} noValidate className="stack">
         <FormAlert message={form.errors.form} />
         <Field
-          label="Name"
+          label={t('common.name')}
           name="name"
           autoComplete="off"
           required
           autoFocus
-          hint="Which service uses it, e.g. “billing”."
+          hint={t('apiKeys.nameHint')}
           error={form.errors.fields.name}
         />
         <div className="field">
-          <label htmlFor="key-role">Role</label>
+          <label htmlFor="key-role">{t('common.role')}</label>
           <select id="key-role" name="role" defaultValue="manager" aria-describedby="key-role-hint">
             {roles.map((role) => (
               <option key={role} value={role}>
-                {capitalise(role)}
+                {t(`roles.${role}`)}
               </option>
             ))}
           </select>
           <p className="field-hint" id="key-role-hint">
-            The key may do what a person with this role may do, except acting on its own account.
+            {t('apiKeys.roleHint')}
           </p>
           {form.errors.fields.role && <p className="field-error">{form.errors.fields.role}</p>}
         </div>
         <Field
-          label="Expires on (optional)"
+          label={t('apiKeys.expiresOn')}
           name="expiresAt"
           type="date"
           min={today()}
-          hint="The key stops working at the end of this day. Leave empty for a key that lasts until revoked."
+          hint={t('apiKeys.expiresHint')}
           error={form.errors.fields.expiresAt}
         />
         <div className="actions">
-          <Submit pending={form.pending} pendingLabel="Creating…">
-            Create key
+          <Submit pending={form.pending} pendingLabel={t('common.creating')}>
+            {t('apiKeys.createSubmit')}
           </Submit>
           <button type="button" className="button button-secondary" onClick={onClose}>
-            Cancel
+            {t('common.cancel')}
           </button>
         </div>
       </form>
@@ -266,29 +257,32 @@ function RevokeKeyDialog({
   onClose: () => void;
   onRevoked: (message: string) => void;
 }) {
+  const { t } = useTranslation();
   const form = useForm([]);
   const trpc = useTRPC();
   const invalidate = useInvalidateKeys();
   const revoke = useMutation(trpc.apiKeys.revoke.mutationOptions({ onSuccess: invalidate }));
   const onSubmit = form.submit(async () => {
     await revoke.mutateAsync({ id: apiKey.id });
-    onRevoked(`${apiKey.name} (${apiKey.prefix}…) is revoked.`);
+    onRevoked(t('apiKeys.revokedNote', { name: apiKey.name, prefix: apiKey.prefix }));
   });
   return (
-    <Dialog title="Revoke API key?" onClose={onClose}>
+    <Dialog title={t('apiKeys.revokeTitle')} onClose={onClose}>
       <form ref={form.ref} onSubmit={onSubmit} className="stack">
         <FormAlert message={form.errors.form} />
         <p>
-          Services using <strong>{apiKey.name}</strong> (<span className="mono">{apiKey.prefix}…</span>) will
-          be refused from their next request on. This cannot be undone: to let them in again, create a new
-          key.
+          <Trans
+            i18nKey="apiKeys.revokeWarning"
+            values={{ name: apiKey.name, prefix: apiKey.prefix }}
+            components={{ strong: <strong />, mono: <span className="mono" /> }}
+          />
         </p>
         <div className="actions">
-          <Submit pending={form.pending} tone="danger" pendingLabel="Revoking…">
-            Revoke key
+          <Submit pending={form.pending} tone="danger" pendingLabel={t('apiKeys.revoking')}>
+            {t('apiKeys.revokeSubmit')}
           </Submit>
           <button type="button" className="button button-secondary" onClick={onClose} autoFocus>
-            Cancel
+            {t('common.cancel')}
           </button>
         </div>
       </form>
@@ -299,7 +293,8 @@ function RevokeKeyDialog({
 /** The last moment of a picked day (`YYYY-MM-DD`), in the admin's time zone, as ISO 8601. */
 function endOfDay(day: string): string {
   const end = new Date(`${day}T23:59:59.999`);
-  if (Number.isNaN(end.getTime())) throw new FormProblem({ fields: { expiresAt: 'Enter a date.' } });
+  if (Number.isNaN(end.getTime()))
+    throw new FormProblem({ fields: { expiresAt: i18n.t('apiKeys.enterDate') } });
   return end.toISOString();
 }
 

@@ -1,4 +1,5 @@
 import { useState } from 'react';
+import { Trans, useTranslation } from 'react-i18next';
 import { EmailField, FormAlert, text, useForm } from '../forms.js';
 import { Link } from '../router.js';
 import { useMutation } from '@tanstack/react-query';
@@ -6,6 +7,7 @@ import { useTRPC } from '@tessera/react';
 import { AuthCard, Notice, Submit, useResetLinkLifetime } from '../ui.js';
 
 export function ForgotPasswordPage() {
+  const { t } = useTranslation();
   const form = useForm(['email']);
   const [sentTo, setSentTo] = useState<string>();
   const trpc = useTRPC();
@@ -21,38 +23,38 @@ export function ForgotPasswordPage() {
   if (sentTo) {
     // The same words whether or not the account exists: the page must not tell.
     return (
-      <AuthCard title="Check your email">
+      <AuthCard title={t('forgot.sentTitle')}>
         <Notice tone="success">
           <p>
-            If an account exists for <strong>{sentTo}</strong>, we have sent it a link to choose a new
-            password. The link works for {lifetime} and only once.
+            <Trans
+              i18nKey="forgot.sent"
+              values={{ email: sentTo, lifetime }}
+              components={{ strong: <strong /> }}
+            />
           </p>
         </Notice>
-        <p className="muted">No email after a few minutes? Check your spam folder, or send another link.</p>
+        <p className="muted">{t('forgot.noEmail')}</p>
         <div className="auth-links">
           <button type="button" className="link-button" onClick={() => setSentTo(undefined)}>
-            Send another link
+            {t('forgot.sendAnother')}
           </button>
-          <Link href="/sign-in">Back to sign in</Link>
+          <Link href="/sign-in">{t('common.backToSignIn')}</Link>
         </div>
       </AuthCard>
     );
   }
 
   return (
-    <AuthCard
-      title="Forgot your password?"
-      intro="Enter the email address of your account and we will send you a link to choose a new password."
-    >
+    <AuthCard title={t('forgot.title')} intro={t('forgot.intro')}>
       <form ref={form.ref} onSubmit={onSubmit} noValidate className="stack">
         <FormAlert message={form.errors.form} />
         <EmailField error={form.errors.fields.email} />
-        <Submit pending={form.pending} pendingLabel="Sending…">
-          Send reset link
+        <Submit pending={form.pending} pendingLabel={t('forgot.pending')}>
+          {t('forgot.submit')}
         </Submit>
       </form>
       <div className="auth-links">
-        <Link href="/sign-in">Back to sign in</Link>
+        <Link href="/sign-in">{t('common.backToSignIn')}</Link>
       </div>
     </AuthCard>
   );

@@ -1,4 +1,5 @@
-import { errorCode, type RouterOutputs, type User } from '@tessera/client';
+import { errorReason, type RouterOutputs, type User } from '@tessera/client';
+import { Trans, useTranslation } from 'react-i18next';
 import { useState } from 'react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useSession, useTRPC, useTRPCClient, useUser } from '@tessera/react';
@@ -21,14 +22,15 @@ import { Empty, LoadError, Loading, Notice, Submit, When, useDocumentTitle } fro
 type DeviceSession = RouterOutputs['auth']['sessions'][number];
 
 export function ProfilePage() {
-  useDocumentTitle('Your profile');
+  const { t } = useTranslation();
+  useDocumentTitle(t('profile.title'));
   const { state } = useLocation();
   return (
     <main className="page page-narrow" id="main">
       <header className="page-header">
         <div>
-          <h1>Your profile</h1>
-          <p className="muted">Your account details, password, second factors and signed-in devices.</p>
+          <h1>{t('profile.title')}</h1>
+          <p className="muted">{t('profile.intro')}</p>
         </div>
       </header>
       {state.notice && <Notice tone="success">{state.notice}</Notice>}
@@ -49,6 +51,7 @@ function useSetMe() {
 }
 
 function AccountSection() {
+  const { t } = useTranslation();
   const user = useUser();
   const setUser = useSetMe();
   const trpc = useTRPC();
@@ -73,19 +76,19 @@ function AccountSection() {
       ...(name.trim() !== user.name ? { name } : {}),
       ...(emailChanges ? { email, currentPassword: text(data, 'currentPassword') } : {}),
     };
-    if (Object.keys(changes).length === 0) return setSaved('Nothing to save: no changes.');
+    if (Object.keys(changes).length === 0) return setSaved(t('profile.nothingToSave'));
     if (emailChanges && !changes.currentPassword)
       throw new FormProblem({
-        fields: { currentPassword: 'Enter your current password to change your email.' },
+        fields: { currentPassword: t('profile.passwordForEmail') },
       });
     try {
       const updated = await updateMe.mutateAsync(changes);
       setEmailDraft(undefined);
       // A pending address is announced by the alert above the form (role=status).
-      setSaved(emailChanges && updated.pendingEmail ? undefined : 'Your details have been saved.');
+      setSaved(emailChanges && updated.pendingEmail ? undefined : t('profile.saved'));
     } catch (error) {
-      if (errorCode(error) === 'CONFLICT')
-        throw new FormProblem({ fields: { email: 'Another account already uses this email.' } });
+      if (errorReason(error) === 'email_taken')
+        throw new FormProblem({ fields: { email: t('profile.emailTaken') } });
       throw error;
     }
   });
@@ -96,7 +99,7 @@ function AccountSection() {
     try {
       // Asking for the current address again drops the pending one and its link.
       await updateMe.mutateAsync({ email: user.email });
-      setSaved('The email change is cancelled.');
+      setSaved(t('profile.emailChangeCancelled'));
     } catch (error) {
       setCancelError(errorMessage(error));
     }
@@ -115,17 +118,20 @@ function AccountSection() {
   return (
     <section className="card" aria-labelledby="account-heading">
       <div className="card-header">
-        <h2 id="account-heading">Account</h2>
-        <span className={`badge badge-${user.role}`}>{user.role}</span>
+        <h2 id="account-heading">{t('profile.account')}</h2>
+        <span className={`badge badge-${user.role}`}>{t(`roles.${user.role}`)}</span>
       </div>
       {user.pendingEmail && (
         <div className="alert alert-info" role="status">
           <p>
-            Check <strong>{user.pendingEmail}</strong> to confirm your new email address. Until you follow the
-            link we sent there, you keep signing in with {user.email}.
+            <Trans
+              i18nKey="profile.pendingEmail"
+              values={{ pending: user.pendingEmail, email: user.email }}
+              components={{ strong: <strong /> }}
+            />
           </p>
           <button type="button" className="button button-secondary" onClick={() => void cancelEmailChange()}>
-            Cancel the change
+            {t('profile.cancelChange')}
           </button>
           {cancelError && <p className="field-error">{cancelError}</p>}
         </div>
@@ -133,12 +139,11 @@ function AccountSection() {
       {!user.emailVerified && (
         <div className="alert alert-warning">
           <p>
-            Your email address is not verified yet.{' '}
-            {verifySent ? 'We have sent you a link: check your inbox.' : ''}
+            {t('profile.notVerified')} {verifySent ? t('profile.verifySent') : ''}
           </p>
           {!verifySent && (
             <button type="button" className="button button-secondary" onClick={() => void sendVerification()}>
-              Send verification link
+              {t('profile.sendVerification')}
             </button>
           )}
           {verifyError && <p className="field-error">{verifyError}</p>}
@@ -149,7 +154,7 @@ function AccountSection() {
         {saved && <Notice tone="success">{saved}</Notice>}
         <div className="grid-2">
           <Field
-            label="Name"
+            label={t('common.name')}
             name="name"
             autoComplete="name"
             required
@@ -159,21 +164,21 @@ function AccountSection() {
           <EmailField
             defaultValue={user.email}
             error={form.errors.fields.email}
-            hint={user.emailVerified ? 'Verified.' : 'Not verified.'}
+            hint={user.emailVerified ? t('profile.verified') : t('profile.unverified')}
             onChange={(event) => setEmailDraft(event.currentTarget.value)}
           />
         </div>
         {changingEmail && (
           <CurrentPasswordField
-            label="Current password"
+            label={t('common.currentPassword')}
             name="currentPassword"
             error={form.errors.fields.currentPassword}
-            hint="Needed to change your email. We will send a link to the new address to confirm it."
+            hint={t('profile.currentPasswordHint')}
           />
         )}
         <div className="actions">
-          <Submit pending={form.pending} pendingLabel="Saving…">
-            Save changes
+          <Submit pending={form.pending} pendingLabel={t('common.saving')}>
+            {t('profile.save')}
           </Submit>
         </div>
       </form>
@@ -182,6 +187,7 @@ function AccountSection() {
 }
 
 function PasswordSection() {
+  const { t } = useTranslation();
   const form = useForm(['currentPassword', 'newPassword', 'confirm']);
   const [length, setLength] = useState(0);
   const [done, setDone] = useState(false);
@@ -194,7 +200,7 @@ function PasswordSection() {
     setDone(false);
     const newPassword = text(data, 'newPassword');
     if (newPassword !== text(data, 'confirm'))
-      throw new FormProblem({ fields: { confirm: 'The two passwords do not match.' } });
+      throw new FormProblem({ fields: { confirm: t('form.passwordsDiffer') } });
     const result = await changePassword.mutateAsync({
       currentPassword: text(data, 'currentPassword'),
       newPassword,
@@ -209,22 +215,18 @@ function PasswordSection() {
 
   return (
     <section className="card" aria-labelledby="password-heading">
-      <h2 id="password-heading">Change password</h2>
+      <h2 id="password-heading">{t('reset.changePassword')}</h2>
       <form ref={form.ref} onSubmit={onSubmit} noValidate className="stack">
         <FormAlert message={form.errors.form} />
-        {done && (
-          <Notice tone="success">
-            Your password has been changed. Your other devices have been signed out.
-          </Notice>
-        )}
+        {done && <Notice tone="success">{t('profile.passwordChanged')}</Notice>}
         <CurrentPasswordField
-          label="Current password"
+          label={t('common.currentPassword')}
           name="currentPassword"
           error={form.errors.fields.currentPassword}
         />
         <div className="grid-2">
           <Field
-            label="New password"
+            label={t('common.newPassword')}
             name="newPassword"
             type="password"
             autoComplete="new-password"
@@ -234,7 +236,7 @@ function PasswordSection() {
             onChange={(event) => setLength(event.currentTarget.value.length)}
           />
           <Field
-            label="Confirm new password"
+            label={t('common.confirmNewPassword')}
             name="confirm"
             type="password"
             autoComplete="new-password"
@@ -243,8 +245,8 @@ function PasswordSection() {
           />
         </div>
         <div className="actions">
-          <Submit pending={form.pending} pendingLabel="Changing…">
-            Change password
+          <Submit pending={form.pending} pendingLabel={t('profile.changing')}>
+            {t('reset.changePassword')}
           </Submit>
         </div>
       </form>
@@ -253,6 +255,7 @@ function PasswordSection() {
 }
 
 function SessionsSection() {
+  const { t } = useTranslation();
   const { signOut } = useSession();
   const trpc = useTRPC();
   const queryClient = useQueryClient();
@@ -293,7 +296,7 @@ function SessionsSection() {
         current.filter((s) => !s.current).map((s) => client.auth.revokeSession.mutate({ id: s.id })),
       );
       await signOut();
-      navigate('/sign-in', { replace: true, state: { notice: 'You have been signed out on every device.' } });
+      navigate('/sign-in', { replace: true, state: { notice: t('sessions.signedOutEverywhere') } });
     } catch (failure) {
       setError(errorMessage(failure));
       setBusy(undefined);
@@ -303,9 +306,9 @@ function SessionsSection() {
   return (
     <section className="card" aria-labelledby="sessions-heading">
       <div className="card-header">
-        <h2 id="sessions-heading">Signed-in devices</h2>
+        <h2 id="sessions-heading">{t('sessions.heading')}</h2>
         <button type="button" className="button button-secondary" onClick={() => void sessions.refetch()}>
-          Refresh
+          {t('sessions.refresh')}
         </button>
       </div>
       {error && (
@@ -316,9 +319,9 @@ function SessionsSection() {
       {sessions.error ? (
         <LoadError error={sessions.error} retry={() => void sessions.refetch()} />
       ) : !sessions.data ? (
-        <Loading label="Loading devices…" />
+        <Loading label={t('sessions.loading')} />
       ) : sessions.data.length === 0 ? (
-        <Empty title="No signed-in devices" />
+        <Empty title={t('sessions.none')} />
       ) : (
         <ul className="device-list" aria-busy={sessions.isFetching || undefined}>
           {sessions.data.map((device) => (
@@ -326,11 +329,17 @@ function SessionsSection() {
               <div>
                 <p className="device-name">
                   {describeUserAgent(device.userAgent)}
-                  {device.current && <span className="badge badge-current">This device</span>}
+                  {device.current && <span className="badge badge-current">{t('sessions.thisDevice')}</span>}
                 </p>
                 <p className="muted small">
-                  {device.ip ?? 'unknown address'} · signed in <When iso={device.createdAt} /> · last active{' '}
-                  <When iso={device.lastUsedAt} />
+                  <Trans
+                    i18nKey="sessions.details"
+                    values={{ ip: device.ip ?? t('sessions.unknownAddress') }}
+                    components={{
+                      signedIn: <When iso={device.createdAt} />,
+                      lastActive: <When iso={device.lastUsedAt} />,
+                    }}
+                  />
                 </p>
               </div>
               <button
@@ -338,9 +347,13 @@ function SessionsSection() {
                 className="button button-secondary"
                 disabled={busy !== undefined}
                 onClick={() => void revoke(device)}
-                aria-label={`Sign out ${device.current ? 'this device' : describeUserAgent(device.userAgent)}`}
+                aria-label={t('sessions.signOutLabel', {
+                  device: device.current
+                    ? t('sessions.thisDeviceLower')
+                    : describeUserAgent(device.userAgent),
+                })}
               >
-                {busy === device.id ? 'Signing out…' : 'Sign out'}
+                {busy === device.id ? t('sessions.signingOut') : t('sessions.signOut')}
               </button>
             </li>
           ))}
@@ -348,10 +361,7 @@ function SessionsSection() {
       )}
       {confirmingAll ? (
         <div className="stack">
-          <p role="status">
-            Every device signed in to your account, this one included, will be signed out and will need your
-            password to sign in again.
-          </p>
+          <p role="status">{t('sessions.everywhereWarning')}</p>
           <div className="actions">
             <button
               type="button"
@@ -359,17 +369,17 @@ function SessionsSection() {
               disabled={busy !== undefined}
               onClick={() => void signOutEverywhere()}
             >
-              {busy === 'all' ? 'Signing out everywhere…' : 'Sign out every device'}
+              {busy === 'all' ? t('sessions.signingOutEverywhere') : t('sessions.signOutEvery')}
             </button>
             <button type="button" className="button button-secondary" onClick={() => setConfirmingAll(false)}>
-              Cancel
+              {t('common.cancel')}
             </button>
           </div>
         </div>
       ) : (
         <div className="actions">
           <button type="button" className="button button-secondary" onClick={() => setConfirmingAll(true)}>
-            Sign out everywhere…
+            {t('sessions.everywhere')}
           </button>
         </div>
       )}
@@ -378,6 +388,7 @@ function SessionsSection() {
 }
 
 function DeleteSection() {
+  const { t } = useTranslation();
   const [open, setOpen] = useState(false);
   const form = useForm(['password']);
   const { signOut } = useSession();
@@ -388,36 +399,34 @@ function DeleteSection() {
     await deleteMe.mutateAsync({ password: text(data, 'password') });
     // The server ended every session with the account; this forgets this tab's (and tells the others).
     await signOut();
-    navigate('/sign-in', { replace: true, state: { notice: 'Your account has been deleted.' } });
+    navigate('/sign-in', { replace: true, state: { notice: t('deleteAccount.done') } });
   });
 
   return (
     <section className="card card-danger" aria-labelledby="delete-heading">
-      <h2 id="delete-heading">Delete account</h2>
-      <p className="muted">
-        Deleting your account signs you out everywhere and removes your profile. This cannot be undone.
-      </p>
+      <h2 id="delete-heading">{t('deleteAccount.heading')}</h2>
+      <p className="muted">{t('deleteAccount.text')}</p>
       {!open ? (
         <div className="actions">
           <button type="button" className="button button-danger-outline" onClick={() => setOpen(true)}>
-            Delete my account…
+            {t('deleteAccount.open')}
           </button>
         </div>
       ) : (
         <form ref={form.ref} onSubmit={onSubmit} noValidate className="stack">
           <FormAlert message={form.errors.form} />
           <CurrentPasswordField
-            label="Confirm with your password"
+            label={t('deleteAccount.confirm')}
             name="password"
             autoFocus
             error={form.errors.fields.password}
           />
           <div className="actions">
-            <Submit pending={form.pending} tone="danger" pendingLabel="Deleting…">
-              Delete my account
+            <Submit pending={form.pending} tone="danger" pendingLabel={t('common.deleting')}>
+              {t('deleteAccount.submit')}
             </Submit>
             <button type="button" className="button button-secondary" onClick={() => setOpen(false)}>
-              Cancel
+              {t('common.cancel')}
             </button>
           </div>
         </form>

@@ -1,4 +1,5 @@
 import { fieldErrors } from '@tessera/client';
+import { useTranslation } from 'react-i18next';
 import { useState } from 'react';
 import { useMutation } from '@tanstack/react-query';
 import { useSession, useTRPC, useUser } from '@tessera/react';
@@ -8,6 +9,7 @@ import { Link, navigate } from '../router.js';
 import { AuthCard, Submit, useResetLinkLifetime } from '../ui.js';
 
 export function ResetPasswordPage() {
+  const { t } = useTranslation();
   const fragment = useLinkFragment();
   const user = useUser();
   const { signOut } = useSession();
@@ -33,30 +35,26 @@ export function ResetPasswordPage() {
     navigate('/sign-in', {
       replace: true,
       state: {
-        notice: invite
-          ? 'Your password is set. Sign in with it to start using Tessera.'
-          : 'Your password has been changed. Sign in with your new password.',
+        notice: invite ? t('reset.inviteDone') : t('reset.done'),
       },
     });
   });
 
   if (!token || linkProblem) {
     return (
-      <AuthCard title={invite ? 'This invitation link cannot be used' : 'This link cannot be used'}>
+      <AuthCard title={invite ? t('reset.inviteUnusable') : t('link.unusable')}>
         <div className="alert alert-error" role="alert">
-          <p>
-            {linkProblem ?? 'The link is incomplete. Open it straight from the email, or request a new one.'}
-          </p>
+          <p>{linkProblem ?? t('reset.incomplete')}</p>
         </div>
         <p className="muted">
-          Reset links work once, for {lifetime}, and only the newest one counts.
-          {invite && ' Ask for a reset link with the address the invitation was sent to.'}
+          {t('reset.rules', { lifetime })}
+          {invite && ` ${t('reset.inviteRules')}`}
         </p>
         <div className="auth-links">
           <Link href="/forgot-password" className="button button-primary">
-            Send me a new link
+            {t('reset.newLink')}
           </Link>
-          <Link href="/sign-in">Back to sign in</Link>
+          <Link href="/sign-in">{t('common.backToSignIn')}</Link>
         </div>
       </AuthCard>
     );
@@ -64,26 +62,26 @@ export function ResetPasswordPage() {
 
   return (
     <AuthCard
-      title={invite ? 'Welcome! Choose your password' : 'Choose a new password'}
-      intro={
-        invite
-          ? 'You have been invited to Tessera. Choose a password to finish setting up your account.'
-          : 'Choose a new password for your account. All your devices will be signed out.'
-      }
+      title={invite ? t('reset.inviteTitle') : t('reset.title')}
+      intro={invite ? t('reset.inviteIntro') : t('reset.intro')}
     >
       <form ref={form.ref} onSubmit={onSubmit} noValidate className="stack">
         <FormAlert message={form.errors.form} />
-        <NewPasswordField label="New password" name="password" error={form.errors.fields.password} />
+        <NewPasswordField
+          label={t('common.newPassword')}
+          name="password"
+          error={form.errors.fields.password}
+        />
         <Field
-          label="Confirm new password"
+          label={t('common.confirmNewPassword')}
           name="confirm"
           type="password"
           autoComplete="new-password"
           required
           error={form.errors.fields.confirm}
         />
-        <Submit pending={form.pending} pendingLabel="Saving…">
-          {invite ? 'Set password' : 'Change password'}
+        <Submit pending={form.pending} pendingLabel={t('common.saving')}>
+          {invite ? t('reset.setPassword') : t('reset.changePassword')}
         </Submit>
       </form>
     </AuthCard>

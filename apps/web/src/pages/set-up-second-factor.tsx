@@ -1,4 +1,5 @@
 import { useUser } from '@tessera/react';
+import { useTranslation } from 'react-i18next';
 import { useState } from 'react';
 import { navigate } from '../router.js';
 import { TotpSetup } from '../security/authenticator-app.js';
@@ -11,7 +12,8 @@ import { Notice, useDocumentTitle } from '../ui.js';
  * (the server refuses them everything else): an authenticator app or a passkey, either does.
  */
 export function SetUpSecondFactorPage() {
-  useDocumentTitle('Set up a second factor');
+  const { t } = useTranslation();
+  useDocumentTitle(t('setUp.title'));
   const user = useUser();
   const [codes, setCodes] = useState<string[]>();
   if (!user) return null;
@@ -21,39 +23,34 @@ export function SetUpSecondFactorPage() {
     <main className="page page-narrow" id="main">
       <header className="page-header">
         <div>
-          <h1>Set up a second factor</h1>
-          <p className="muted">
-            A second factor keeps your account safe even if your password leaks. Choose an authenticator app
-            or a passkey; you can add the other later from your profile.
-          </p>
+          <h1>{t('setUp.title')}</h1>
+          <p className="muted">{t('setUp.intro')}</p>
         </div>
       </header>
       {codes ? (
-        <section className="card" aria-label="Recovery codes">
-          <Notice tone="success">The authenticator app is on.</Notice>
+        <section className="card" aria-label={t('recovery.heading')}>
+          <Notice tone="success">{t('totp.on')}</Notice>
           <RecoveryCodes codes={codes} email={user.email} onDone={toProfile} />
         </section>
       ) : user.mfaEnabled ? (
-        <section className="card stack" aria-label="Done">
-          <Notice tone="success">
-            Your second factor is set up. Every page of Tessera is open to you again.
-          </Notice>
+        <section className="card stack" aria-label={t('setUp.done')}>
+          <Notice tone="success">{t('setUp.doneText')}</Notice>
           <div className="actions">
             <button type="button" className="button button-primary" onClick={toProfile}>
-              Continue to your profile
+              {t('setUp.toProfile')}
             </button>
           </div>
         </section>
       ) : (
         <>
           <section className="card stack" aria-labelledby="setup-totp-heading">
-            <h2 id="setup-totp-heading">Authenticator app</h2>
-            <p className="muted">A 6-digit code from an app on your phone, asked after your password.</p>
+            <h2 id="setup-totp-heading">{t('totp.heading')}</h2>
+            <p className="muted">{t('setUp.totpText')}</p>
             <TotpSetup onConfirmed={setCodes} />
           </section>
           <section className="card stack" aria-labelledby="setup-passkey-heading">
-            <h2 id="setup-passkey-heading">Passkey</h2>
-            <p className="muted">Your fingerprint, face or device PIN, on this device or a security key.</p>
+            <h2 id="setup-passkey-heading">{t('setUp.passkey')}</h2>
+            <p className="muted">{t('setUp.passkeyText')}</p>
             <AddPasskey />
           </section>
         </>

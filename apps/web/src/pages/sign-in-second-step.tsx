@@ -1,13 +1,11 @@
 import { errorReason, type MfaChallenge, type RouterInputs } from '@tessera/client';
+import { useTranslation } from 'react-i18next';
 import { useMutation } from '@tanstack/react-query';
 import { useSession, useTRPC } from '@tessera/react';
 import { useState } from 'react';
 import { Field, FormAlert, FormProblem, text, useForm } from '../forms.js';
 import { getPasskeyAssertion, passkeyErrorMessage, passkeysSupported } from '../security/webauthn.js';
 import { AuthCard, Submit } from '../ui.js';
-
-/** What the person is told when the step can no longer be answered and the password is needed again. */
-export const SIGN_IN_AGAIN = 'That sign-in ran out of time or tries. Enter your password again.';
 
 type Answer = Omit<RouterInputs['auth']['verifyMfa'], 'mfaToken'>;
 
@@ -27,6 +25,7 @@ export function SecondStep({
   onSignedIn: () => void;
   onRestart: (notice?: string) => void;
 }) {
+  const { t } = useTranslation();
   const trpc = useTRPC();
   const { accept } = useSession();
   const verify = useMutation(trpc.auth.verifyMfa.mutationOptions());
@@ -44,7 +43,8 @@ export function SecondStep({
       accept(await verify.mutateAsync({ mfaToken, ...input }));
     } catch (error) {
       if (errorReason(error) !== 'invalid_mfa_token') throw error;
-      onRestart(SIGN_IN_AGAIN);
+      // The step can no longer be answered: the password is needed again.
+      onRestart(t('secondStep.signInAgain'));
       return false;
     }
     onSignedIn();
@@ -56,7 +56,7 @@ export function SecondStep({
       await send({ code: text(data, 'code') });
     } catch (error) {
       if (errorReason(error) === 'invalid_mfa_code')
-        throw new FormProblem({ fields: { code: 'That code is not right. Check it and try again.' } });
+        throw new FormProblem({ fields: { code: t('secondStep.wrongCode') } });
       throw error;
     }
   });
@@ -70,7 +70,7 @@ export function SecondStep({
     } catch (error) {
       setPasskeyError(
         errorReason(error) === 'invalid_passkey'
-          ? 'This passkey could not be verified. Try again, or use a code.'
+          ? t('secondStep.passkeyRefused')
           : passkeyErrorMessage(error),
       );
       setPasskeyPending(false);
@@ -78,15 +78,12 @@ export function SecondStep({
   };
 
   return (
-    <AuthCard
-      title="Two-step verification"
-      intro={`Your password is right. Confirm it is you to finish signing in as ${email}.`}
-    >
+    <AuthCard title={t('secondStep.title')} intro={t('secondStep.intro', { email })}>
       {takesCodes && (
         <form ref={form.ref} onSubmit={onSubmit} noValidate className="stack">
           <FormAlert message={form.errors.form} />
           <Field
-            label="Code"
+            label={t('secondStep.code')}
             name="code"
             autoComplete="one-time-code"
             required
@@ -94,10 +91,10 @@ export function SecondStep({
             spellCheck={false}
             autoCapitalize="off"
             error={form.errors.fields.code}
-            hint="The 6-digit code from your authenticator app, or one of your recovery codes."
+            hint={t('secondStep.codeHint')}
           />
-          <Submit pending={form.pending} pendingLabel="Checking…">
-            Verify
+          <Submit pending={form.pending} pendingLabel={t('common.checking')}>
+            {t('secondStep.verify')}
           </Submit>
         </form>
       )}
@@ -115,11 +112,11 @@ export function SecondStep({
             aria-busy={passkeyPending || undefined}
             onClick={() => void answerWithPasskey()}
           >
-            {passkeyPending ? 'Waiting for your passkey…' : 'Use a passkey'}
+            {passkeyPending ? t('common.waitingPasskey') : t('secondStep.usePasskey')}
           </button>
         )}
         <button type="button" className="button button-secondary" onClick={() => onRestart()}>
-          Start over
+          {t('secondStep.startOver')}
         </button>
       </div>
     </AuthCard>

@@ -1,4 +1,5 @@
 import { errorCode, type MfaChallenge } from '@tessera/client';
+import { useTranslation } from 'react-i18next';
 import { useMutation } from '@tanstack/react-query';
 import { useSession, useSettings, useTRPC } from '@tessera/react';
 import { useState } from 'react';
@@ -9,10 +10,8 @@ import { getPasskeyAssertion, passkeyErrorMessage, passkeysSupported } from '../
 import { AuthCard, Notice, Submit } from '../ui.js';
 import { SecondStep } from './sign-in-second-step.js';
 
-/** Shown on the sign-in page when the server ended the session (revoked, expired, disabled). */
-export const SESSION_ENDED = 'Your session has ended. Please sign in again.';
-
 export function SignInPage() {
+  const { t } = useTranslation();
   const { state: auth, signIn } = useSession();
   const registrationOpen = useSettings().data?.registrationOpen;
   const { query, state } = useLocation();
@@ -24,7 +23,7 @@ export function SignInPage() {
   const notice =
     restart?.notice ??
     state.notice ??
-    (auth.status === 'signed-out' && auth.reason === 'expired' ? SESSION_ENDED : undefined);
+    (auth.status === 'signed-out' && auth.reason === 'expired' ? t('signIn.sessionEnded') : undefined);
   const done = () => navigate(safeNext(query.get('next')) ?? '/profile', { replace: true });
 
   const onSubmit = form.submit(async (data) => {
@@ -36,7 +35,7 @@ export function SignInPage() {
     } catch (error) {
       // One message for every bad credential: the server never says which part was wrong.
       if (errorCode(error) === 'UNAUTHORIZED')
-        throw new FormProblem({ fields: {}, form: 'Invalid email or password.' });
+        throw new FormProblem({ fields: {}, form: t('signIn.invalidCredentials') });
       throw error;
     }
     done();
@@ -58,7 +57,7 @@ export function SignInPage() {
   }
 
   return (
-    <AuthCard title="Sign in" intro="Welcome back. Sign in to manage your account.">
+    <AuthCard title={t('signIn.title')} intro={t('signIn.intro')}>
       {notice && <Notice>{notice}</Notice>}
       <form ref={form.ref} onSubmit={onSubmit} noValidate className="stack">
         <FormAlert message={form.errors.form} />
@@ -67,17 +66,21 @@ export function SignInPage() {
           defaultValue={restart?.email ?? state.email}
           error={form.errors.fields.email}
         />
-        <CurrentPasswordField label="Password" name="password" error={form.errors.fields.password} />
-        <Submit pending={form.pending} pendingLabel="Signing in…">
-          Sign in
+        <CurrentPasswordField
+          label={t('common.password')}
+          name="password"
+          error={form.errors.fields.password}
+        />
+        <Submit pending={form.pending} pendingLabel={t('signIn.pending')}>
+          {t('common.signIn')}
         </Submit>
       </form>
       <PasskeySignIn onSignedIn={done} />
       <div className="auth-links">
-        <Link href="/forgot-password">Forgot your password?</Link>
+        <Link href="/forgot-password">{t('signIn.forgot')}</Link>
         {registrationOpen && (
           <span>
-            New here? <Link href="/sign-up">Create an account</Link>
+            {t('signIn.newHere')} <Link href="/sign-up">{t('signIn.createAccount')}</Link>
           </span>
         )}
       </div>
@@ -87,6 +90,7 @@ export function SignInPage() {
 
 /** Signs in with a passkey alone: discoverable, so no email is needed. */
 function PasskeySignIn({ onSignedIn }: { onSignedIn: () => void }) {
+  const { t } = useTranslation();
   const offered = useSettings().data?.passkeys;
   const trpc = useTRPC();
   const { accept } = useSession();
@@ -105,9 +109,7 @@ function PasskeySignIn({ onSignedIn }: { onSignedIn: () => void }) {
       onSignedIn();
     } catch (failure) {
       setError(
-        errorCode(failure) === 'UNAUTHORIZED'
-          ? 'This passkey could not sign you in. It may have been deleted from your account.'
-          : passkeyErrorMessage(failure),
+        errorCode(failure) === 'UNAUTHORIZED' ? t('signIn.passkeyRefused') : passkeyErrorMessage(failure),
       );
     } finally {
       setPending(false);
@@ -117,7 +119,7 @@ function PasskeySignIn({ onSignedIn }: { onSignedIn: () => void }) {
   return (
     <div className="stack passkey-sign-in">
       <p className="divider">
-        <span>or</span>
+        <span>{t('signIn.or')}</span>
       </p>
       {error && (
         <div className="alert alert-error" role="alert">
@@ -131,7 +133,7 @@ function PasskeySignIn({ onSignedIn }: { onSignedIn: () => void }) {
         aria-busy={pending || undefined}
         onClick={() => void signInWithPasskey()}
       >
-        {pending ? 'Waiting for your passkey…' : 'Sign in with a passkey'}
+        {pending ? t('common.waitingPasskey') : t('signIn.withPasskey')}
       </button>
     </div>
   );

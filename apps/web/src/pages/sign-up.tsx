@@ -1,10 +1,13 @@
-import { errorCode } from '@tessera/client';
+import { errorReason } from '@tessera/client';
+import { Trans, useTranslation } from 'react-i18next';
 import { FormProblem, EmailField, Field, FormAlert, NewPasswordField, text, useForm } from '../forms.js';
 import { Link, navigate } from '../router.js';
 import { useSession, useSettings } from '@tessera/react';
+import { currentLocale } from '../i18n/index.js';
 import { AuthCard, Loading, Submit } from '../ui.js';
 
 export function SignUpPage() {
+  const { t } = useTranslation();
   const form = useForm(['name', 'email', 'password']);
   const { signUp } = useSession();
   const settings = useSettings();
@@ -15,34 +18,36 @@ export function SignUpPage() {
         name: text(data, 'name'),
         email: text(data, 'email'),
         password: text(data, 'password'),
+        // The account keeps the language it was made in: its emails are written in it.
+        locale: currentLocale(),
       });
     } catch (error) {
-      if (errorCode(error) === 'CONFLICT')
-        throw new FormProblem({ fields: { email: 'An account with this email already exists.' } });
+      if (errorReason(error) === 'email_taken')
+        throw new FormProblem({ fields: { email: t('signUp.emailTaken') } });
       throw error;
     }
-    navigate('/profile', { replace: true, state: { notice: 'Welcome to Tessera! Your account is ready.' } });
+    navigate('/profile', { replace: true, state: { notice: t('signUp.welcome') } });
   });
 
-  if (!settings.data) return <AuthCard title="Create your account">{<Loading />}</AuthCard>;
+  if (!settings.data) return <AuthCard title={t('signUp.title')}>{<Loading />}</AuthCard>;
   if (!settings.data.registrationOpen)
     return (
-      <AuthCard title="Sign-up is closed" intro="Accounts on this Tessera are created by invitation.">
-        <p>Ask an administrator to invite you; the email they send lets you choose a password.</p>
+      <AuthCard title={t('signUp.closedTitle')} intro={t('signUp.closedIntro')}>
+        <p>{t('signUp.closedText')}</p>
         <div className="auth-links">
           <span>
-            Already have an account? <Link href="/sign-in">Sign in</Link>
+            {t('signUp.haveAccount')} <Link href="/sign-in">{t('common.signIn')}</Link>
           </span>
         </div>
       </AuthCard>
     );
 
   return (
-    <AuthCard title="Create your account" intro="It takes a minute. You can change everything later.">
+    <AuthCard title={t('signUp.title')} intro={t('signUp.intro')}>
       <form ref={form.ref} onSubmit={onSubmit} noValidate className="stack">
         <FormAlert message={form.errors.form} />
         <Field
-          label="Name"
+          label={t('common.name')}
           name="name"
           autoComplete="name"
           required
@@ -52,22 +57,22 @@ export function SignUpPage() {
         <EmailField
           error={form.errors.fields.email}
           hint={
-            form.errors.fields.email?.includes('already exists') ? (
-              <>
-                <Link href="/sign-in">Sign in</Link> or{' '}
-                <Link href="/forgot-password">reset your password</Link>.
-              </>
+            form.errors.fields.email === t('signUp.emailTaken') ? (
+              <Trans
+                i18nKey="signUp.emailTakenHint"
+                components={{ signIn: <Link href="/sign-in" />, reset: <Link href="/forgot-password" /> }}
+              />
             ) : undefined
           }
         />
-        <NewPasswordField label="Password" name="password" error={form.errors.fields.password} />
-        <Submit pending={form.pending} pendingLabel="Creating your account…">
-          Create account
+        <NewPasswordField label={t('common.password')} name="password" error={form.errors.fields.password} />
+        <Submit pending={form.pending} pendingLabel={t('signUp.pending')}>
+          {t('signUp.submit')}
         </Submit>
       </form>
       <div className="auth-links">
         <span>
-          Already have an account? <Link href="/sign-in">Sign in</Link>
+          {t('signUp.haveAccount')} <Link href="/sign-in">{t('common.signIn')}</Link>
         </span>
       </div>
     </AuthCard>

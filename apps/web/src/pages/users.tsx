@@ -1,7 +1,9 @@
+import { Trans, useTranslation } from 'react-i18next';
 import {
   can,
   creatableRoles,
   errorCode,
+  errorReason,
   roles,
   type Role,
   type RouterInputs,
@@ -14,34 +16,18 @@ import { errorMessage } from '../errors.js';
 import { ExportMenu } from '../export-menu.js';
 import { EmailField, Field, FormAlert, FormProblem, text, useForm } from '../forms.js';
 import { Link } from '../router.js';
-import {
-  article,
-  capitalise,
-  Dialog,
-  Empty,
-  Notice,
-  Pending,
-  Submit,
-  When,
-  useDocumentTitle,
-} from '../ui.js';
+import { userSorts } from './user-sorts.js';
+import { Dialog, Empty, Notice, Pending, Submit, When, useDocumentTitle } from '../ui.js';
 
 type ListInput = Extract<RouterInputs['users']['list'], object>;
 
-const SORTS = {
-  'createdAt.desc': 'Newest first',
-  'createdAt.asc': 'Oldest first',
-  'name.asc': 'Name (A–Z)',
-  'name.desc': 'Name (Z–A)',
-  'email.asc': 'Email (A–Z)',
-  'email.desc': 'Email (Z–A)',
-} as const;
-type SortKey = keyof typeof SORTS;
+type SortKey = (typeof userSorts)[number];
 
 const PAGE_SIZE = 20;
 
 export function UsersPage() {
-  useDocumentTitle('Users');
+  const { t } = useTranslation();
+  useDocumentTitle(t('nav.users'));
   const me = useUser();
   const trpc = useTRPC();
   const [searchInput, setSearchInput] = useState('');
@@ -90,18 +76,16 @@ export function UsersPage() {
     <main className="page" id="main">
       <header className="page-header">
         <div>
-          <h1>Users</h1>
+          <h1>{t('nav.users')}</h1>
           <p className="muted">
-            {me.role === 'admin'
-              ? 'Find, create and manage every account.'
-              : 'Find, create and manage accounts with the role “user”.'}
+            {me.role === 'admin' ? t('users.introAdmin') : t('users.introManager', { role: t('roles.user') })}
           </p>
         </div>
         <div className="header-actions">
           {can(me, 'users.export') && <ExportMenu />}
           {creatableRoles(me).length > 0 && (
             <button type="button" className="button button-primary" onClick={() => setCreating(true)}>
-              Create user
+              {t('users.create')}
             </button>
           )}
         </div>
@@ -111,17 +95,17 @@ export function UsersPage() {
 
       <div className="toolbar" role="search">
         <div className="field">
-          <label htmlFor="user-search">Search</label>
+          <label htmlFor="user-search">{t('users.search')}</label>
           <input
             id="user-search"
             type="search"
-            placeholder="Name or email"
+            placeholder={t('users.searchPlaceholder')}
             value={searchInput}
             onChange={(event) => setSearchInput(event.currentTarget.value)}
           />
         </div>
         <div className="field">
-          <label htmlFor="user-role">Role</label>
+          <label htmlFor="user-role">{t('common.role')}</label>
           <select
             id="user-role"
             value={role}
@@ -130,16 +114,16 @@ export function UsersPage() {
               firstPage();
             }}
           >
-            <option value="">All roles</option>
+            <option value="">{t('users.allRoles')}</option>
             {roles.map((r) => (
               <option key={r} value={r}>
-                {capitalise(r)}
+                {t(`roles.${r}`)}
               </option>
             ))}
           </select>
         </div>
         <div className="field">
-          <label htmlFor="user-sort">Sort by</label>
+          <label htmlFor="user-sort">{t('users.sortBy')}</label>
           <select
             id="user-sort"
             value={sort}
@@ -148,9 +132,9 @@ export function UsersPage() {
               firstPage();
             }}
           >
-            {Object.entries(SORTS).map(([value, label]) => (
+            {userSorts.map((value) => (
               <option key={value} value={value}>
-                {label}
+                {t(`users.sort.${value}`)}
               </option>
             ))}
           </select>
@@ -159,23 +143,23 @@ export function UsersPage() {
 
       <div className="table-wrap">
         {list.error || !page ? (
-          <Pending query={list} label="Loading users…" />
+          <Pending query={list} label={t('users.loading')} />
         ) : page.items.length === 0 ? (
-          <Empty title={filtered ? 'No users match' : 'No users yet'}>
-            {filtered ? 'Try another search or role.' : 'Create the first one with “Create user”.'}
+          <Empty title={filtered ? t('users.noMatch') : t('users.none')}>
+            {filtered ? t('users.noMatchText') : t('users.noneText', { create: t('users.create') })}
           </Empty>
         ) : (
           <table aria-busy={list.isFetching || undefined}>
-            <caption className="visually-hidden">Users, page {cursors.length}</caption>
+            <caption className="visually-hidden">{t('users.caption', { page: cursors.length })}</caption>
             <thead>
               <tr>
-                <th scope="col">User</th>
-                <th scope="col">Role</th>
-                <th scope="col">Status</th>
-                <th scope="col">Created</th>
-                <th scope="col">Last sign-in</th>
+                <th scope="col">{t('users.user')}</th>
+                <th scope="col">{t('common.role')}</th>
+                <th scope="col">{t('common.status')}</th>
+                <th scope="col">{t('common.created')}</th>
+                <th scope="col">{t('users.lastSignIn')}</th>
                 <th scope="col">
-                  <span className="visually-hidden">Actions</span>
+                  <span className="visually-hidden">{t('common.actions')}</span>
                 </th>
               </tr>
             </thead>
@@ -194,23 +178,23 @@ export function UsersPage() {
           </table>
         )}
         {page && (cursors.length > 1 || page.nextCursor) && (
-          <nav className="pager" aria-label="Pages">
+          <nav className="pager" aria-label={t('users.pages')}>
             <button
               type="button"
               className="button button-secondary button-small"
               disabled={cursors.length === 1 || list.isFetching}
               onClick={() => setCursors((c) => c.slice(0, -1))}
             >
-              Previous
+              {t('users.previous')}
             </button>
-            <span className="muted small">Page {cursors.length}</span>
+            <span className="muted small">{t('users.page', { page: cursors.length })}</span>
             <button
               type="button"
               className="button button-secondary button-small"
               disabled={!page.nextCursor || list.isFetching}
               onClick={() => page.nextCursor && setCursors((c) => [...c, page.nextCursor ?? undefined])}
             >
-              Next
+              {t('users.next')}
             </button>
           </nav>
         )}
@@ -278,6 +262,7 @@ function UserRow({
   onDelete: () => void;
   onResetMfa: () => void;
 }) {
+  const { t } = useTranslation();
   const trpc = useTRPC();
   const invalidate = useInvalidateUsers();
   const update = useMutation(trpc.users.update.mutationOptions({ onSettled: invalidate }));
@@ -295,94 +280,94 @@ function UserRow({
       setPending(undefined);
       onChanged(done);
     } catch (failure) {
-      setError(
-        errorCode(failure) === 'CONFLICT'
-          ? 'This account changed meanwhile. The list has been reloaded; try again.'
-          : errorMessage(failure),
-      );
+      setError(errorCode(failure) === 'CONFLICT' ? t('users.changedMeanwhile') : errorMessage(failure));
     }
   };
 
-  const askRole = (next: Role) =>
+  const askRole = (next: Role) => {
+    // `roles` runs from most to least powerful: a later one is a demotion, which ends sessions.
+    const demotion = roles.indexOf(next) > roles.indexOf(user.role);
     setPending(
       next === user.role
         ? undefined
         : {
             changes: { role: next },
-            consequence: `${who} will become ${article(next)} ${next}${
-              roles.indexOf(next) > roles.indexOf(user.role)
-                ? ' and be signed out everywhere, so their access matches the new role at once'
-                : ''
-            }.`,
-            confirm: `Make ${next}`,
-            done: `${who} is now ${article(next)} ${next}.`,
+            consequence: t(demotion ? 'users.willBecomeSignedOut' : 'users.willBecome', {
+              who,
+              role: t(`roleNoun.${next}`),
+            }),
+            confirm: t(`users.makeRole.${next}`),
+            done: t('users.isNow', { who, role: t(`roleNoun.${next}`) }),
           },
     );
+  };
 
   const askDisable = () =>
     setPending(
       user.disabled
         ? {
             changes: { disabled: false },
-            consequence: `${who} will be able to sign in again.`,
-            confirm: 'Enable',
-            done: `${who} can sign in again.`,
+            consequence: t('users.willBeEnabled', { who }),
+            confirm: t('common.enable'),
+            done: t('users.enabled', { who }),
           }
         : {
             changes: { disabled: true },
-            consequence: `${who} will be signed out everywhere and unable to sign in until enabled again.`,
-            confirm: 'Disable',
-            done: `${who} is disabled and has been signed out.`,
+            consequence: t('users.willBeDisabled', { who }),
+            confirm: t('common.disable'),
+            done: t('users.disabled', { who }),
           },
     );
 
   return (
     <tr>
-      <td className="cell-user" data-label="User">
+      <td className="cell-user" data-label={t('users.user')}>
         <div>
           <div className="name">
             {user.name}
-            {isMe && <span className="badge badge-current">You</span>}
+            {isMe && <span className="badge badge-current">{t('users.you')}</span>}
           </div>
           <div className="email">{user.email}</div>
         </div>
       </td>
-      <td data-label="Role">
+      <td data-label={t('common.role')}>
         {can(me, 'users.setRole', user) ? (
           <select
-            aria-label={`Role of ${who}`}
+            aria-label={t('users.roleOf', { who })}
             value={pending?.changes.role ?? user.role}
             disabled={busy}
             onChange={(event) => askRole(event.currentTarget.value as Role)}
           >
             {roles.map((r) => (
               <option key={r} value={r}>
-                {capitalise(r)}
+                {t(`roles.${r}`)}
               </option>
             ))}
           </select>
         ) : (
-          <span className={`badge badge-${user.role}`}>{user.role}</span>
+          <span className={`badge badge-${user.role}`}>{t(`roles.${user.role}`)}</span>
         )}
       </td>
-      <td data-label="Status">
+      <td data-label={t('common.status')}>
         <div>
           <span className={`badge ${user.disabled ? 'badge-disabled' : 'badge-active'}`}>
-            {user.disabled ? 'Disabled' : 'Active'}
+            {user.disabled ? t('users.statusDisabled') : t('users.statusActive')}
           </span>
-          {!user.emailVerified && <span className="status-note">Email unverified</span>}
-          <span className="status-note">{user.mfaEnabled ? 'Second factor on' : 'Password only'}</span>
+          {!user.emailVerified && <span className="status-note">{t('users.emailUnverified')}</span>}
+          <span className="status-note">
+            {user.mfaEnabled ? t('users.secondFactorOn') : t('security.passwordOnly')}
+          </span>
         </div>
       </td>
-      <td data-label="Created">
+      <td data-label={t('common.created')}>
         <When iso={user.createdAt} />
       </td>
-      <td data-label="Last sign-in">
-        <When iso={user.lastLoginAt} empty="Never" />
+      <td data-label={t('users.lastSignIn')}>
+        <When iso={user.lastLoginAt} empty={t('common.never')} />
       </td>
-      <td data-label="Actions">
+      <td data-label={t('common.actions')}>
         {pending ? (
-          <div className="confirm" role="group" aria-label={`Confirm the change to ${who}`}>
+          <div className="confirm" role="group" aria-label={t('users.confirmChange', { who })}>
             <p className="small">{pending.consequence}</p>
             <div className="cell-actions">
               <button
@@ -395,7 +380,7 @@ function UserRow({
                 disabled={busy}
                 onClick={() => void apply(pending)}
               >
-                {busy ? 'Saving…' : pending.confirm}
+                {busy ? t('common.saving') : pending.confirm}
               </button>
               <button
                 type="button"
@@ -406,7 +391,7 @@ function UserRow({
                   setError(undefined);
                 }}
               >
-                Cancel
+                {t('common.cancel')}
               </button>
             </div>
           </div>
@@ -417,10 +402,10 @@ function UserRow({
                 type="button"
                 className="button button-secondary button-small"
                 disabled={busy}
-                aria-label={`${user.disabled ? 'Enable' : 'Disable'} ${who}`}
+                aria-label={t(user.disabled ? 'users.enableWho' : 'users.disableWho', { who })}
                 onClick={askDisable}
               >
-                {user.disabled ? 'Enable' : 'Disable'}
+                {user.disabled ? t('common.enable') : t('common.disable')}
               </button>
             )}
             {user.mfaEnabled && can(me, 'users.resetMfa', user) && (
@@ -428,19 +413,19 @@ function UserRow({
                 type="button"
                 className="button button-secondary button-small"
                 disabled={busy}
-                aria-label={`Reset second factors of ${who}`}
+                aria-label={t('users.resetMfaOf', { who })}
                 onClick={onResetMfa}
               >
-                Reset second factors
+                {t('users.resetMfa')}
               </button>
             )}
             {can(me, 'audit.read') && (
               <Link
                 className="button button-secondary button-small"
                 href={`/admin/audit?targetId=${encodeURIComponent(user.id)}`}
-                aria-label={`Activity of ${who}`}
+                aria-label={t('users.activityOf', { who })}
               >
-                Activity
+                {t('users.activity')}
               </Link>
             )}
             {can(me, 'users.delete', user) && (
@@ -448,10 +433,10 @@ function UserRow({
                 type="button"
                 className="button button-danger-outline button-small"
                 disabled={busy}
-                aria-label={`Delete ${who}`}
+                aria-label={t('users.deleteWho', { who })}
                 onClick={onDelete}
               >
-                Delete
+                {t('common.delete')}
               </button>
             )}
           </div>
@@ -475,6 +460,7 @@ function CreateUserDialog({
   onClose: () => void;
   onCreated: (message: string) => void;
 }) {
+  const { t } = useTranslation();
   const form = useForm(['name', 'email', 'password', 'role']);
   const [invite, setInvite] = useState(true);
   const trpc = useTRPC();
@@ -492,23 +478,23 @@ function CreateUserDialog({
         ...(invite ? {} : { password: text(data, 'password') }),
       })
       .catch((error: unknown) => {
-        if (errorCode(error) === 'CONFLICT')
-          throw new FormProblem({ fields: { email: 'An account with this email already exists.' } });
+        if (errorReason(error) === 'email_taken')
+          throw new FormProblem({ fields: { email: t('signUp.emailTaken') } });
         throw error;
       });
     onCreated(
       invite
-        ? `Invitation sent to ${created.email}. The link lets them choose a password.`
-        : `${created.name} can now sign in with the password you set.`,
+        ? t('users.invited', { email: created.email })
+        : t('users.createdWithPassword', { name: created.name }),
     );
   });
 
   return (
-    <Dialog title="Create user" onClose={onClose}>
+    <Dialog title={t('users.create')} onClose={onClose}>
       <form ref={form.ref} onSubmit={onSubmit} noValidate className="stack">
         <FormAlert message={form.errors.form} />
         <Field
-          label="Name"
+          label={t('common.name')}
           name="name"
           autoComplete="off"
           required
@@ -518,11 +504,11 @@ function CreateUserDialog({
         <EmailField autoComplete="off" error={form.errors.fields.email} />
         {offered.length > 1 ? (
           <div className="field">
-            <label htmlFor="create-role">Role</label>
+            <label htmlFor="create-role">{t('common.role')}</label>
             <select id="create-role" name="role" defaultValue="user">
               {offered.map((r) => (
                 <option key={r} value={r}>
-                  {capitalise(r)}
+                  {t(`roles.${r}`)}
                 </option>
               ))}
             </select>
@@ -532,19 +518,19 @@ function CreateUserDialog({
           <input type="hidden" name="role" value="user" />
         )}
         <fieldset>
-          <legend>How will they get in?</legend>
+          <legend>{t('users.howIn')}</legend>
           <label className="choice">
             <input type="radio" name="access" checked={invite} onChange={() => setInvite(true)} />
-            Email them an invitation to choose a password
+            {t('users.inviteChoice')}
           </label>
           <label className="choice">
             <input type="radio" name="access" checked={!invite} onChange={() => setInvite(false)} />
-            Set a password now
+            {t('users.passwordChoice')}
           </label>
         </fieldset>
         {!invite && (
           <Field
-            label="Password"
+            label={t('common.password')}
             name="password"
             type="password"
             autoComplete="new-password"
@@ -554,11 +540,11 @@ function CreateUserDialog({
           />
         )}
         <div className="actions">
-          <Submit pending={form.pending} pendingLabel="Creating…">
-            {invite ? 'Create and invite' : 'Create user'}
+          <Submit pending={form.pending} pendingLabel={t('common.creating')}>
+            {invite ? t('users.createAndInvite') : t('users.create')}
           </Submit>
           <button type="button" className="button button-secondary" onClick={onClose}>
-            Cancel
+            {t('common.cancel')}
           </button>
         </div>
       </form>
@@ -575,28 +561,32 @@ function DeleteUserDialog({
   onClose: () => void;
   onDeleted: (message: string) => void;
 }) {
+  const { t } = useTranslation();
   const form = useForm([]);
   const trpc = useTRPC();
   const invalidate = useInvalidateUsers();
   const remove = useMutation(trpc.users.delete.mutationOptions({ onSuccess: invalidate }));
   const onSubmit = form.submit(async () => {
     await remove.mutateAsync({ id: user.id });
-    onDeleted(`${user.name} (${user.email}) has been deleted.`);
+    onDeleted(t('users.deleted', { name: user.name, email: user.email }));
   });
   return (
-    <Dialog title="Delete user?" onClose={onClose}>
+    <Dialog title={t('users.deleteTitle')} onClose={onClose}>
       <form ref={form.ref} onSubmit={onSubmit} className="stack">
         <FormAlert message={form.errors.form} />
         <p>
-          <strong>{user.name}</strong> ({user.email}) will be signed out everywhere and their account removed.
-          This cannot be undone.
+          <Trans
+            i18nKey="users.deleteWarning"
+            values={{ name: user.name, email: user.email }}
+            components={{ strong: <strong /> }}
+          />
         </p>
         <div className="actions">
-          <Submit pending={form.pending} tone="danger" pendingLabel="Deleting…">
-            Delete user
+          <Submit pending={form.pending} tone="danger" pendingLabel={t('common.deleting')}>
+            {t('users.deleteSubmit')}
           </Submit>
           <button type="button" className="button button-secondary" onClick={onClose} autoFocus>
-            Cancel
+            {t('common.cancel')}
           </button>
         </div>
       </form>
@@ -614,29 +604,33 @@ function ResetMfaDialog({
   onClose: () => void;
   onReset: (message: string) => void;
 }) {
+  const { t } = useTranslation();
   const form = useForm([]);
   const trpc = useTRPC();
   const invalidate = useInvalidateUsers();
   const reset = useMutation(trpc.users.resetMfa.mutationOptions({ onSuccess: invalidate }));
   const onSubmit = form.submit(async () => {
     await reset.mutateAsync({ id: user.id });
-    onReset(`${user.name}’s second factors have been reset. They can sign in with their password alone.`);
+    onReset(t('users.mfaReset', { name: user.name }));
   });
   return (
-    <Dialog title="Reset second factors?" onClose={onClose}>
+    <Dialog title={t('users.resetMfaTitle')} onClose={onClose}>
       <form ref={form.ref} onSubmit={onSubmit} className="stack">
         <FormAlert message={form.errors.form} />
         <p>
-          <strong>{user.name}</strong> ({user.email}) loses their authenticator app, recovery codes and every
-          passkey. Until they set up a new one, their password alone signs them in. We email them to say so.
+          <Trans
+            i18nKey="users.resetMfaWarning"
+            values={{ name: user.name, email: user.email }}
+            components={{ strong: <strong /> }}
+          />
         </p>
-        <p className="muted">Do this only once you are sure the request comes from them.</p>
+        <p className="muted">{t('users.resetMfaCaution')}</p>
         <div className="actions">
-          <Submit pending={form.pending} tone="danger" pendingLabel="Resetting…">
-            Reset second factors
+          <Submit pending={form.pending} tone="danger" pendingLabel={t('users.resetting')}>
+            {t('users.resetMfa')}
           </Submit>
           <button type="button" className="button button-secondary" onClick={onClose} autoFocus>
-            Cancel
+            {t('common.cancel')}
           </button>
         </div>
       </form>
@@ -645,8 +639,12 @@ function ResetMfaDialog({
 }
 
 function NewAccountPasswordHint() {
+  const { t } = useTranslation();
   const min = useSettings().data?.passwordMinLength;
   return (
-    <>{min ? `At least ${min} characters. ` : ''}Share it safely; they can change it from their profile.</>
+    <>
+      {min ? `${t('form.atLeast', { count: min })} ` : ''}
+      {t('users.shareSafely')}
+    </>
   );
 }

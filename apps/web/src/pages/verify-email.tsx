@@ -1,4 +1,5 @@
 import { fieldErrors } from '@tessera/client';
+import { useTranslation } from 'react-i18next';
 import { useEffect, useRef, useState } from 'react';
 import { useQueryClient } from '@tanstack/react-query';
 import { useTRPC, useTRPCClient, useUser } from '@tessera/react';
@@ -10,6 +11,7 @@ import { AuthCard, Loading, Notice } from '../ui.js';
 type Outcome = { status: 'verifying' } | { status: 'verified' } | { status: 'failed'; message: string };
 
 export function VerifyEmailPage() {
+  const { t } = useTranslation();
   const fragment = useLinkFragment();
   const user = useUser();
   const trpc = useTRPC();
@@ -17,7 +19,7 @@ export function VerifyEmailPage() {
   const queryClient = useQueryClient();
   const token = fragment.get('token') ?? '';
   const [outcome, setOutcome] = useState<Outcome>(
-    token ? { status: 'verifying' } : { status: 'failed', message: 'The link is incomplete.' },
+    token ? { status: 'verifying' } : { status: 'failed', message: t('verify.incomplete') },
   );
   // The token is single use: never send it twice, even when React runs effects twice.
   const sent = useRef(false);
@@ -38,31 +40,27 @@ export function VerifyEmailPage() {
 
   if (outcome.status === 'verifying')
     return (
-      <AuthCard title="Verifying your email">
-        <Loading label="Checking your link…" />
+      <AuthCard title={t('verify.verifying')}>
+        <Loading label={t('verify.checking')} />
       </AuthCard>
     );
 
   if (outcome.status === 'verified')
     return (
-      <AuthCard title="Email verified">
+      <AuthCard title={t('verify.verified')}>
         <Notice tone="success">
-          <p>Thank you: your email address is confirmed.</p>
+          <p>{t('verify.thanks')}</p>
         </Notice>
         <Onward signedIn={Boolean(user)} />
       </AuthCard>
     );
 
   return (
-    <AuthCard title="This link cannot be used">
+    <AuthCard title={t('link.unusable')}>
       <div className="alert alert-error" role="alert">
         <p>{outcome.message}</p>
       </div>
-      <p className="muted">
-        {user
-          ? 'You can send a new verification link from your profile.'
-          : 'Sign in and send a new verification link from your profile.'}
-      </p>
+      <p className="muted">{user ? t('verify.resendSignedIn') : t('verify.resendSignedOut')}</p>
       <Onward signedIn={Boolean(user)} next="/profile" />
     </AuthCard>
   );
@@ -70,13 +68,14 @@ export function VerifyEmailPage() {
 
 /** Where to go from here: the profile, or signing in first (and then `next`). */
 function Onward({ signedIn, next }: { signedIn: boolean; next?: string }) {
+  const { t } = useTranslation();
   return (
     <div className="auth-links">
       <Link
         href={signedIn ? '/profile' : `/sign-in${next ? `?next=${next}` : ''}`}
         className="button button-primary"
       >
-        {signedIn ? 'Go to your profile' : 'Sign in'}
+        {signedIn ? t('common.goToProfile') : t('common.signIn')}
       </Link>
     </div>
   );

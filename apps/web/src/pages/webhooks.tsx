@@ -1,9 +1,11 @@
 import { can, webhookEvents, type RouterOutputs, type WebhookEventType } from '@tessera/client';
+import { Trans, useTranslation } from 'react-i18next';
 import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useTRPC, useUser } from '@tessera/react';
 import { useId, useState } from 'react';
 import { errorMessage, type FormErrors } from '../errors.js';
 import { Field, FormAlert, text, useForm } from '../forms.js';
+import { formatLocale, i18n } from '../i18n/index.js';
 import { Dialog, Empty, Notice, OneTimeSecret, Pending, Submit, When, useDocumentTitle } from '../ui.js';
 
 type Webhook = RouterOutputs['webhooks']['list'][number];
@@ -14,7 +16,8 @@ const DELIVERY_PAGE = 20;
 const PENDING_POLL_MS = 2_000;
 
 export function WebhooksPage() {
-  useDocumentTitle('Webhooks');
+  const { t } = useTranslation();
+  useDocumentTitle(t('nav.webhooks'));
   const me = useUser();
   const trpc = useTRPC();
   const allowed = Boolean(me && can(me, 'webhooks.manage'));
@@ -27,8 +30,8 @@ export function WebhooksPage() {
   if (!me || !allowed) {
     return (
       <main className="page" id="main">
-        <h1>Webhooks</h1>
-        <p className="muted">Only admins can manage webhooks.</p>
+        <h1>{t('nav.webhooks')}</h1>
+        <p className="muted">{t('webhooks.adminsOnly')}</p>
       </main>
     );
   }
@@ -43,14 +46,11 @@ export function WebhooksPage() {
     <main className="page" id="main">
       <header className="page-header">
         <div>
-          <h1>Webhooks</h1>
-          <p className="muted">
-            Tessera POSTs each event you choose to your endpoints, signed per Standard Webhooks, and retries
-            failures with backoff.
-          </p>
+          <h1>{t('nav.webhooks')}</h1>
+          <p className="muted">{t('webhooks.intro')}</p>
         </div>
         <button type="button" className="button button-primary" onClick={() => setCreating(true)}>
-          Add endpoint
+          {t('webhooks.add')}
         </button>
       </header>
 
@@ -58,11 +58,11 @@ export function WebhooksPage() {
 
       {!endpoints.data ? (
         <div className="table-wrap">
-          <Pending query={endpoints} label="Loading webhooks…" />
+          <Pending query={endpoints} label={t('webhooks.loading')} />
         </div>
       ) : endpoints.data.length === 0 ? (
         <div className="table-wrap">
-          <Empty title="No webhook endpoints yet">Add one to tell another service when users change.</Empty>
+          <Empty title={t('webhooks.none')}>{t('webhooks.noneText')}</Empty>
         </div>
       ) : (
         <ul className="endpoint-list">
@@ -107,6 +107,7 @@ function Endpoint({
   onEdit: () => void;
   onDelete: () => void;
 }) {
+  const { t } = useTranslation();
   const trpc = useTRPC();
   const invalidate = useInvalidateWebhooks();
   const update = useMutation(trpc.webhooks.update.mutationOptions({ onSettled: invalidate }));
@@ -120,8 +121,8 @@ function Endpoint({
       await update.mutateAsync({ id: webhook.id, enabled: !webhook.enabled });
       onChanged(
         webhook.enabled
-          ? `${webhook.url} is disabled: events that happen now are not sent to it.`
-          : `${webhook.url} is enabled again.`,
+          ? t('webhooks.disabledNote', { url: webhook.url })
+          : t('webhooks.enabledNote', { url: webhook.url }),
       );
     } catch (failure) {
       setError(errorMessage(failure));
@@ -133,21 +134,21 @@ function Endpoint({
       <div className="card-header">
         <h2 className="mono endpoint-url">{webhook.url}</h2>
         <span className={`badge ${webhook.enabled ? 'badge-active' : 'badge-disabled'}`}>
-          {webhook.enabled ? 'Enabled' : 'Disabled'}
+          {webhook.enabled ? t('common.enabled') : t('common.disabled')}
         </span>
       </div>
       {webhook.description && <p>{webhook.description}</p>}
       <p className="small">
-        <span className="muted">Events: </span>
+        <span className="muted">{t('webhooks.eventsLabel')} </span>
         {webhook.events.map((event, i) => (
           <span key={event}>
             {i > 0 && ', '}
-            <span className="mono">{event}</span>
+            <EventName event={event} />
           </span>
         ))}
       </p>
       <p className="small muted">
-        Added <When iso={webhook.createdAt} />
+        <Trans i18nKey="webhooks.added" components={{ when: <When iso={webhook.createdAt} /> }} />
       </p>
       <div className="actions">
         <button
@@ -157,32 +158,34 @@ function Endpoint({
           aria-controls={logId}
           onClick={() => setShowLog((shown) => !shown)}
         >
-          {showLog ? 'Hide deliveries' : 'Deliveries'}
+          {showLog ? t('webhooks.hideDeliveries') : t('webhooks.deliveries')}
         </button>
         <button
           type="button"
           className="button button-secondary button-small"
           disabled={update.isPending}
-          aria-label={`${webhook.enabled ? 'Disable' : 'Enable'} ${webhook.url}`}
+          aria-label={t(webhook.enabled ? 'webhooks.disableLabel' : 'webhooks.enableLabel', {
+            url: webhook.url,
+          })}
           onClick={() => void toggle()}
         >
-          {update.isPending ? 'Saving…' : webhook.enabled ? 'Disable' : 'Enable'}
+          {update.isPending ? t('common.saving') : webhook.enabled ? t('common.disable') : t('common.enable')}
         </button>
         <button
           type="button"
           className="button button-secondary button-small"
-          aria-label={`Edit ${webhook.url}`}
+          aria-label={t('webhooks.editLabel', { url: webhook.url })}
           onClick={onEdit}
         >
-          Edit
+          {t('webhooks.edit')}
         </button>
         <button
           type="button"
           className="button button-danger-outline button-small"
-          aria-label={`Delete ${webhook.url}`}
+          aria-label={t('webhooks.deleteLabel', { url: webhook.url })}
           onClick={onDelete}
         >
-          Delete
+          {t('common.delete')}
         </button>
       </div>
       {error && (
@@ -197,6 +200,7 @@ function Endpoint({
 
 /** An endpoint's deliveries, newest first, a page at a time, each with a way to send it again. */
 function DeliveryLog({ webhook }: { webhook: Webhook }) {
+  const { t } = useTranslation();
   const trpc = useTRPC();
   const invalidate = useInvalidateWebhooks();
   const deliveries = useInfiniteQuery(
@@ -219,14 +223,14 @@ function DeliveryLog({ webhook }: { webhook: Webhook }) {
     setNote(undefined);
     try {
       await redeliver.mutateAsync({ deliveryId: delivery.id });
-      setNote({ tone: 'success', text: `${delivery.event} is queued to be sent again.` });
+      setNote({ tone: 'success', text: t('webhooks.requeued', { event: eventLabel(delivery.event) }) });
     } catch (failure) {
       setNote({ tone: 'error', text: errorMessage(failure) });
     }
   };
 
   return (
-    <section className="delivery-log" aria-label={`Deliveries to ${webhook.url}`}>
+    <section className="delivery-log" aria-label={t('webhooks.deliveriesTo', { url: webhook.url })}>
       <div aria-live="polite">{note?.tone === 'success' && <Notice tone="success">{note.text}</Notice>}</div>
       {note?.tone === 'error' && (
         <p className="field-error" role="alert">
@@ -235,57 +239,60 @@ function DeliveryLog({ webhook }: { webhook: Webhook }) {
       )}
       <div className="table-wrap">
         {!deliveries.data ? (
-          <Pending query={deliveries} label="Loading deliveries…" />
+          <Pending query={deliveries} label={t('webhooks.loadingDeliveries')} />
         ) : items.length === 0 ? (
-          <Empty title="Nothing sent yet">
-            Deliveries appear here when one of the chosen events happens.
-          </Empty>
+          <Empty title={t('webhooks.nothingSent')}>{t('webhooks.nothingSentText')}</Empty>
         ) : (
           <table aria-busy={deliveries.isFetching || undefined}>
             <thead>
               <tr>
-                <th scope="col">When</th>
-                <th scope="col">Event</th>
-                <th scope="col">Status</th>
-                <th scope="col">Code</th>
-                <th scope="col">Attempts</th>
-                <th scope="col">Error</th>
+                <th scope="col">{t('common.when')}</th>
+                <th scope="col">{t('webhooks.event')}</th>
+                <th scope="col">{t('common.status')}</th>
+                <th scope="col">{t('webhooks.code')}</th>
+                <th scope="col">{t('webhooks.attempts')}</th>
+                <th scope="col">{t('webhooks.error')}</th>
                 <th scope="col">
-                  <span className="visually-hidden">Actions</span>
+                  <span className="visually-hidden">{t('common.actions')}</span>
                 </th>
               </tr>
             </thead>
             <tbody>
               {items.map((delivery) => (
                 <tr key={delivery.id}>
-                  <td data-label="When">
+                  <td data-label={t('common.when')}>
                     <When iso={delivery.createdAt} />
                   </td>
-                  <td data-label="Event">
-                    <span className="mono">{delivery.event}</span>
+                  <td data-label={t('webhooks.event')}>
+                    <EventName event={delivery.event} />
                   </td>
-                  <td data-label="Status">
+                  <td data-label={t('common.status')}>
                     <DeliveryStatus delivery={delivery} />
                   </td>
-                  <td data-label="Code">
+                  <td data-label={t('webhooks.code')}>
                     <span className="mono">{delivery.lastStatusCode ?? '—'}</span>
                   </td>
-                  <td data-label="Attempts">{delivery.attempts}</td>
-                  <td data-label="Error" className="small">
+                  <td data-label={t('webhooks.attempts')}>
+                    {t('common.number', { value: delivery.attempts })}
+                  </td>
+                  <td data-label={t('webhooks.error')} className="small">
                     {delivery.lastError ?? <span className="muted">—</span>}
                   </td>
-                  <td data-label="Actions">
+                  <td data-label={t('common.actions')}>
                     <div className="cell-actions">
                       <button
                         type="button"
                         className="button button-secondary button-small"
                         disabled={redeliver.isPending}
-                        aria-label={`Redeliver ${delivery.event} of ${new Date(delivery.createdAt).toLocaleString()}`}
+                        aria-label={t('webhooks.redeliverLabel', {
+                          event: eventLabel(delivery.event),
+                          when: new Date(delivery.createdAt).toLocaleString(formatLocale()),
+                        })}
                         onClick={() => void send(delivery)}
                       >
                         {redeliver.isPending && redeliver.variables.deliveryId === delivery.id
-                          ? 'Sending…'
-                          : 'Redeliver'}
+                          ? t('forgot.pending')
+                          : t('webhooks.redeliver')}
                       </button>
                     </div>
                   </td>
@@ -307,7 +314,7 @@ function DeliveryLog({ webhook }: { webhook: Webhook }) {
               disabled={deliveries.isFetchingNextPage}
               onClick={() => void deliveries.fetchNextPage()}
             >
-              {deliveries.isFetchingNextPage ? 'Loading…' : 'Load more'}
+              {deliveries.isFetchingNextPage ? t('common.loading') : t('common.loadMore')}
             </button>
           </div>
         )}
@@ -323,15 +330,32 @@ const STATUS_BADGE: Record<Delivery['status'], string> = {
 };
 
 function DeliveryStatus({ delivery }: { delivery: Delivery }) {
+  const { t } = useTranslation();
   return (
     <div>
-      <span className={`badge ${STATUS_BADGE[delivery.status]}`}>{delivery.status}</span>
+      <span className={`badge ${STATUS_BADGE[delivery.status]}`}>
+        {t(`webhooks.status.${delivery.status}`)}
+      </span>
       {delivery.deliveredAt && (
         <span className="status-note">
           <When iso={delivery.deliveredAt} />
         </span>
       )}
     </div>
+  );
+}
+
+/** An event in words ("User created"); the catalogue has every one of the server's list. */
+function eventLabel(event: string): string {
+  return i18n.t(`webhooks.events.${event}`, { defaultValue: event });
+}
+
+/** An event's words, with its id (what a receiver sees in `type`) beside them. */
+function EventName({ event }: { event: string }) {
+  return (
+    <span>
+      {eventLabel(event)} <span className="mono muted">({event})</span>
+    </span>
   );
 }
 
@@ -343,10 +367,11 @@ function EventChoices({
   chosen: readonly WebhookEventType[];
   error?: string | undefined;
 }) {
+  const { t } = useTranslation();
   const errorId = useId();
   return (
     <fieldset aria-describedby={error ? errorId : undefined}>
-      <legend>Events</legend>
+      <legend>{t('webhooks.eventsLegend')}</legend>
       <div className="event-choices">
         {webhookEvents.map((event, i) => (
           <label key={event} className="choice">
@@ -358,7 +383,7 @@ function EventChoices({
               // The first box takes the focus when the choice is refused.
               aria-invalid={error && i === 0 ? true : undefined}
             />
-            <span className="mono">{event}</span>
+            <EventName event={event} />
           </label>
         ))}
       </div>
@@ -380,6 +405,7 @@ function endpointFields(data: FormData) {
 }
 
 function UrlField({ errors, defaultValue }: { errors: FormErrors; defaultValue?: string }) {
+  const { t } = useTranslation();
   return (
     <Field
       label="URL"
@@ -392,7 +418,7 @@ function UrlField({ errors, defaultValue }: { errors: FormErrors; defaultValue?:
       autoFocus
       defaultValue={defaultValue}
       placeholder="https://service.example/hooks/tessera"
-      hint="Tessera POSTs JSON here. A 2xx answer within 10 s counts as delivered; redirects are not followed."
+      hint={t('webhooks.urlHint')}
       error={errors.fields.url}
     />
   );
@@ -400,6 +426,7 @@ function UrlField({ errors, defaultValue }: { errors: FormErrors; defaultValue?:
 
 /** Asks for the URL and events; then shows the signing secret, this once. */
 function CreateEndpointDialog({ onClose }: { onClose: () => void }) {
+  const { t } = useTranslation();
   const form = useForm(['url', 'events', 'description']);
   const trpc = useTRPC();
   const invalidate = useInvalidateWebhooks();
@@ -416,22 +443,28 @@ function CreateEndpointDialog({ onClose }: { onClose: () => void }) {
 
   if (created)
     return (
-      <Dialog title="Endpoint added" onClose={onClose}>
+      <Dialog title={t('webhooks.addedTitle')} onClose={onClose}>
         <div className="stack">
           <p>
-            Events now go to <span className="mono">{created.webhook.url}</span>. Check each request’s{' '}
-            <span className="mono">webhook-signature</span> with this secret (
-            <span className="mono">verifyWebhook</span> in <span className="mono">@tessera/client</span>, or
-            any Standard Webhooks library).
+            <Trans
+              i18nKey="webhooks.addedText"
+              values={{
+                url: created.webhook.url,
+                header: 'webhook-signature',
+                verify: 'verifyWebhook',
+                pkg: '@tessera/client',
+              }}
+              components={{ mono: <span className="mono" /> }}
+            />
           </p>
           <OneTimeSecret
-            label="Signing secret"
+            label={t('webhooks.secretLabel')}
             secret={created.secret}
-            warning="Tessera can't show it again. If it is lost, delete this endpoint and add it again."
+            warning={t('webhooks.secretWarning')}
           />
           <div className="actions">
             <button type="button" className="button button-primary" onClick={onClose}>
-              I have copied it
+              {t('common.iHaveCopied')}
             </button>
           </div>
         </div>
@@ -439,23 +472,23 @@ function CreateEndpointDialog({ onClose }: { onClose: () => void }) {
     );
 
   return (
-    <Dialog title="Add webhook endpoint" onClose={onClose}>
+    <Dialog title={t('webhooks.addTitle')} onClose={onClose}>
       <form ref={form.ref} onSubmit={onSubmit} noValidate className="stack">
         <FormAlert message={form.errors.form} />
         <UrlField errors={form.errors} />
         <Field
-          label="Description (optional)"
+          label={t('webhooks.description')}
           name="description"
           autoComplete="off"
           error={form.errors.fields.description}
         />
         <EventChoices chosen={[]} error={form.errors.fields.events} />
         <div className="actions">
-          <Submit pending={form.pending} pendingLabel="Adding…">
-            Add endpoint
+          <Submit pending={form.pending} pendingLabel={t('webhooks.adding')}>
+            {t('webhooks.add')}
           </Submit>
           <button type="button" className="button button-secondary" onClick={onClose}>
-            Cancel
+            {t('common.cancel')}
           </button>
         </div>
       </form>
@@ -472,26 +505,27 @@ function EditEndpointDialog({
   onClose: () => void;
   onSaved: (message: string) => void;
 }) {
+  const { t } = useTranslation();
   const form = useForm(['url', 'events']);
   const trpc = useTRPC();
   const invalidate = useInvalidateWebhooks();
   const update = useMutation(trpc.webhooks.update.mutationOptions({ onSuccess: invalidate }));
   const onSubmit = form.submit(async (data) => {
     const saved = await update.mutateAsync({ id: webhook.id, ...endpointFields(data) });
-    onSaved(`${saved.url} is saved.`);
+    onSaved(t('webhooks.saved', { url: saved.url }));
   });
   return (
-    <Dialog title="Edit webhook endpoint" onClose={onClose}>
+    <Dialog title={t('webhooks.editTitle')} onClose={onClose}>
       <form ref={form.ref} onSubmit={onSubmit} noValidate className="stack">
         <FormAlert message={form.errors.form} />
         <UrlField errors={form.errors} defaultValue={webhook.url} />
         <EventChoices chosen={webhook.events} error={form.errors.fields.events} />
         <div className="actions">
-          <Submit pending={form.pending} pendingLabel="Saving…">
-            Save
+          <Submit pending={form.pending} pendingLabel={t('common.saving')}>
+            {t('webhooks.save')}
           </Submit>
           <button type="button" className="button button-secondary" onClick={onClose}>
-            Cancel
+            {t('common.cancel')}
           </button>
         </div>
       </form>
@@ -508,28 +542,32 @@ function DeleteEndpointDialog({
   onClose: () => void;
   onDeleted: (message: string) => void;
 }) {
+  const { t } = useTranslation();
   const form = useForm([]);
   const trpc = useTRPC();
   const invalidate = useInvalidateWebhooks();
   const remove = useMutation(trpc.webhooks.delete.mutationOptions({ onSuccess: invalidate }));
   const onSubmit = form.submit(async () => {
     await remove.mutateAsync({ id: webhook.id });
-    onDeleted(`${webhook.url} is deleted.`);
+    onDeleted(t('webhooks.deleted', { url: webhook.url }));
   });
   return (
-    <Dialog title="Delete webhook endpoint?" onClose={onClose}>
+    <Dialog title={t('webhooks.deleteTitle')} onClose={onClose}>
       <form ref={form.ref} onSubmit={onSubmit} className="stack">
         <FormAlert message={form.errors.form} />
         <p>
-          Events will no longer be sent to <span className="mono">{webhook.url}</span>. Its delivery log goes
-          with it, and deliveries not yet sent are dropped. This cannot be undone.
+          <Trans
+            i18nKey="webhooks.deleteWarning"
+            values={{ url: webhook.url }}
+            components={{ mono: <span className="mono" /> }}
+          />
         </p>
         <div className="actions">
-          <Submit pending={form.pending} tone="danger" pendingLabel="Deleting…">
-            Delete endpoint
+          <Submit pending={form.pending} tone="danger" pendingLabel={t('common.deleting')}>
+            {t('webhooks.deleteSubmit')}
           </Submit>
           <button type="button" className="button button-secondary" onClick={onClose} autoFocus>
-            Cancel
+            {t('common.cancel')}
           </button>
         </div>
       </form>

@@ -1,4 +1,5 @@
 import type { RouterOutputs } from '@tessera/client';
+import { useTranslation } from 'react-i18next';
 import { useMutation } from '@tanstack/react-query';
 import { useTRPC } from '@tessera/react';
 import { useState } from 'react';
@@ -16,6 +17,7 @@ type Secret = RouterOutputs['mfa']['totpSetup'];
  * recovery codes the server hands out once.
  */
 export function TotpSetup({ onConfirmed }: { onConfirmed: (recoveryCodes: string[]) => void }) {
+  const { t } = useTranslation();
   const trpc = useTRPC();
   const start = useMutation(trpc.mfa.totpSetup.mutationOptions());
   const [step, setStep] = useState<'idle' | 'password' | Secret>('idle');
@@ -24,19 +26,19 @@ export function TotpSetup({ onConfirmed }: { onConfirmed: (recoveryCodes: string
     return (
       <div className="actions">
         <button type="button" className="button button-primary" onClick={() => setStep('password')}>
-          Set up an authenticator app
+          {t('totp.setUp')}
         </button>
       </div>
     );
   if (step === 'password')
     return (
       <PasswordConfirm
-        submitLabel="Continue"
-        pendingLabel="Checking…"
+        submitLabel={t('common.continue')}
+        pendingLabel={t('common.checking')}
         onCancel={() => setStep('idle')}
         onConfirm={async (currentPassword) => setStep(await start.mutateAsync({ currentPassword }))}
       >
-        <p>Confirm it is you to set up an authenticator app.</p>
+        <p>{t('totp.confirmIdentity')}</p>
       </PasswordConfirm>
     );
   return <ScanAndConfirm secret={step} onCancel={() => setStep('idle')} onConfirmed={onConfirmed} />;
@@ -51,6 +53,7 @@ function ScanAndConfirm({
   onCancel: () => void;
   onConfirmed: (recoveryCodes: string[]) => void;
 }) {
+  const { t } = useTranslation();
   const trpc = useTRPC();
   const changed = useSecondFactorsChanged();
   const confirm = useMutation(trpc.mfa.totpConfirm.mutationOptions());
@@ -64,15 +67,15 @@ function ScanAndConfirm({
     <form ref={form.ref} onSubmit={onSubmit} noValidate className="stack">
       <FormAlert message={form.errors.form} />
       <ol className="steps">
-        <li>Open an authenticator app on your phone and scan this QR code.</li>
+        <li>{t('totp.scan')}</li>
         <li>
-          Or enter this setup key by hand: <code className="setup-key">{secret.secret}</code>
+          {t('totp.byHand')} <code className="setup-key">{secret.secret}</code>
         </li>
-        <li>Type the 6-digit code the app shows.</li>
+        <li>{t('totp.typeCode')}</li>
       </ol>
-      <QrCode value={secret.otpauthUrl} label="QR code for your authenticator app" />
+      <QrCode value={secret.otpauthUrl} label={t('totp.qrLabel')} />
       <Field
-        label="Code from the app"
+        label={t('totp.codeLabel')}
         name="code"
         autoComplete="one-time-code"
         inputMode="numeric"
@@ -81,11 +84,11 @@ function ScanAndConfirm({
         error={form.errors.fields.code}
       />
       <div className="actions">
-        <Submit pending={form.pending} pendingLabel="Checking…">
-          Turn on
+        <Submit pending={form.pending} pendingLabel={t('common.checking')}>
+          {t('totp.turnOn')}
         </Submit>
         <button type="button" className="button button-secondary" onClick={onCancel}>
-          Cancel
+          {t('common.cancel')}
         </button>
       </div>
     </form>
@@ -94,6 +97,7 @@ function ScanAndConfirm({
 
 /** The authenticator app when it is on: turn it off after confirming. */
 export function TotpOff({ onDone }: { onDone: (notice: string) => void }) {
+  const { t } = useTranslation();
   const trpc = useTRPC();
   const changed = useSecondFactorsChanged();
   const disable = useMutation(trpc.mfa.totpDisable.mutationOptions());
@@ -102,33 +106,31 @@ export function TotpOff({ onDone }: { onDone: (notice: string) => void }) {
     return (
       <div className="actions">
         <button type="button" className="button button-danger-outline" onClick={() => setOpen(true)}>
-          Turn off…
+          {t('totp.turnOffOpen')}
         </button>
       </div>
     );
   return (
     <PasswordConfirm
-      submitLabel="Turn off the authenticator app"
-      pendingLabel="Turning off…"
+      submitLabel={t('totp.turnOff')}
+      pendingLabel={t('totp.turningOff')}
       tone="danger"
       onCancel={() => setOpen(false)}
       onConfirm={async (currentPassword) => {
         await disable.mutateAsync({ currentPassword });
         setOpen(false);
         await changed();
-        onDone('The authenticator app is off.');
+        onDone(t('totp.off'));
       }}
     >
-      <p>
-        Sign-ins will no longer ask for a code from your app. If you have no passkey either, your recovery
-        codes stop working too and your password alone signs you in.
-      </p>
+      <p>{t('totp.offWarning')}</p>
     </PasswordConfirm>
   );
 }
 
 /** Replaces the recovery codes after confirming; the old ones stop working. */
 export function RegenerateRecoveryCodes({ onCodes }: { onCodes: (codes: string[]) => void }) {
+  const { t } = useTranslation();
   const trpc = useTRPC();
   const changed = useSecondFactorsChanged();
   const regenerate = useMutation(trpc.mfa.regenerateRecoveryCodes.mutationOptions());
@@ -137,14 +139,14 @@ export function RegenerateRecoveryCodes({ onCodes }: { onCodes: (codes: string[]
     return (
       <div className="actions">
         <button type="button" className="button button-secondary" onClick={() => setOpen(true)}>
-          Make new recovery codes…
+          {t('recovery.regenerateOpen')}
         </button>
       </div>
     );
   return (
     <PasswordConfirm
-      submitLabel="Make new codes"
-      pendingLabel="Making codes…"
+      submitLabel={t('recovery.regenerate')}
+      pendingLabel={t('recovery.regenerating')}
       onCancel={() => setOpen(false)}
       onConfirm={async (currentPassword) => {
         const { recoveryCodes } = await regenerate.mutateAsync({ currentPassword });
@@ -153,7 +155,7 @@ export function RegenerateRecoveryCodes({ onCodes }: { onCodes: (codes: string[]
         await changed();
       }}
     >
-      <p>You will get 10 new recovery codes. The codes you have now will stop working at once.</p>
+      <p>{t('recovery.regenerateWarning', { count: 10 })}</p>
     </PasswordConfirm>
   );
 }

@@ -1,4 +1,5 @@
 import type { RouterOutputs } from '@tessera/client';
+import { Trans, useTranslation } from 'react-i18next';
 import { useMutation, useQuery } from '@tanstack/react-query';
 import { useTRPC } from '@tessera/react';
 import { useState } from 'react';
@@ -11,6 +12,7 @@ type Passkey = RouterOutputs['passkeys']['list'][number];
 
 /** Makes a passkey on this device (the browser asks the person to confirm) and registers it. */
 export function AddPasskey({ onAdded }: { onAdded?: (passkey: Passkey) => void }) {
+  const { t } = useTranslation();
   const trpc = useTRPC();
   const changed = useSecondFactorsChanged();
   const options = useMutation(trpc.passkeys.registrationOptions.mutationOptions());
@@ -31,21 +33,20 @@ export function AddPasskey({ onAdded }: { onAdded?: (passkey: Passkey) => void }
     await changed();
   });
 
-  if (!passkeysSupported())
-    return <p className="muted">This browser cannot make passkeys. Try a current browser on this device.</p>;
+  if (!passkeysSupported()) return <p className="muted">{t('passkeys.unsupported')}</p>;
   return (
     <form ref={form.ref} onSubmit={onSubmit} noValidate className="stack">
       <FormAlert message={form.errors.form} />
       <Field
-        label="Name for the new passkey (optional)"
+        label={t('passkeys.nameLabel')}
         name="name"
         autoComplete="off"
-        placeholder="Work laptop"
+        placeholder={t('passkeys.namePlaceholder')}
         error={form.errors.fields.name}
       />
       <div className="actions">
-        <Submit pending={form.pending} pendingLabel="Waiting for your device…">
-          Add a passkey
+        <Submit pending={form.pending} pendingLabel={t('passkeys.waitingDevice')}>
+          {t('passkeys.add')}
         </Submit>
       </div>
     </form>
@@ -54,13 +55,13 @@ export function AddPasskey({ onAdded }: { onAdded?: (passkey: Passkey) => void }
 
 /** My passkeys: name, when made and last used; rename, delete after confirming. */
 export function PasskeyList() {
+  const { t } = useTranslation();
   const trpc = useTRPC();
   const list = useQuery(trpc.passkeys.list.queryOptions());
-  if (!list.data) return <Pending query={list} label="Loading passkeys…" />;
-  if (list.data.length === 0)
-    return <Empty title="No passkeys yet">A passkey signs you in with your fingerprint, face or PIN.</Empty>;
+  if (!list.data) return <Pending query={list} label={t('passkeys.loading')} />;
+  if (list.data.length === 0) return <Empty title={t('passkeys.none')}>{t('passkeys.noneText')}</Empty>;
   return (
-    <ul className="device-list" aria-label="Passkeys">
+    <ul className="device-list" aria-label={t('passkeys.heading')}>
       {list.data.map((passkey) => (
         <PasskeyRow key={passkey.id} passkey={passkey} />
       ))}
@@ -69,6 +70,7 @@ export function PasskeyList() {
 }
 
 function PasskeyRow({ passkey }: { passkey: Passkey }) {
+  const { t } = useTranslation();
   const [mode, setMode] = useState<'view' | 'rename' | 'delete'>('view');
   return (
     <li className="device">
@@ -78,10 +80,16 @@ function PasskeyRow({ passkey }: { passkey: Passkey }) {
         <div>
           <p className="device-name">
             {passkey.name}
-            {passkey.backedUp && <span className="badge badge-current">Synced</span>}
+            {passkey.backedUp && <span className="badge badge-current">{t('passkeys.synced')}</span>}
           </p>
           <p className="muted small">
-            Added <When iso={passkey.createdAt} /> · last used <When iso={passkey.lastUsedAt} empty="never" />
+            <Trans
+              i18nKey="passkeys.details"
+              components={{
+                added: <When iso={passkey.createdAt} />,
+                lastUsed: <When iso={passkey.lastUsedAt} empty={t('passkeys.neverUsed')} />,
+              }}
+            />
           </p>
           {mode === 'delete' && <DeleteConfirm passkey={passkey} onClose={() => setMode('view')} />}
         </div>
@@ -91,18 +99,18 @@ function PasskeyRow({ passkey }: { passkey: Passkey }) {
           <button
             type="button"
             className="button button-secondary button-small"
-            aria-label={`Rename ${passkey.name}`}
+            aria-label={t('passkeys.renameLabel', { name: passkey.name })}
             onClick={() => setMode('rename')}
           >
-            Rename
+            {t('passkeys.rename')}
           </button>
           <button
             type="button"
             className="button button-danger-outline button-small"
-            aria-label={`Delete ${passkey.name}`}
+            aria-label={t('passkeys.deleteLabel', { name: passkey.name })}
             onClick={() => setMode('delete')}
           >
-            Delete
+            {t('common.delete')}
           </button>
         </div>
       )}
@@ -111,6 +119,7 @@ function PasskeyRow({ passkey }: { passkey: Passkey }) {
 }
 
 function RenameForm({ passkey, onClose }: { passkey: Passkey; onClose: () => void }) {
+  const { t } = useTranslation();
   const trpc = useTRPC();
   const changed = useSecondFactorsChanged();
   const rename = useMutation(trpc.passkeys.rename.mutationOptions());
@@ -124,7 +133,7 @@ function RenameForm({ passkey, onClose }: { passkey: Passkey; onClose: () => voi
     <form ref={form.ref} onSubmit={onSubmit} noValidate className="stack">
       <FormAlert message={form.errors.form} />
       <Field
-        label="New name"
+        label={t('passkeys.newName')}
         name="name"
         autoComplete="off"
         required
@@ -133,11 +142,11 @@ function RenameForm({ passkey, onClose }: { passkey: Passkey; onClose: () => voi
         error={form.errors.fields.name}
       />
       <div className="actions">
-        <Submit pending={form.pending} pendingLabel="Saving…">
-          Save name
+        <Submit pending={form.pending} pendingLabel={t('common.saving')}>
+          {t('passkeys.saveName')}
         </Submit>
         <button type="button" className="button button-secondary" onClick={onClose}>
-          Cancel
+          {t('common.cancel')}
         </button>
       </div>
     </form>
@@ -145,6 +154,7 @@ function RenameForm({ passkey, onClose }: { passkey: Passkey; onClose: () => voi
 }
 
 function DeleteConfirm({ passkey, onClose }: { passkey: Passkey; onClose: () => void }) {
+  const { t } = useTranslation();
   const trpc = useTRPC();
   const changed = useSecondFactorsChanged();
   const remove = useMutation(trpc.passkeys.delete.mutationOptions());
@@ -154,17 +164,20 @@ function DeleteConfirm({ passkey, onClose }: { passkey: Passkey; onClose: () => 
     await changed();
   });
   return (
-    <form ref={form.ref} onSubmit={onSubmit} className="stack" aria-label={`Delete ${passkey.name}?`}>
+    <form
+      ref={form.ref}
+      onSubmit={onSubmit}
+      className="stack"
+      aria-label={t('passkeys.deleteQuestion', { name: passkey.name })}
+    >
       <FormAlert message={form.errors.form} />
-      <p role="status">
-        “{passkey.name}” will no longer sign you in. Delete the passkey from the device too, in its settings.
-      </p>
+      <p role="status">{t('passkeys.deleteWarning', { name: passkey.name })}</p>
       <div className="actions">
-        <Submit pending={form.pending} tone="danger" pendingLabel="Deleting…">
-          Delete passkey
+        <Submit pending={form.pending} tone="danger" pendingLabel={t('common.deleting')}>
+          {t('passkeys.delete')}
         </Submit>
         <button type="button" className="button button-secondary" onClick={onClose} autoFocus>
-          Cancel
+          {t('common.cancel')}
         </button>
       </div>
     </form>

@@ -1,4 +1,5 @@
 import type { ReactNode } from 'react';
+import { useTranslation } from 'react-i18next';
 import { CurrentPasswordField, FormAlert, text, useForm } from '../forms.js';
 import { Submit } from '../ui.js';
 
@@ -21,6 +22,7 @@ export function PasswordConfirm({
   onConfirm: (currentPassword: string) => Promise<void>;
   onCancel: () => void;
 }) {
+  const { t } = useTranslation();
   const form = useForm(['currentPassword']);
   const onSubmit = form.submit((data) => onConfirm(text(data, 'currentPassword')));
   return (
@@ -28,7 +30,7 @@ export function PasswordConfirm({
       <FormAlert message={form.errors.form} />
       {children}
       <CurrentPasswordField
-        label="Current password"
+        label={t('common.currentPassword')}
         name="currentPassword"
         autoFocus
         error={form.errors.fields.currentPassword}
@@ -38,7 +40,7 @@ export function PasswordConfirm({
           {submitLabel}
         </Submit>
         <button type="button" className="button button-secondary" onClick={onCancel}>
-          Cancel
+          {t('common.cancel')}
         </button>
       </div>
     </form>

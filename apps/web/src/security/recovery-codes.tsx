@@ -1,16 +1,12 @@
 import { useState } from 'react';
+import { i18n } from '../i18n/index.js';
+import { useTranslation } from 'react-i18next';
 
 const FILE_NAME = 'tessera-recovery-codes.txt';
 
 /** The text file a person keeps: what the codes are for, then one code a line. */
 export function recoveryCodesFile(codes: readonly string[], email: string): string {
-  return [
-    `Tessera recovery codes for ${email}`,
-    'Each code signs you in once in place of a code from your authenticator app.',
-    '',
-    ...codes,
-    '',
-  ].join('\n');
+  return [i18n.t('recovery.fileTitle', { email }), i18n.t('recovery.fileText'), '', ...codes, ''].join('\n');
 }
 
 /**
@@ -26,14 +22,15 @@ export function RecoveryCodes({
   email: string;
   onDone: () => void;
 }) {
+  const { t } = useTranslation();
   const [copied, setCopied] = useState<string>();
 
   const copy = async () => {
     try {
       await navigator.clipboard.writeText(codes.join('\n'));
-      setCopied('Copied to the clipboard.');
+      setCopied(t('common.copied'));
     } catch {
-      setCopied('This browser would not copy: select the codes and copy them by hand.');
+      setCopied(t('recovery.copyRefused'));
     }
   };
 
@@ -49,12 +46,9 @@ export function RecoveryCodes({
 
   return (
     <div className="stack" aria-labelledby="recovery-codes-heading" role="group">
-      <h3 id="recovery-codes-heading">Your recovery codes</h3>
-      <p>
-        Keep these {codes.length} codes somewhere safe, apart from your phone. Each one signs you in once if
-        you lose your authenticator app. They are shown only now.
-      </p>
-      <ol className="recovery-codes" aria-label="Recovery codes">
+      <h3 id="recovery-codes-heading">{t('recovery.yours')}</h3>
+      <p>{t('recovery.keep', { count: codes.length })}</p>
+      <ol className="recovery-codes" aria-label={t('recovery.heading')}>
         {codes.map((code) => (
           <li key={code}>
             <code>{code}</code>
@@ -63,13 +57,13 @@ export function RecoveryCodes({
       </ol>
       <div className="actions">
         <button type="button" className="button button-secondary" onClick={() => void copy()}>
-          Copy
+          {t('common.copy')}
         </button>
         <button type="button" className="button button-secondary" onClick={download}>
-          Download (.txt)
+          {t('recovery.download')}
         </button>
         <button type="button" className="button button-primary" onClick={onDone}>
-          I have saved my codes
+          {t('recovery.saved')}
         </button>
       </div>
       <div aria-live="polite">{copied && <p className="muted small">{copied}</p>}</div>

@@ -1,4 +1,5 @@
 import { errorReason, mfaEnrollmentRequired, type User } from '@tessera/client';
+import { useTranslation } from 'react-i18next';
 import { useQueryClient } from '@tanstack/react-query';
 import { useSettings, useTRPC, useUser } from '@tessera/react';
 import { useEffect } from 'react';
@@ -57,17 +58,15 @@ export function useSendRefusedToSetUp(): void {
 
 /** Above every page while the person owes a second factor. */
 export function SecondFactorBanner({ path }: { path: string }) {
+  const { t } = useTranslation();
   const user = useUser();
   if (!useSecondFactorOwed() || !user) return null;
   return (
     <div className="banner banner-warning" role="status">
-      <p>
-        Your role ({user.role}) requires a second factor. Until you set up an authenticator app or a passkey,
-        the rest of Tessera stays locked.
-      </p>
+      <p>{t('setUp.banner', { role: t(`roles.${user.role}`) })}</p>
       {path !== SET_UP_SECOND_FACTOR && (
         <Link className="button button-primary button-small" href={SET_UP_SECOND_FACTOR}>
-          Set one up now
+          {t('setUp.now')}
         </Link>
       )}
     </div>

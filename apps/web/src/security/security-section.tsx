@@ -1,4 +1,5 @@
 import { useQuery } from '@tanstack/react-query';
+import { useTranslation } from 'react-i18next';
 import { useTRPC, useUser } from '@tessera/react';
 import { useState } from 'react';
 import { Notice, Pending } from '../ui.js';
@@ -8,6 +9,7 @@ import { RecoveryCodes } from './recovery-codes.js';
 
 /** The profile's second factors: authenticator app, recovery codes and passkeys. */
 export function SecuritySection() {
+  const { t } = useTranslation();
   const user = useUser();
   const trpc = useTRPC();
   const status = useQuery(trpc.mfa.status.queryOptions());
@@ -24,57 +26,46 @@ export function SecuritySection() {
   return (
     <section className="card" aria-labelledby="security-heading">
       <div className="card-header">
-        <h2 id="security-heading">Security</h2>
+        <h2 id="security-heading">{t('security.heading')}</h2>
         <span className={`badge badge-sentence ${user.mfaEnabled ? 'badge-active' : 'badge-disabled'}`}>
-          {user.mfaEnabled ? 'Two-step sign-in on' : 'Password only'}
+          {user.mfaEnabled ? t('security.twoStepOn') : t('security.passwordOnly')}
         </span>
       </div>
       <div aria-live="polite">{notice && <Notice tone="success">{notice}</Notice>}</div>
       {codes ? (
         <RecoveryCodes codes={codes} email={user.email} onDone={() => setCodes(undefined)} />
       ) : !status.data ? (
-        <Pending query={status} label="Loading your second factors…" />
+        <Pending query={status} label={t('security.loading')} />
       ) : (
         <div className="stack">
           <div className="stack" role="group" aria-labelledby="totp-heading">
-            <h3 id="totp-heading">Authenticator app</h3>
+            <h3 id="totp-heading">{t('totp.heading')}</h3>
             {status.data.totp ? (
               <>
-                <p className="muted">On: signing in asks for a code from your app after your password.</p>
+                <p className="muted">{t('security.totpOn')}</p>
                 <TotpOff onDone={setNotice} />
               </>
             ) : (
               <>
-                <p className="muted">
-                  Off. An app such as Google Authenticator, 1Password or Aegis makes a new 6-digit code every
-                  30 seconds.
-                </p>
-                <TotpSetup
-                  onConfirmed={(next) =>
-                    showCodes(next, 'The authenticator app is on. Save your recovery codes.')
-                  }
-                />
+                <p className="muted">{t('security.totpOff')}</p>
+                <TotpSetup onConfirmed={(next) => showCodes(next, t('security.totpOnSave'))} />
               </>
             )}
           </div>
           {user.mfaEnabled && (
             <div className="stack" role="group" aria-labelledby="recovery-heading">
-              <h3 id="recovery-heading">Recovery codes</h3>
+              <h3 id="recovery-heading">{t('recovery.heading')}</h3>
               <p className="muted">
-                {status.data.recoveryCodesLeft} of 10 left. Each signs you in once if you lose your device.
+                {t('recovery.left', { count: status.data.recoveryCodesLeft, total: 10 })}
               </p>
-              <RegenerateRecoveryCodes
-                onCodes={(next) => showCodes(next, 'New recovery codes made; the old ones no longer work.')}
-              />
+              <RegenerateRecoveryCodes onCodes={(next) => showCodes(next, t('recovery.regenerated'))} />
             </div>
           )}
           <div className="stack" role="group" aria-labelledby="passkeys-heading">
-            <h3 id="passkeys-heading">Passkeys</h3>
-            <p className="muted">
-              A passkey signs you in without a password, and also answers the second step after one.
-            </p>
+            <h3 id="passkeys-heading">{t('passkeys.heading')}</h3>
+            <p className="muted">{t('passkeys.intro')}</p>
             <PasskeyList />
-            <AddPasskey onAdded={(passkey) => setNotice(`Passkey “${passkey.name}” added.`)} />
+            <AddPasskey onAdded={(passkey) => setNotice(t('passkeys.added', { name: passkey.name }))} />
           </div>
         </div>
       )}

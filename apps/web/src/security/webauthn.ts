@@ -8,6 +8,7 @@ import {
 } from '@simplewebauthn/browser';
 import type { PasskeyAssertion, PasskeyRequestOptions, RouterInputs, RouterOutputs } from '@tessera/client';
 import { errorMessage } from '../errors.js';
+import { i18n } from '../i18n/index.js';
 
 type CreationOptions = RouterOutputs['passkeys']['registrationOptions'];
 type Registration = RouterInputs['passkeys']['register']['response'];
@@ -37,10 +38,9 @@ export async function getPasskeyAssertion(options: PasskeyRequestOptions): Promi
 export function passkeyErrorMessage(error: unknown): string {
   const name = error instanceof WebAuthnError || error instanceof DOMException ? error.name : undefined;
   if (error instanceof WebAuthnError && error.code === 'ERROR_AUTHENTICATOR_PREVIOUSLY_REGISTERED')
-    return 'This device already holds a passkey for your account.';
-  if (name === 'NotAllowedError' || name === 'AbortError')
-    return 'The passkey request was cancelled or timed out. Try again when you are ready.';
-  if (name === 'InvalidStateError') return 'This device already holds a passkey for your account.';
-  if (name !== undefined) return 'This browser could not use a passkey here. Try another device or method.';
+    return i18n.t('passkeys.alreadyHere');
+  if (name === 'NotAllowedError' || name === 'AbortError') return i18n.t('passkeys.cancelled');
+  if (name === 'InvalidStateError') return i18n.t('passkeys.alreadyHere');
+  if (name !== undefined) return i18n.t('passkeys.browserFailed');
   return errorMessage(error);
 }
