@@ -1,4 +1,5 @@
 import { createSession, errorCode, errorReason } from '@tessera/client';
+import { sql } from 'kysely';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { signUp, tokensOf, type SignedIn } from './helpers/accounts.js';
 import { mailSinkPerFile } from './helpers/mail-sink.js';
@@ -46,11 +47,9 @@ describe('registering passkeys', () => {
   it('asks for a recent sign-in to add or remove one: a stolen access token alone plants no passkey', async () => {
     const { id, client, passkey } = await withPasskey('Phone');
     // The session was opened 11 minutes ago: refreshes keep its age, only a sign-in is fresh.
-    await server.database.db
-      .updateTable('sessions')
-      .set({ created_at: new Date(Date.now() - 11 * 60_000) })
-      .where('user_id', '=', id)
-      .execute();
+    await sql`update sessions set created_at = now() - interval '11 minutes' where user_id = ${id}`.execute(
+      server.database.db,
+    );
     for (const call of [
       () => client.passkeys.registrationOptions.mutate({}),
       () => client.passkeys.delete.mutate({ id: passkey.id }),
