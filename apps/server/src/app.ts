@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { appRouter, reasonOf, type Context, type Deps } from '@tessera/api';
+import { admitCaller, appRouter, reasonOf, type Context, type Deps } from '@tessera/api';
 import {
   createStores,
   createTransact,
@@ -69,6 +69,9 @@ const BODY_LIMIT_BYTES = 64 * 1024;
  * ~250 KiB; this leaves room for long names and hashes.
  */
 export const IMPORT_BODY_LIMIT_BYTES = 2 * 1024 * 1024;
+
+/** Only a caller users.import admits has its 2 MiB body read (the procedure checks again). */
+const admitImport = (ctx: Context) => admitCaller(ctx, 'users.import', 'users.import');
 
 /** Calls one tRPC batch may hold. */
 const MAX_BATCH_SIZE = 10;
@@ -241,6 +244,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     router: appRouter,
     maxBatchSize: MAX_BATCH_SIZE,
     bodyLimits: { 'users.import': IMPORT_BODY_LIMIT_BYTES },
+    admitBigBody: admitImport,
     createContext: (req, reply): Context => ({ deps, request: requestInfo(req, reply, trpcCookie) }),
     onError({ error, path, req }) {
       recordFailure(req, path, reasonOf(error));
@@ -252,6 +256,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   await registerRest(app, deps, {
     publicUrlIsHttps,
     bodyLimits: { '/users/import': IMPORT_BODY_LIMIT_BYTES },
+    admitBigBody: admitImport,
   });
 
   app.get('/healthz', () => ({ status: 'ok' }));

@@ -1,5 +1,6 @@
 import { tokensOf } from './helpers/accounts.js';
 import { pbkdf2Sync } from 'node:crypto';
+import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { hash as bcryptHash } from '@node-rs/bcrypt';
 import { BATCH_REFUSED, type ImportRow, type RouterOutputs } from '@tessera/api';
 import { errorCode, errorReason } from '@tessera/client';
@@ -260,7 +261,48 @@ describe('users.import is for admins only', () => {
       'UNAUTHORIZED',
     );
   });
+
+  it('answers a refused caller before reading its body: a 2 MiB upload costs them, not the server', async () => {
+    const user = await signUp(server, { prefix: 'import-early' });
+    for (const path of ['/api/users/import', '/trpc/users.import'])
+      for (const [authorization, status, reason] of [
+        [undefined, 401, 'not_signed_in'],
+        ['Bearer not-a-token', 401, 'not_signed_in'],
+        [`Bearer ${user.token}`, 403, 'forbidden'],
+      ] as const) {
+        // Headers announce the whole body, none of which is ever sent: only an answer given
+        // before reading it can arrive.
+        const answer = await headersOnly(path, IMPORT_BODY_LIMIT_BYTES - 1, authorization);
+        expect([path, authorization, answer.status]).toEqual([path, authorization, status]);
+        expect(answer.headers.connection).toBe('close');
+        expect(JSON.stringify(answer.body)).toContain(`"reason":"${reason}"`);
+      }
+  });
 });
+
+/** POSTs only the headers of a JSON body of `length` bytes; resolves with the answer, if one comes. */
+function headersOnly(path: string, length: number, authorization?: string) {
+  return new Promise<{ status: number; headers: IncomingHttpHeaders; body: unknown }>((done, fail) => {
+    const outgoing = httpRequest(`${server.url}${path}`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'content-length': String(length),
+        ...(authorization ? { authorization } : {}),
+      },
+    });
+    outgoing.on('response', (incoming) => {
+      let text = '';
+      incoming.on('data', (chunk: Buffer) => (text += chunk.toString()));
+      incoming.on('end', () => {
+        done({ status: incoming.statusCode ?? 0, headers: incoming.headers, body: JSON.parse(text) });
+        outgoing.destroy();
+      });
+    });
+    outgoing.on('error', fail);
+    outgoing.flushHeaders();
+  });
+}
 
 async function auditImports() {
   const found = await server.database.db

@@ -7,7 +7,13 @@ export type RouterInputs = inferRouterInputs<AppRouter>;
 export type RouterOutputs = inferRouterOutputs<AppRouter>;
 
 export { appRouter, type AppRouter } from './routers/root.js';
-export { authenticate, authenticateFor, createCallerFactory, type FlatFieldErrors, type Meta } from './trpc.js';
+export {
+  authenticate,
+  authenticateFor,
+  createCallerFactory,
+  type FlatFieldErrors,
+  type Meta,
+} from './trpc.js';
 export type { Actor, Caller, Context, KeyActor, RefreshCookie, RequestInfo } from './context.js';
 export * from './ports/index.js';
 export * from './schemas/index.js';
@@ -49,3 +55,5 @@ export { policyRules } from './i18n/policy-refusals.js';
 export { duration, frenchTypography } from './i18n/format.js';
 export { isLocale, locales, negotiateLocale, type Locale } from './i18n/locales.js';
 export { mailTemplates, type MailTemplateName } from './mail/templates.js';
+export { admitCaller } from './services/caller.js';
+export { messageIn } from './errors.js';

@@ -240,7 +240,11 @@ export const callerProcedure = publicProcedure.use(async ({ ctx, next, path }) =
  */
 export async function authenticateFor(ctx: Context, procedure: string): Promise<Caller | undefined> {
   const caller = await authenticate(ctx);
-  if (caller && isPerson(caller) && needsMfaEnrollment(caller.user, ctx.deps.settings.mfaRequiredRoles, procedure))
+  if (
+    caller &&
+    isPerson(caller) &&
+    needsMfaEnrollment(caller.user, ctx.deps.settings.mfaRequiredRoles, procedure)
+  )
     throw mfaEnrollmentRequired();
   return caller;
 }

@@ -20,6 +20,11 @@ export interface TrpcRouteOptions<TRouter extends AnyTRPCRouter> {
   maxBatchSize: number;
   /** Procedures called alone that may send a bigger body than the app's limit (bytes, by procedure path). */
   bodyLimits?: Readonly<Record<string, number>>;
+  /**
+   * Asked before such a procedure's body is read: throws what the procedure would answer for
+   * a caller who may not call it, so the bigger limit is only ever spent on one who may.
+   */
+  admitBigBody?(ctx: inferRouterContext<TRouter>, path: string): Promise<void>;
   onError?(opts: { error: TRPCError; path: string | undefined; req: FastifyRequest }): void;
 }
 
@@ -65,7 +70,11 @@ export async function registerTrpcRoute<TRouter extends AnyTRPCRouter>(
     scope.all(`${prefix}/:path`, (req, reply) => handle(options, req, reply));
     // A static path wins over `:path`; a batch naming the procedure keeps the app's limit.
     for (const [path, bodyLimit] of Object.entries(options.bodyLimits ?? {}))
-      scope.all(`${prefix}/${path}`, { bodyLimit }, (req, reply) => handle(options, req, reply));
+      scope.all(
+        `${prefix}/${path}`,
+        { bodyLimit, onRequest: (req, reply) => admitBigBody(options, path, req, reply) },
+        (req, reply) => handle(options, req, reply),
+      );
     registered();
   });
 }
@@ -148,6 +157,24 @@ async function handle<TRouter extends AnyTRPCRouter>(
   } catch (cause) {
     // The request as a whole failed (bad path encoding, media type, batch size): one error answer.
     return send(reply, errorResponse(options, req, cause, ctx, undefined, type, undefined));
+  }
+}
+
+/** Refuses, before a byte of it is read, the big body of a caller the procedure would refuse. */
+async function admitBigBody<TRouter extends AnyTRPCRouter>(
+  options: TrpcRouteOptions<TRouter>,
+  path: string,
+  req: FastifyRequest,
+  reply: FastifyReply,
+): Promise<void> {
+  if (!options.admitBigBody || req.method !== METHOD_BY_TYPE.mutation) return;
+  const ctx = options.createContext(req, reply);
+  try {
+    await options.admitBigBody(ctx, path);
+  } catch (cause) {
+    // The unread body stays on the connection: close it rather than read it.
+    reply.header('connection', 'close');
+    return send(reply, errorResponse(options, req, cause, ctx, { path, index: 0 }, 'mutation', undefined));
   }
 }
 

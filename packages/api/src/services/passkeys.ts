@@ -6,7 +6,14 @@ import {
 } from '@simplewebauthn/server';
 import { decodeClientDataJSON } from '@simplewebauthn/server/helpers';
 import type { Actor, RequestInfo } from '../context.js';
-import { apiError, fieldError, invalidPasskey, notFound, notSignedIn, recentSignInRequired } from '../errors.js';
+import {
+  apiError,
+  fieldError,
+  invalidPasskey,
+  notFound,
+  notSignedIn,
+  recentSignInRequired,
+} from '../errors.js';
 import { PasskeyTakenError, type Deps, type PasskeyRecord } from '../ports/index.js';
 import type { AuthResult } from '../schemas/auth.js';
 import type {

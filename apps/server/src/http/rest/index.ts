@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
-import { appRouter, reasonOf, type Context, type Deps } from '@tessera/api';
+import { appRouter, messageIn, reasonOf, type Context, type Deps } from '@tessera/api';
+import { getTRPCErrorFromUnknown } from '@trpc/server';
+import { getHTTPStatusCodeFromError } from '@trpc/server/http';
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteHandlerMethod } from 'fastify';
 import {
   fastifyTRPCOpenApiPlugin,
@@ -36,10 +38,13 @@ export async function registerRest(
   {
     publicUrlIsHttps,
     bodyLimits = {},
+    admitBigBody,
   }: {
     publicUrlIsHttps: boolean;
     /** REST paths (under /api) that may send a bigger body than the app's limit, in bytes. */
     bodyLimits?: Readonly<Record<string, number>>;
+    /** Asked before such a body is read: throws what the procedure would answer a caller it refuses. */
+    admitBigBody?: (ctx: Context) => Promise<void>;
   },
 ): Promise<void> {
   const cookie = {
@@ -87,7 +92,29 @@ export async function registerRest(
       // The adapter serves every path from one route with the app's body limit; a path that
       // needs more gets a route of its own (static paths win) with the same handler.
       for (const [path, bodyLimit] of Object.entries(bodyLimits))
-        scope.post(path, { bodyLimit }, (request, reply) => adapter.handler!.call(scope, request, reply));
+        scope.post(
+          path,
+          {
+            bodyLimit,
+            // Before a byte of the body is read; the unread body stays on the connection: close it.
+            onRequest: async (request, reply) => {
+              try {
+                await admitBigBody?.({ deps, request: requestInfo(request, reply) });
+              } catch (cause) {
+                const error = getTRPCErrorFromUnknown(cause);
+                return reply
+                  .code(getHTTPStatusCodeFromError(error))
+                  .header('connection', 'close')
+                  .send({
+                    code: error.code,
+                    message: messageIn(error, request.locale),
+                    data: { reason: reasonOf(error) },
+                  });
+              }
+            },
+          },
+          (request, reply) => adapter.handler!.call(scope, request, reply),
+        );
     },
     { prefix: REST_BASE },
   );

@@ -1,0 +1,31 @@
+// `npm test`'s last step: every package's tests on embedded PGlite and, when TEST_DATABASE_URL
+// names a PostgreSQL server, the packages that reach a database (server, db) once more on it.
+// The others (api, client, react, web) never open one, so a second pass would repeat them
+// byte for byte. Both passes run even if the first fails; the exit code is non-zero if either did.
+import { spawnSync } from 'node:child_process';
+import console from 'node:console';
+import process from 'node:process';
+
+const { TEST_DATABASE_URL, TEST_PGBOUNCER_URL, ...embedded } = process.env;
+
+function pass(title, env, filters) {
+  console.log(`\n== ${title}\n`);
+  const turbo = spawnSync('turbo', ['run', 'test', '--concurrency=1', ...filters], {
+    stdio: 'inherit',
+    env,
+    shell: process.platform === 'win32',
+  });
+  return turbo.status === 0;
+}
+
+const results = [pass('tests on embedded PGlite', embedded, [])];
+if (TEST_DATABASE_URL)
+  results.push(
+    pass(
+      `tests that reach a database, on PostgreSQL (${TEST_DATABASE_URL.replace(/\/\/[^@/]*@/, '//…@')})` +
+        (TEST_PGBOUNCER_URL ? ', and through PgBouncer' : ''),
+      process.env,
+      ['--filter=@tessera/server', '--filter=@tessera/db'],
+    ),
+  );
+process.exit(results.every(Boolean) ? 0 : 1);
