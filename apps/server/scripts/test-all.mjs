@@ -1,7 +1,8 @@
 // `npm test`'s last step: every package's tests on embedded PGlite and, when TEST_DATABASE_URL
 // names a PostgreSQL server, the packages that reach a database (server, db) once more on it.
 // The others (api, client, react, web) never open one, so a second pass would repeat them
-// byte for byte. Both passes run even if the first fails; the exit code is non-zero if either did.
+// byte for byte. Every package runs, and both passes, even after a failure (turbo --continue);
+// the exit code is non-zero if anything failed.
 import { spawnSync } from 'node:child_process';
 import console from 'node:console';
 import process from 'node:process';
@@ -10,7 +11,7 @@ const { TEST_DATABASE_URL, TEST_PGBOUNCER_URL, ...embedded } = process.env;
 
 function pass(title, env, filters) {
   console.log(`\n== ${title}\n`);
-  const turbo = spawnSync('turbo', ['run', 'test', '--concurrency=1', ...filters], {
+  const turbo = spawnSync('turbo', ['run', 'test', '--concurrency=1', '--continue', ...filters], {
     stdio: 'inherit',
     env,
     shell: process.platform === 'win32',

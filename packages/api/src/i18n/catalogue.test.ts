@@ -21,6 +21,11 @@ const PARAMS = {
   rule: 'set_role_admins_only',
   sort: 'name',
   order: 'asc',
+  minutes: 10,
+  problem: 'not_public',
+  host: 'hooks.example.com',
+  address: '10.0.0.7',
+  range: 'private',
 };
 
 /** A space where French wants a no-break one: before : ; ! ? and inside « ». */
@@ -103,6 +108,7 @@ describe('the mail templates', () => {
     expiresInSeconds: 1800,
     publicUrl: 'https://id.example.test',
     newEmail: 'nouvelle@example.fr',
+    notice: { kind: 'passkey_added', name: 'Portable' },
   };
 
   it.each(names)('composes %s in every language, marked with its language', (name) => {
