@@ -68,13 +68,20 @@ export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHa
     return { db, engine: 'postgres', poolStats: statsOf(pool), close: () => db.destroy() };
   }
   if (!options.dataDir.startsWith('memory://')) mkdirSync(options.dataDir, { recursive: true });
-  // Loaded only for the embedded engine: a PostgreSQL deployment never pays for the WASM.
+  const pglite = await createPGlite(options.dataDir);
+  return fromPGlite(pglite, true, options.onError);
+}
+
+/**
+ * A PGlite with the extensions the schema uses, empty or loaded from a `dumpDataDir()` tarball.
+ * Loaded only for the embedded engine: a PostgreSQL deployment never pays for the WASM.
+ */
+export async function createPGlite(dataDir: string, loadDataDir?: Blob): Promise<PGlite> {
   const [{ PGlite }, { pg_trgm }] = await Promise.all([
     import('@electric-sql/pglite'),
     import('@electric-sql/pglite/contrib/pg_trgm'),
   ]);
-  const pglite = await PGlite.create(options.dataDir, { extensions: { pg_trgm } });
-  return fromPGlite(pglite, true, options.onError);
+  return PGlite.create(dataDir, { extensions: { pg_trgm }, ...(loadDataDir ? { loadDataDir } : {}) });
 }
 
 /** Wraps an open PGlite (tests clone a migrated one) in Kysely with real `pg` result types. */

@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
+import { readFile, writeFile } from 'node:fs/promises';
 import pg from 'pg';
-import { openDatabase, type DatabaseHandle } from './engine.js';
+import { createPGlite, fromPGlite, openDatabase, type DatabaseHandle } from './engine.js';
+import { migrateToLatest } from './migrate.js';
 
 /** A database for one test file, and how to be rid of it (`@tessera/db/testing`, for tests only). */
 export interface FreshDatabase {
@@ -45,4 +47,26 @@ async function administer(url: string, text: string): Promise<void> {
   } finally {
     await client.end();
   }
+}
+
+/**
+ * Writes to `path` a PGlite data directory with every migration applied, for
+ * {@link freshFromTemplate}. Starting PGlite runs initdb in WASM, seconds of CPU per test
+ * file; a suite makes this once (a vitest globalSetup) and every file loads a copy instead.
+ */
+export async function writeMigratedTemplate(path: string): Promise<void> {
+  const pglite = await createPGlite('memory://');
+  const handle = await fromPGlite(pglite, false);
+  await migrateToLatest(handle.db);
+  await handle.close();
+  const dump = await pglite.dumpDataDir('none');
+  await pglite.close();
+  await writeFile(path, Buffer.from(await dump.arrayBuffer()));
+}
+
+/** An in-memory PGlite loaded from a template written by {@link writeMigratedTemplate}: migrated, and its own. */
+export async function freshFromTemplate(path: string): Promise<FreshDatabase> {
+  const pglite = await createPGlite('memory://', new Blob([await readFile(path)]));
+  const database = await fromPGlite(pglite, true);
+  return { database, dispose: () => database.close() };
 }

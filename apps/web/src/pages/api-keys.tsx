@@ -6,6 +6,7 @@ import { useState } from 'react';
 import { Field, FormAlert, FormProblem, text, useForm } from '../forms.js';
 import { i18n } from '../i18n/index.js';
 import { Dialog, Empty, Notice, OneTimeSecret, Pending, Submit, When, useDocumentTitle } from '../ui.js';
+import { ConfirmDialog } from '../confirm-dialog.js';
 
 type ApiKey = RouterOutputs['apiKeys']['list'][number];
 
@@ -258,35 +259,28 @@ function RevokeKeyDialog({
   onRevoked: (message: string) => void;
 }) {
   const { t } = useTranslation();
-  const form = useForm([]);
   const trpc = useTRPC();
   const invalidate = useInvalidateKeys();
   const revoke = useMutation(trpc.apiKeys.revoke.mutationOptions({ onSuccess: invalidate }));
-  const onSubmit = form.submit(async () => {
-    await revoke.mutateAsync({ id: apiKey.id });
-    onRevoked(t('apiKeys.revokedNote', { name: apiKey.name, prefix: apiKey.prefix }));
-  });
   return (
-    <Dialog title={t('apiKeys.revokeTitle')} onClose={onClose}>
-      <form ref={form.ref} onSubmit={onSubmit} className="stack">
-        <FormAlert message={form.errors.form} />
-        <p>
-          <Trans
-            i18nKey="apiKeys.revokeWarning"
-            values={{ name: apiKey.name, prefix: apiKey.prefix }}
-            components={{ strong: <strong />, mono: <span className="mono" /> }}
-          />
-        </p>
-        <div className="actions">
-          <Submit pending={form.pending} tone="danger" pendingLabel={t('apiKeys.revoking')}>
-            {t('apiKeys.revokeSubmit')}
-          </Submit>
-          <button type="button" className="button button-secondary" onClick={onClose} autoFocus>
-            {t('common.cancel')}
-          </button>
-        </div>
-      </form>
-    </Dialog>
+    <ConfirmDialog
+      title={t('apiKeys.revokeTitle')}
+      confirmLabel={t('apiKeys.revokeSubmit')}
+      pendingLabel={t('apiKeys.revoking')}
+      onClose={onClose}
+      onConfirm={async () => {
+        await revoke.mutateAsync({ id: apiKey.id });
+        onRevoked(t('apiKeys.revokedNote', { name: apiKey.name, prefix: apiKey.prefix }));
+      }}
+    >
+      <p>
+        <Trans
+          i18nKey="apiKeys.revokeWarning"
+          values={{ name: apiKey.name, prefix: apiKey.prefix }}
+          components={{ strong: <strong />, mono: <span className="mono" /> }}
+        />
+      </p>
+    </ConfirmDialog>
   );
 }
 

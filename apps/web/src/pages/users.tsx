@@ -18,6 +18,7 @@ import { EmailField, Field, FormAlert, FormProblem, text, useForm } from '../for
 import { Link } from '../router.js';
 import { userSorts } from './user-sorts.js';
 import { Dialog, Empty, Notice, Pending, Submit, When, useDocumentTitle } from '../ui.js';
+import { ConfirmDialog } from '../confirm-dialog.js';
 
 type ListInput = Extract<RouterInputs['users']['list'], object>;
 
@@ -562,35 +563,28 @@ function DeleteUserDialog({
   onDeleted: (message: string) => void;
 }) {
   const { t } = useTranslation();
-  const form = useForm([]);
   const trpc = useTRPC();
   const invalidate = useInvalidateUsers();
   const remove = useMutation(trpc.users.delete.mutationOptions({ onSuccess: invalidate }));
-  const onSubmit = form.submit(async () => {
-    await remove.mutateAsync({ id: user.id });
-    onDeleted(t('users.deleted', { name: user.name, email: user.email }));
-  });
   return (
-    <Dialog title={t('users.deleteTitle')} onClose={onClose}>
-      <form ref={form.ref} onSubmit={onSubmit} className="stack">
-        <FormAlert message={form.errors.form} />
-        <p>
-          <Trans
-            i18nKey="users.deleteWarning"
-            values={{ name: user.name, email: user.email }}
-            components={{ strong: <strong /> }}
-          />
-        </p>
-        <div className="actions">
-          <Submit pending={form.pending} tone="danger" pendingLabel={t('common.deleting')}>
-            {t('users.deleteSubmit')}
-          </Submit>
-          <button type="button" className="button button-secondary" onClick={onClose} autoFocus>
-            {t('common.cancel')}
-          </button>
-        </div>
-      </form>
-    </Dialog>
+    <ConfirmDialog
+      title={t('users.deleteTitle')}
+      confirmLabel={t('users.deleteSubmit')}
+      pendingLabel={t('common.deleting')}
+      onClose={onClose}
+      onConfirm={async () => {
+        await remove.mutateAsync({ id: user.id });
+        onDeleted(t('users.deleted', { name: user.name, email: user.email }));
+      }}
+    >
+      <p>
+        <Trans
+          i18nKey="users.deleteWarning"
+          values={{ name: user.name, email: user.email }}
+          components={{ strong: <strong /> }}
+        />
+      </p>
+    </ConfirmDialog>
   );
 }
 
@@ -605,36 +599,29 @@ function ResetMfaDialog({
   onReset: (message: string) => void;
 }) {
   const { t } = useTranslation();
-  const form = useForm([]);
   const trpc = useTRPC();
   const invalidate = useInvalidateUsers();
   const reset = useMutation(trpc.users.resetMfa.mutationOptions({ onSuccess: invalidate }));
-  const onSubmit = form.submit(async () => {
-    await reset.mutateAsync({ id: user.id });
-    onReset(t('users.mfaReset', { name: user.name }));
-  });
   return (
-    <Dialog title={t('users.resetMfaTitle')} onClose={onClose}>
-      <form ref={form.ref} onSubmit={onSubmit} className="stack">
-        <FormAlert message={form.errors.form} />
-        <p>
-          <Trans
-            i18nKey="users.resetMfaWarning"
-            values={{ name: user.name, email: user.email }}
-            components={{ strong: <strong /> }}
-          />
-        </p>
-        <p className="muted">{t('users.resetMfaCaution')}</p>
-        <div className="actions">
-          <Submit pending={form.pending} tone="danger" pendingLabel={t('users.resetting')}>
-            {t('users.resetMfa')}
-          </Submit>
-          <button type="button" className="button button-secondary" onClick={onClose} autoFocus>
-            {t('common.cancel')}
-          </button>
-        </div>
-      </form>
-    </Dialog>
+    <ConfirmDialog
+      title={t('users.resetMfaTitle')}
+      confirmLabel={t('users.resetMfa')}
+      pendingLabel={t('users.resetting')}
+      onClose={onClose}
+      onConfirm={async () => {
+        await reset.mutateAsync({ id: user.id });
+        onReset(t('users.mfaReset', { name: user.name }));
+      }}
+    >
+      <p>
+        <Trans
+          i18nKey="users.resetMfaWarning"
+          values={{ name: user.name, email: user.email }}
+          components={{ strong: <strong /> }}
+        />
+      </p>
+      <p className="muted">{t('users.resetMfaCaution')}</p>
+    </ConfirmDialog>
   );
 }
 

@@ -7,6 +7,7 @@ import { errorMessage, type FormErrors } from '../errors.js';
 import { Field, FormAlert, text, useForm } from '../forms.js';
 import { formatLocale, i18n } from '../i18n/index.js';
 import { Dialog, Empty, Notice, OneTimeSecret, Pending, Submit, When, useDocumentTitle } from '../ui.js';
+import { ConfirmDialog } from '../confirm-dialog.js';
 
 type Webhook = RouterOutputs['webhooks']['list'][number];
 type Delivery = RouterOutputs['webhooks']['deliveries']['items'][number];
@@ -543,34 +544,27 @@ function DeleteEndpointDialog({
   onDeleted: (message: string) => void;
 }) {
   const { t } = useTranslation();
-  const form = useForm([]);
   const trpc = useTRPC();
   const invalidate = useInvalidateWebhooks();
   const remove = useMutation(trpc.webhooks.delete.mutationOptions({ onSuccess: invalidate }));
-  const onSubmit = form.submit(async () => {
-    await remove.mutateAsync({ id: webhook.id });
-    onDeleted(t('webhooks.deleted', { url: webhook.url }));
-  });
   return (
-    <Dialog title={t('webhooks.deleteTitle')} onClose={onClose}>
-      <form ref={form.ref} onSubmit={onSubmit} className="stack">
-        <FormAlert message={form.errors.form} />
-        <p>
-          <Trans
-            i18nKey="webhooks.deleteWarning"
-            values={{ url: webhook.url }}
-            components={{ mono: <span className="mono" /> }}
-          />
-        </p>
-        <div className="actions">
-          <Submit pending={form.pending} tone="danger" pendingLabel={t('common.deleting')}>
-            {t('webhooks.deleteSubmit')}
-          </Submit>
-          <button type="button" className="button button-secondary" onClick={onClose} autoFocus>
-            {t('common.cancel')}
-          </button>
-        </div>
-      </form>
-    </Dialog>
+    <ConfirmDialog
+      title={t('webhooks.deleteTitle')}
+      confirmLabel={t('webhooks.deleteSubmit')}
+      pendingLabel={t('common.deleting')}
+      onClose={onClose}
+      onConfirm={async () => {
+        await remove.mutateAsync({ id: webhook.id });
+        onDeleted(t('webhooks.deleted', { url: webhook.url }));
+      }}
+    >
+      <p>
+        <Trans
+          i18nKey="webhooks.deleteWarning"
+          values={{ url: webhook.url }}
+          components={{ mono: <span className="mono" /> }}
+        />
+      </p>
+    </ConfirmDialog>
   );
 }
