@@ -27,14 +27,22 @@ const provider: MigrationProvider = { getMigrations: () => Promise.resolve(migra
 
 /** Applies every pending migration; throws with the failing migration's name on error. */
 export async function migrateToLatest(db: Kysely<any>): Promise<MigrationResultSet> {
-  const result = await new Migrator({ db, provider }).migrateToLatest();
-  if (result.error) {
-    const failed = result.results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
-    // Kysely types the error as unknown; it is an Error unless a migration threw something else.
-    const reason = result.error instanceof Error ? String(result.error) : JSON.stringify(result.error);
-    throw new Error(`Migration ${failed} failed: ${reason}`, { cause: result.error });
-  }
-  return result;
+  // Kysely's migration lock is a session-level advisory lock taken, then released, on one
+  // client connection. Behind a transaction-pooling PgBouncer one client connection is not one
+  // server connection: the unlock could land elsewhere and the lock stay on a pooled server
+  // connection. Given a transaction, Kysely takes and releases it inside it, on the one server
+  // connection PgBouncer keeps for the transaction.
+  return db.transaction().execute(async (trx) => {
+    const result = await new Migrator({ db: trx, provider }).migrateToLatest();
+    if (result.error) {
+      const failed = result.results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
+      // Kysely types the error as unknown; it is an Error unless a migration threw something else.
+      const reason = result.error instanceof Error ? String(result.error) : JSON.stringify(result.error);
+      // Thrown inside the transaction: whatever ran of the failed batch is rolled back.
+      throw new Error(`Migration ${failed} failed: ${reason}`, { cause: result.error });
+    }
+    return result;
+  });
 }
 
 /** True when every known migration has been applied (used by /readyz). */
