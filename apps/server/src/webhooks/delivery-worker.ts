@@ -63,6 +63,8 @@ export function startDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWor
   const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
   const now = options.now ?? Date.now;
   const inFlight = new Set<Promise<void>>();
+  /** Claims under way (rows taken in the database, not yet in `inFlight`): drain waits for them too. */
+  const claiming = new Set<Promise<number>>();
   let stopped = false;
   let woken = false;
   let wakeUp: (() => void) | undefined;
@@ -74,7 +76,13 @@ export function startDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWor
   }
 
   /** Claims what fits in the free slots and starts sending it; resolves with how many it claimed. */
-  async function claim(): Promise<number> {
+  function claim(): Promise<number> {
+    const pass = claimFreeSlots().finally(() => claiming.delete(pass));
+    claiming.add(pass);
+    return pass;
+  }
+
+  async function claimFreeSlots(): Promise<number> {
     const free = concurrency - inFlight.size;
     if (free <= 0) return 0;
     if (options.ready && !(await options.ready())) return 0;
@@ -185,8 +193,9 @@ export function startDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWor
       for (;;) {
         const claimed = await claim();
         sent += claimed;
-        if (claimed === 0 && inFlight.size === 0) break;
-        await Promise.race(inFlight);
+        // The loop's own claim may hold rows this one could not take: wait for it and what it sends.
+        if (claimed === 0 && inFlight.size === 0 && claiming.size === 0) break;
+        await Promise.race([...inFlight, ...[...claiming].map((pass) => pass.catch(() => 0))]);
       }
       await pruneIfDue();
       return sent;
