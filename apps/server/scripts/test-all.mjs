@@ -1,7 +1,8 @@
 // `npm test`'s last step: every package's tests on embedded PGlite and, when TEST_DATABASE_URL
 // names a PostgreSQL server, the packages that reach a database (server, db) once more on it.
 // The others (api, client, react, web) never open one, so a second pass would repeat them
-// byte for byte. Every package runs, and both passes, even after a failure (turbo --continue);
+// byte for byte; so would the server's browser and rate-limit tests (its vitest.config.ts
+// lists them), which the second pass skips. Every package runs, and both passes, even after a failure (turbo --continue);
 // the exit code is non-zero if anything failed.
 import { spawnSync } from 'node:child_process';
 import console from 'node:console';
@@ -25,7 +26,7 @@ if (TEST_DATABASE_URL)
     pass(
       `tests that reach a database, on PostgreSQL (${TEST_DATABASE_URL.replace(/\/\/[^@/]*@/, '//…@')})` +
         (TEST_PGBOUNCER_URL ? ', and through PgBouncer' : ''),
-      process.env,
+      { ...process.env, TEST_SKIP_ENGINE_INDEPENDENT: '1' },
       ['--filter=@tessera/server', '--filter=@tessera/db'],
     ),
   );

@@ -1,9 +1,9 @@
 import { createPrivateKey, createPublicKey } from 'node:crypto';
 import { isIP } from 'node:net';
 import { resolve } from 'node:path';
-import { locales, roles, type Role } from '@tessera/api';
+import { locales, roles, type Role } from '@tessera/api/shared';
 import { z } from 'zod';
-import { DEFAULT_RATE_LIMITS, type RateLimitSettings } from './limits/rate-limit.js';
+import { DEFAULT_RATE_LIMITS, type RateLimitSettings } from './limits/rate-limit-settings.js';
 
 const bool = (fallback: boolean) =>
   z

@@ -7,7 +7,8 @@ import { procedureCalls, replyWithError, type ProcedureCalls } from './procedure
 import type { SignInFloor } from '../auth/sign-in-floor.js';
 import type { Counters } from '../limits/counters.js';
 import { registerPasswordChecksInFlight } from '../limits/in-flight.js';
-import { registerRateLimits, type RateLimitSettings } from '../limits/rate-limit.js';
+import { registerRateLimits } from '../limits/rate-limit.js';
+import type { RateLimitSettings } from '../limits/rate-limit-settings.js';
 
 export interface SecurityResources {
   /** The counters every limit uses (memory, or Redis when REDIS_URL is set). */

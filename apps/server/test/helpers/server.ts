@@ -7,7 +7,7 @@ import { createClient, type TesseraClient } from '@tessera/client';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/app.js';
 import { parseConfig } from '../../src/config.js';
-import type { RateLimitSettings } from '../../src/limits/rate-limit.js';
+import type { RateLimitSettings } from '../../src/limits/rate-limit-settings.js';
 import type { ResolveHost } from '../../src/webhooks/targets.js';
 import { createTestDatabase, type TestDatabase } from './database.js';
 

@@ -6,7 +6,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import Fastify from 'fastify';
 import { redisCounters, storeKey } from '../../src/limits/counters.js';
-import { DEFAULT_RATE_LIMITS } from '../../src/limits/rate-limit.js';
+import { DEFAULT_RATE_LIMITS } from '../../src/limits/rate-limit-settings.js';
 import {
   freshAddress,
   startServer,

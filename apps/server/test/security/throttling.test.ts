@@ -1,7 +1,7 @@
 import { randomInt } from 'node:crypto';
 import { errorCode } from '@tessera/client';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_RATE_LIMITS } from '../../src/limits/rate-limit.js';
+import { DEFAULT_RATE_LIMITS } from '../../src/limits/rate-limit-settings.js';
 import { mailSinkPerFile, tokenFromLink } from '../helpers/mail-sink.js';
 import {
   codeOf,

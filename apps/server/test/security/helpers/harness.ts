@@ -1,6 +1,6 @@
 import { randomInt } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
-import type { RateLimitSettings } from '../../../src/limits/rate-limit.js';
+import type { RateLimitSettings } from '../../../src/limits/rate-limit-settings.js';
 import type { TestDatabase } from '../../helpers/database.js';
 import { startTestServer, type TestServer } from '../../helpers/server.js';
 
