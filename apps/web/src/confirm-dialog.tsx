@@ -1,7 +1,6 @@
 import type { ReactNode } from 'react';
-import { useTranslation } from 'react-i18next';
 import { FormAlert, useForm } from './forms.js';
-import { Dialog, Submit } from './ui.js';
+import { Dialog, FormActions } from './ui.js';
 
 /**
  * Asks before a destructive action: says what will happen (`children`), then runs `onConfirm`
@@ -22,7 +21,6 @@ export function ConfirmDialog({
   onClose: () => void;
   children: ReactNode;
 }) {
-  const { t } = useTranslation();
   const form = useForm([]);
   const onSubmit = form.submit(onConfirm);
   return (
@@ -30,14 +28,15 @@ export function ConfirmDialog({
       <form ref={form.ref} onSubmit={onSubmit} className="stack">
         <FormAlert message={form.errors.form} />
         {children}
-        <div className="actions">
-          <Submit pending={form.pending} tone="danger" pendingLabel={pendingLabel}>
-            {confirmLabel}
-          </Submit>
-          <button type="button" className="button button-secondary" onClick={onClose} autoFocus>
-            {t('common.cancel')}
-          </button>
-        </div>
+        <FormActions
+          pending={form.pending}
+          tone="danger"
+          pendingLabel={pendingLabel}
+          onCancel={onClose}
+          cancelFirst
+        >
+          {confirmLabel}
+        </FormActions>
       </form>
     </Dialog>
   );

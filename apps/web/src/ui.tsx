@@ -140,6 +140,38 @@ export function Submit({
   );
 }
 
+/**
+ * The end of a form: its submit button, then Cancel. `cancelFirst` focuses Cancel when the
+ * form opens, for confirmations whose submit does something that cannot be undone.
+ */
+export function FormActions({
+  pending,
+  children,
+  pendingLabel,
+  tone,
+  onCancel,
+  cancelFirst,
+}: {
+  pending: boolean;
+  children: ReactNode;
+  pendingLabel?: string;
+  tone?: 'primary' | 'danger';
+  onCancel: () => void;
+  cancelFirst?: boolean;
+}) {
+  const { t } = useTranslation();
+  return (
+    <div className="actions">
+      <Submit pending={pending} pendingLabel={pendingLabel} tone={tone}>
+        {children}
+      </Submit>
+      <button type="button" className="button button-secondary" onClick={onCancel} autoFocus={cancelFirst}>
+        {t('common.cancel')}
+      </button>
+    </div>
+  );
+}
+
 /** An ISO date as readers of the page's language write it (Intl), the exact value on hover. */
 export function When({ iso, empty = '—' }: { iso: string | null | undefined; empty?: string }) {
   // Re-renders when the language changes.

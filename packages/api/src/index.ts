@@ -7,13 +7,8 @@ export type RouterInputs = inferRouterInputs<AppRouter>;
 export type RouterOutputs = inferRouterOutputs<AppRouter>;
 
 export { appRouter, type AppRouter } from './routers/root.js';
-export {
-  authenticate,
-  authenticateFor,
-  createCallerFactory,
-  type FlatFieldErrors,
-  type Meta,
-} from './trpc.js';
+export { admitCaller, authenticate, authenticateFor } from './authenticate.js';
+export { createCallerFactory, type FlatFieldErrors, type Meta } from './trpc.js';
 export type { Actor, Caller, Context, KeyActor, RefreshCookie, RequestInfo } from './context.js';
 export * from './ports/index.js';
 export * from './schemas/index.js';
@@ -55,5 +50,4 @@ export { policyRules } from './i18n/policy-refusals.js';
 export { duration, frenchTypography } from './i18n/format.js';
 export { isLocale, locales, negotiateLocale, type Locale } from './i18n/locales.js';
 export { mailTemplates, type MailTemplateName } from './mail/templates.js';
-export { admitCaller } from './services/caller.js';
 export { messageIn } from './errors.js';

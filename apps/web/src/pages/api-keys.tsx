@@ -5,7 +5,7 @@ import { useTRPC, useUser } from '@tessera/react';
 import { useState } from 'react';
 import { Field, FormAlert, FormProblem, text, useForm } from '../forms.js';
 import { i18n } from '../i18n/index.js';
-import { Dialog, Empty, Notice, OneTimeSecret, Pending, Submit, When, useDocumentTitle } from '../ui.js';
+import { Dialog, Empty, FormActions, Notice, OneTimeSecret, Pending, useDocumentTitle, When } from '../ui.js';
 import { ConfirmDialog } from '../confirm-dialog.js';
 
 type ApiKey = RouterOutputs['apiKeys']['list'][number];
@@ -236,14 +236,9 @@ function CreateKeyDialog({ onClose }: { onClose: () => void }) {
           hint={t('apiKeys.expiresHint')}
           error={form.errors.fields.expiresAt}
         />
-        <div className="actions">
-          <Submit pending={form.pending} pendingLabel={t('common.creating')}>
-            {t('apiKeys.createSubmit')}
-          </Submit>
-          <button type="button" className="button button-secondary" onClick={onClose}>
-            {t('common.cancel')}
-          </button>
-        </div>
+        <FormActions pending={form.pending} pendingLabel={t('common.creating')} onCancel={onClose}>
+          {t('apiKeys.createSubmit')}
+        </FormActions>
       </form>
     </Dialog>
   );

@@ -17,7 +17,7 @@ import {
 import { navigate, useLocation } from '../router.js';
 import { SecuritySection } from '../security/security-section.js';
 import { describeUserAgent } from '../user-agent.js';
-import { Empty, LoadError, Loading, Notice, Submit, When, useDocumentTitle } from '../ui.js';
+import { Empty, FormActions, LoadError, Loading, Notice, Submit, useDocumentTitle, When } from '../ui.js';
 
 type DeviceSession = RouterOutputs['auth']['sessions'][number];
 
@@ -421,14 +421,14 @@ function DeleteSection() {
             autoFocus
             error={form.errors.fields.password}
           />
-          <div className="actions">
-            <Submit pending={form.pending} tone="danger" pendingLabel={t('common.deleting')}>
-              {t('deleteAccount.submit')}
-            </Submit>
-            <button type="button" className="button button-secondary" onClick={() => setOpen(false)}>
-              {t('common.cancel')}
-            </button>
-          </div>
+          <FormActions
+            pending={form.pending}
+            tone="danger"
+            pendingLabel={t('common.deleting')}
+            onCancel={() => setOpen(false)}
+          >
+            {t('deleteAccount.submit')}
+          </FormActions>
         </form>
       )}
     </section>

@@ -17,7 +17,7 @@ import { ExportMenu } from '../export-menu.js';
 import { EmailField, Field, FormAlert, FormProblem, text, useForm } from '../forms.js';
 import { Link } from '../router.js';
 import { userSorts } from './user-sorts.js';
-import { Dialog, Empty, Notice, Pending, Submit, When, useDocumentTitle } from '../ui.js';
+import { Dialog, Empty, FormActions, Notice, Pending, useDocumentTitle, When } from '../ui.js';
 import { ConfirmDialog } from '../confirm-dialog.js';
 
 type ListInput = Extract<RouterInputs['users']['list'], object>;
@@ -540,14 +540,9 @@ function CreateUserDialog({
             hint={<NewAccountPasswordHint />}
           />
         )}
-        <div className="actions">
-          <Submit pending={form.pending} pendingLabel={t('common.creating')}>
-            {invite ? t('users.createAndInvite') : t('users.create')}
-          </Submit>
-          <button type="button" className="button button-secondary" onClick={onClose}>
-            {t('common.cancel')}
-          </button>
-        </div>
+        <FormActions pending={form.pending} pendingLabel={t('common.creating')} onCancel={onClose}>
+          {invite ? t('users.createAndInvite') : t('users.create')}
+        </FormActions>
       </form>
     </Dialog>
   );

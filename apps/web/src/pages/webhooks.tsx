@@ -6,7 +6,7 @@ import { useId, useState } from 'react';
 import { errorMessage, type FormErrors } from '../errors.js';
 import { Field, FormAlert, text, useForm } from '../forms.js';
 import { formatLocale, i18n } from '../i18n/index.js';
-import { Dialog, Empty, Notice, OneTimeSecret, Pending, Submit, When, useDocumentTitle } from '../ui.js';
+import { Dialog, Empty, FormActions, Notice, OneTimeSecret, Pending, useDocumentTitle, When } from '../ui.js';
 import { ConfirmDialog } from '../confirm-dialog.js';
 
 type Webhook = RouterOutputs['webhooks']['list'][number];
@@ -484,14 +484,9 @@ function CreateEndpointDialog({ onClose }: { onClose: () => void }) {
           error={form.errors.fields.description}
         />
         <EventChoices chosen={[]} error={form.errors.fields.events} />
-        <div className="actions">
-          <Submit pending={form.pending} pendingLabel={t('webhooks.adding')}>
-            {t('webhooks.add')}
-          </Submit>
-          <button type="button" className="button button-secondary" onClick={onClose}>
-            {t('common.cancel')}
-          </button>
-        </div>
+        <FormActions pending={form.pending} pendingLabel={t('webhooks.adding')} onCancel={onClose}>
+          {t('webhooks.add')}
+        </FormActions>
       </form>
     </Dialog>
   );
@@ -521,14 +516,9 @@ function EditEndpointDialog({
         <FormAlert message={form.errors.form} />
         <UrlField errors={form.errors} defaultValue={webhook.url} />
         <EventChoices chosen={webhook.events} error={form.errors.fields.events} />
-        <div className="actions">
-          <Submit pending={form.pending} pendingLabel={t('common.saving')}>
-            {t('webhooks.save')}
-          </Submit>
-          <button type="button" className="button button-secondary" onClick={onClose}>
-            {t('common.cancel')}
-          </button>
-        </div>
+        <FormActions pending={form.pending} pendingLabel={t('common.saving')} onCancel={onClose}>
+          {t('webhooks.save')}
+        </FormActions>
       </form>
     </Dialog>
   );

@@ -4,7 +4,7 @@ import { useMutation } from '@tanstack/react-query';
 import { useTRPC } from '@tessera/react';
 import { useState } from 'react';
 import { Field, FormAlert, text, useForm } from '../forms.js';
-import { Submit } from '../ui.js';
+import { FormActions } from '../ui.js';
 import { PasswordConfirm } from './password-confirm.js';
 import { QrCode } from './qr-code.js';
 import { useSecondFactorsChanged } from './refresh.js';
@@ -83,14 +83,9 @@ function ScanAndConfirm({
         autoFocus
         error={form.errors.fields.code}
       />
-      <div className="actions">
-        <Submit pending={form.pending} pendingLabel={t('common.checking')}>
-          {t('totp.turnOn')}
-        </Submit>
-        <button type="button" className="button button-secondary" onClick={onCancel}>
-          {t('common.cancel')}
-        </button>
-      </div>
+      <FormActions pending={form.pending} pendingLabel={t('common.checking')} onCancel={onCancel}>
+        {t('totp.turnOn')}
+      </FormActions>
     </form>
   );
 }

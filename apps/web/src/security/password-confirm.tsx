@@ -1,7 +1,7 @@
 import type { ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import { CurrentPasswordField, FormAlert, text, useForm } from '../forms.js';
-import { Submit } from '../ui.js';
+import { FormActions } from '../ui.js';
 
 /**
  * Asks for the current password before a change to the second factors (the server checks
@@ -35,14 +35,9 @@ export function PasswordConfirm({
         autoFocus
         error={form.errors.fields.currentPassword}
       />
-      <div className="actions">
-        <Submit pending={form.pending} pendingLabel={pendingLabel} tone={tone}>
-          {submitLabel}
-        </Submit>
-        <button type="button" className="button button-secondary" onClick={onCancel}>
-          {t('common.cancel')}
-        </button>
-      </div>
+      <FormActions pending={form.pending} pendingLabel={pendingLabel} tone={tone} onCancel={onCancel}>
+        {submitLabel}
+      </FormActions>
     </form>
   );
 }

@@ -1,7 +1,6 @@
-import { isPerson, type Caller, type Context, type RequestInfo } from '../context.js';
-import { authorize, notSignedIn } from '../errors.js';
-import type { Action, Subject } from '../policy.js';
-import { authenticateFor } from '../trpc.js';
+import { isPerson, type Caller, type RequestInfo } from '../context.js';
+import { notSignedIn } from '../errors.js';
+import type { Subject } from '../policy.js';
 import type { ActorKind, Deps, Stores } from '../ports/index.js';
 
 /**
@@ -10,17 +9,6 @@ import type { ActorKind, Deps, Stores } from '../ports/index.js';
  */
 export function subjectOf(caller: Caller): Subject {
   return isPerson(caller) ? caller.user : { id: caller.apiKey.id, role: caller.apiKey.role };
-}
-
-/**
- * Throws what `procedure` would answer (401, 403 with its reason) unless the request's caller
- * may do `action`. For gates that run before a body is read: a route that takes a big body
- * (users.import) reads it only for someone allowed to send it.
- */
-export async function admitCaller(ctx: Context, procedure: string, action: Action): Promise<void> {
-  const caller = await authenticateFor(ctx, procedure);
-  if (!caller) throw notSignedIn();
-  authorize(subjectOf(caller), action);
 }
 
 /** The caller as the audit log names it: the person, or the key. */

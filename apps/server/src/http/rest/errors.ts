@@ -1,12 +1,16 @@
 import {
   errorMessage,
   isReason,
+  messageIn,
+  reasonOf,
   REASON_BY_CODE,
   reasons,
   takesParameters,
   type Locale,
   type Reason,
 } from '@tessera/api';
+import { getTRPCErrorFromUnknown } from '@trpc/server';
+import { getHTTPStatusCodeFromError } from '@trpc/server/http';
 import type { TRPC_ERROR_CODE_KEY } from '@trpc/server/rpc';
 import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
@@ -181,6 +185,17 @@ export function refusalBody<R extends Reason>(
   params?: unknown,
 ): RestError {
   return toRestError(status, { message: errorMessage(reason, locale, params), data: { reason } }, locale);
+}
+
+/**
+ * The status and body for an error a procedure's code threw outside the adapter (a route of
+ * our own, a gate before the body is read): the same code, words and reason the adapter gives.
+ */
+export function procedureErrorAnswer(cause: unknown, locale: Locale): { status: number; body: RestError } {
+  const error = getTRPCErrorFromUnknown(cause);
+  const status = getHTTPStatusCodeFromError(error);
+  const source = { code: error.code, message: messageIn(error, locale), data: { reason: reasonOf(error) } };
+  return { status, body: toRestError(status, source, locale) };
 }
 
 type Issue = NonNullable<RestError['issues']>[number];

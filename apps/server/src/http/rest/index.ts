@@ -1,7 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { appRouter, messageIn, reasonOf, type Context, type Deps } from '@tessera/api';
-import { getTRPCErrorFromUnknown } from '@trpc/server';
-import { getHTTPStatusCodeFromError } from '@trpc/server/http';
+import { appRouter, reasonOf, type Context, type Deps } from '@tessera/api';
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteHandlerMethod } from 'fastify';
 import {
   fastifyTRPCOpenApiPlugin,
@@ -12,7 +10,7 @@ import { recordFailure } from '../outcomes.js';
 import { spendingPaths } from '../refresh-cookie.js';
 import { requestInfo } from '../request-info.js';
 import { DOCS_PATH, registerDocs } from './docs.js';
-import { refusalBody, registerRestErrorHandler } from './errors.js';
+import { procedureErrorAnswer, refusalBody, registerRestErrorHandler } from './errors.js';
 import { buildOpenApiDocument, REST_BASE } from './openapi-document.js';
 import { successStatus } from './procedure-extras.js';
 import { registerUserExport } from './user-export.js';
@@ -101,15 +99,8 @@ export async function registerRest(
               try {
                 await admitBigBody?.({ deps, request: requestInfo(request, reply) });
               } catch (cause) {
-                const error = getTRPCErrorFromUnknown(cause);
-                return reply
-                  .code(getHTTPStatusCodeFromError(error))
-                  .header('connection', 'close')
-                  .send({
-                    code: error.code,
-                    message: messageIn(error, request.locale),
-                    data: { reason: reasonOf(error) },
-                  });
+                const { status, body } = procedureErrorAnswer(cause, request.locale);
+                return reply.code(status).header('connection', 'close').send(body);
               }
             },
           },

@@ -4,14 +4,13 @@ import {
   EXPORT_CONTENT_TYPES,
   exportFormats,
   exportUsers,
-  reasonOf,
   type Deps,
   type ExportFormat,
 } from '@tessera/api';
 import { TRPCError } from '@trpc/server';
-import { getHTTPStatusCodeFromError } from '@trpc/server/http';
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { requestInfo } from '../request-info.js';
+import { procedureErrorAnswer, refusalBody } from './errors.js';
 
 /** Where the export lives, under the REST prefix. */
 export const USER_EXPORT_PATH = '/users/export';
@@ -37,25 +36,14 @@ export function registerUserExport(scope: FastifyInstance, deps: Deps): void {
     let chunks: AsyncIterable<string>;
     try {
       const actor = await authenticateFor({ deps, request: info }, 'users.export');
-      if (!actor) return sendError(reply, 'UNAUTHORIZED', 'not_signed_in', 'Sign in to continue');
+      if (!actor) return reply.code(401).send(refusalBody(401, 'not_signed_in', request.locale));
       chunks = await exportUsers(deps, info, actor, format);
     } catch (error) {
-      if (error instanceof TRPCError)
-        return sendError(
-          reply,
-          error.code,
-          reasonOf(error),
-          error.message,
-          getHTTPStatusCodeFromError(error),
-        );
       if (deps.isUnavailable(error))
-        return sendError(
-          reply,
-          'SERVICE_UNAVAILABLE',
-          'service_unavailable',
-          'The service is temporarily unavailable, try again shortly',
-        );
-      throw error;
+        return reply.code(503).send(refusalBody(503, 'service_unavailable', request.locale));
+      if (!(error instanceof TRPCError)) throw error;
+      const { status, body } = procedureErrorAnswer(error, request.locale);
+      return reply.code(status).send(body);
     }
     const day = new Date().toISOString().slice(0, 10);
     const body = Readable.from(chunks, { objectMode: false });
@@ -65,13 +53,4 @@ export function registerUserExport(scope: FastifyInstance, deps: Deps): void {
       .header('Content-Disposition', `attachment; filename="tessera-users-${day}.${format}"`)
       .send(body);
   });
-}
-
-const STATUS: Readonly<Record<string, number>> = {
-  UNAUTHORIZED: 401,
-  SERVICE_UNAVAILABLE: 503,
-};
-
-function sendError(reply: FastifyReply, code: string, reason: string, message: string, status?: number) {
-  return reply.code(status ?? STATUS[code] ?? 500).send({ code, message, data: { reason } });
 }
