@@ -1,11 +1,11 @@
 import { configDefaults, defineConfig } from 'vitest/config';
 
 /**
- * Files whose subject does not depend on the database engine. `npm test` runs them on the
- * PGlite pass only (test-all.mjs sets TEST_SKIP_ENGINE_INDEPENDENT for the PostgreSQL pass),
- * where a second run would repeat the first: the browser tests drive pages whose every
- * procedure is tested on both engines by the API tests, and the per-address limits count in
- * memory or Redis, never in the database. Run on their own they still run on PostgreSQL.
+ * Files whose subject does not depend on the database engine: the browser tests drive pages
+ * whose every procedure is tested on both engines by the API tests, and the per-address
+ * limits count in memory or Redis, never in the database. `npm test` runs them once: on
+ * PostgreSQL when TEST_DATABASE_URL is set (test-all.mjs then sets TEST_SKIP_ENGINE_INDEPENDENT
+ * for the PGlite pass), else on PGlite.
  */
 const ENGINE_INDEPENDENT = ['test/e2e/**', 'test/security/throttling*.test.ts'];
 
