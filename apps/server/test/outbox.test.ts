@@ -87,6 +87,58 @@ describe('outbox workers', () => {
     for (const to of recipients) expect(sent.filter((s) => s === to)).toHaveLength(1);
   });
 
+  it("sends different recipients' mail side by side, and each recipient's in the order it was queued", async () => {
+    const mailKey = new Uint8Array(32).fill(8);
+    const stores = createStores(server.database.db, { mailKey });
+    const stamp = Date.now();
+    const [first, second, third] = ['first', 'second', 'third'].map((name) => `${name}.${stamp}@example.com`);
+    const queued = [
+      [first, 'one'],
+      [second, 'one'],
+      [first, 'two'],
+      [third, 'one'],
+      [first, 'three'],
+    ] as const;
+    for (const [to, subject] of queued)
+      await stores.outbox.enqueue({ to: to!, subject, text: 't', html: '', language: 'en', secret: false });
+    let inFlight = 0;
+    let mostAtOnce = 0;
+    const sent: string[] = [];
+    const transport: MailTransport = {
+      async send(mail: Envelope) {
+        mostAtOnce = Math.max(mostAtOnce, ++inFlight);
+        await new Promise((resolve) => setTimeout(resolve, 30));
+        inFlight--;
+        sent.push(`${mail.to} ${mail.subject}`);
+      },
+      close() {},
+    };
+    const worker = startOutboxWorker({
+      db: server.database.db,
+      transport,
+      mailKey,
+      log: server.app.log,
+      pollIntervalMs: 60_000,
+      maxAttempts: 3,
+      retryBaseMs: 10,
+      batchSize: 10,
+      retentionHours: 168,
+      failedRetentionHours: 720,
+    });
+    try {
+      await worker.drain();
+    } finally {
+      await worker.stop();
+    }
+    expect(sent.filter((line) => line.startsWith(first!))).toEqual([
+      `${first} one`,
+      `${first} two`,
+      `${first} three`,
+    ]);
+    expect(sent).toHaveLength(queued.length);
+    expect(mostAtOnce).toBe(3);
+  });
+
   it('gives up after the bounded number of attempts, keeping the body sealed for a retry', async () => {
     const mailKey = new Uint8Array(32).fill(9);
     const stores = createStores(server.database.db, { mailKey });

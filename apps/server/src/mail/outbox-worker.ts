@@ -5,6 +5,7 @@ import {
   markMailSent,
   pruneEndedSessions,
   pruneMail,
+  type ClaimedMail,
   type Database,
 } from '@tessera/db';
 import type { FastifyBaseLogger } from 'fastify';
@@ -66,28 +67,36 @@ export function startOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
       leaseSeconds: LEASE_SECONDS,
       mailKey: options.mailKey,
     });
-    for (const mail of claimed) {
-      try {
-        if (!mail.body) throw new Error('mail body cannot be read (was the signing key changed?)');
-        await transport.send({
-          to: mail.recipient,
-          subject: mail.subject,
-          language: mail.language,
-          ...mail.body,
-        });
-        await markMailSent(db, mail);
-      } catch (error) {
-        const message = error instanceof Error ? error.message : String(error);
-        const retryInMs = retryDelayMs(options.retryBaseMs, mail.attempt);
-        const outcome = await markMailFailed(db, mail, message, {
-          maxAttempts: options.maxAttempts,
-          retryInMs,
-        });
-        log.warn({ mailId: mail.id, attempt: mail.attempt, outcome, err: message }, 'mail delivery failed');
-      }
-    }
+    // Each recipient's mails in the order they were queued, different recipients side by side
+    // (the transport's pool bounds how many go at once).
+    await Promise.all(
+      [...byRecipient(claimed).values()].map(async (mails) => {
+        for (const mail of mails) await sendOne(mail);
+      }),
+    );
     await pruneIfDue();
     return claimed.length;
+  }
+
+  async function sendOne(mail: ClaimedMail): Promise<void> {
+    try {
+      if (!mail.body) throw new Error('mail body cannot be read (was the signing key changed?)');
+      await transport.send({
+        to: mail.recipient,
+        subject: mail.subject,
+        language: mail.language,
+        ...mail.body,
+      });
+      await markMailSent(db, mail);
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      const retryInMs = retryDelayMs(options.retryBaseMs, mail.attempt);
+      const outcome = await markMailFailed(db, mail, message, {
+        maxAttempts: options.maxAttempts,
+        retryInMs,
+      });
+      log.warn({ mailId: mail.id, attempt: mail.attempt, outcome, err: message }, 'mail delivery failed');
+    }
   }
 
   /**
@@ -155,4 +164,10 @@ export function startOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
       await running;
     },
   };
+}
+
+function byRecipient(mails: readonly ClaimedMail[]): Map<string, ClaimedMail[]> {
+  const groups = new Map<string, ClaimedMail[]>();
+  for (const mail of mails) groups.set(mail.recipient, [...(groups.get(mail.recipient) ?? []), mail]);
+  return groups;
 }

@@ -27,6 +27,9 @@ export interface TransportSettings {
   dir: string;
 }
 
+/** SMTP connections a node keeps open at most (nodemailer's pool); the outbox sends this many mails at once. */
+export const SMTP_CONNECTIONS = 5;
+
 /**
  * SMTP when SMTP_URL is set; otherwise each mail becomes an `.eml` file under the data
  * folder and its link is logged, so the zero-set-up default is usable (DESIGN.md). That log
@@ -35,8 +38,12 @@ export interface TransportSettings {
 export function createMailTransport(settings: TransportSettings, log: FastifyBaseLogger): MailTransport {
   if (settings.smtpUrl) {
     // URL query parameters become transport options (e.g. `?ignoreTLS=true`), as in nodemailer.
+    // Pooled: up to SMTP_CONNECTIONS connections stay open and carry one mail after another,
+    // rather than a TCP (and TLS) handshake and an SMTP greeting for every mail.
     const smtp = nodemailer.createTransport({
       url: settings.smtpUrl,
+      pool: true,
+      maxConnections: SMTP_CONNECTIONS,
       connectionTimeout: 10_000,
       greetingTimeout: 10_000,
       socketTimeout: 20_000,
