@@ -4,6 +4,9 @@ import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import type { DatabaseHandle } from '@tessera/db';
 import { ConfigError, parseConfig, type Config } from './config.js';
+import { boundHeapGrowth } from './ops/heap.js';
+
+boundHeapGrowth();
 
 const USAGE = `Usage: tessera <command> [options]
 

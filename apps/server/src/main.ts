@@ -1,5 +1,8 @@
 import closeWithGrace from 'close-with-grace';
 import { parseConfig } from './config.js';
+import { boundHeapGrowth } from './ops/heap.js';
+
+boundHeapGrowth();
 
 /** Starts Tessera: the only place that reads the environment and listens. */
 async function main() {
