@@ -39,17 +39,32 @@ export async function claimDueMail(db: Kysely<Database>, options: ClaimOptions):
     .limit(options.limit)
     .forUpdate()
     .skipLocked();
+  // UPDATE … RETURNING has no order: send oldest first (to the microsecond, which a JS Date
+  // would round away), so a superseding mail arrives last and one recipient's mail in order.
   const rows = await db
-    .updateTable('email_outbox')
-    .set({
-      attempts: sql`attempts + 1`,
-      next_attempt_at: sql`now() + make_interval(secs => ${options.leaseSeconds})`,
-    })
-    .where('id', 'in', due)
-    .returning(['id', 'recipient', 'subject', 'language', 'body', 'body_encrypted', 'attempts', 'created_at'])
+    .with('claimed', (qb) =>
+      qb
+        .updateTable('email_outbox')
+        .set({
+          attempts: sql`attempts + 1`,
+          next_attempt_at: sql`now() + make_interval(secs => ${options.leaseSeconds})`,
+        })
+        .where('id', 'in', due)
+        .returning([
+          'id',
+          'recipient',
+          'subject',
+          'language',
+          'body',
+          'body_encrypted',
+          'attempts',
+          'created_at',
+        ]),
+    )
+    .selectFrom('claimed')
+    .selectAll()
+    .orderBy('created_at')
     .execute();
-  // UPDATE … RETURNING has no order: send oldest first, so a superseding mail arrives last.
-  rows.sort((a, b) => a.created_at.getTime() - b.created_at.getTime());
   return rows.map((row) => ({
     id: row.id,
     recipient: row.recipient,

@@ -70,7 +70,7 @@ describe('web app in French, in Chromium', { timeout: 180_000 }, () => {
     // The browser speaks French: so does the sign-up page, and <html lang> says so.
     await page.goto(`${server.url}/sign-up`);
     await page.getByRole('heading', { name: 'Créez votre compte' }).waitFor();
-    expect(await htmlLang(page)).toBe('fr');
+    await expect.poll(() => htmlLang(page)).toBe('fr'); // set in an effect, after the render
     expect(await page.title()).toBe('Créez votre compte · Tessera');
     await screenshot(page, 'fr-01-sign-up');
 
@@ -126,18 +126,18 @@ describe('web app in French, in Chromium', { timeout: 180_000 }, () => {
     await page.getByRole('banner').getByLabel('Langue').selectOption('en');
     await page.getByRole('heading', { name: 'Your profile' }).waitFor();
     await page.getByRole('heading', { name: 'Signed-in devices' }).waitFor();
-    expect(await htmlLang(page)).toBe('en');
+    await expect.poll(() => htmlLang(page)).toBe('en'); // set in an effect, after the render
     await expect.poll(() => storedLocale(email, STRONG_PASSWORD)).toBe('en');
     await screenshot(page, 'fr-05-profile-switched-to-english');
 
     // The account's language now wins over the browser's, after a reload too.
     await page.reload();
     await page.getByRole('heading', { name: 'Your profile' }).waitFor();
-    expect(await htmlLang(page)).toBe('en');
+    await expect.poll(() => htmlLang(page)).toBe('en'); // set in an effect, after the render
 
     await page.getByRole('banner').getByLabel('Language').selectOption('fr');
     await page.getByRole('heading', { name: 'Votre profil' }).waitFor();
-    expect(await htmlLang(page)).toBe('fr');
+    await expect.poll(() => htmlLang(page)).toBe('fr'); // set in an effect, after the render
     await expect.poll(() => storedLocale(email, STRONG_PASSWORD)).toBe('fr');
 
     expect(await axeViolations(page), 'axe on the French profile').toEqual([]);

@@ -29,15 +29,24 @@ export function LanguageSwitcher() {
   const [error, setError] = useState<string>();
   if (offered.length < 2) return null;
 
+  /** The signed-in user's language as the page knows it, before the server has it. */
+  const setUserLocale = (locale: NonNullable<typeof user>['locale']) =>
+    queryClient.setQueryData(trpc.users.me.queryKey(), (me) => me && { ...me, locale });
+
   const choose = async (next: string) => {
     if (!isWebLocale(next)) return;
     setError(undefined);
     storeChoice(next);
+    const previous = user?.locale;
+    // Signed in, the page follows the account's language (useFollowLocale): it changes here at
+    // once, or the page would switch back to the old one until the save answers.
+    if (user && previous !== next) setUserLocale(next);
     await i18n.changeLanguage(next);
-    if (!user || user.locale === next) return;
+    if (!user || previous === next) return;
     try {
       await save.mutateAsync({ locale: next });
     } catch (failure) {
+      if (previous) setUserLocale(previous);
       setError(errorMessage(failure));
     }
   };
