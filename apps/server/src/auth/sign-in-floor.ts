@@ -13,7 +13,11 @@
  * RECHECK_MS, and a node that checks a foreign hash itself knows at once.
  */
 export interface SignInFloor {
-  /** The least duration of a failed sign-in now, in ms. */
+  /**
+   * The least duration of a failed sign-in now, in ms. Never rejects: when the database or
+   * the measurement fails, the last floor handed out stands (a failed look-up must not let
+   * one sign-in answer early, which is the very difference the floor hides).
+   */
   floorMs(): Promise<number>;
   /** A foreign hash is being checked here: raise the floor before this answer goes out. */
   foreignHashSeen(): void;
@@ -37,6 +41,8 @@ export function createSignInFloor(options: {
   now?: () => number;
 }): SignInFloor {
   const now = options.now ?? performance.now.bind(performance);
+  /** The floor last handed out: what a failed look-up answers. */
+  let last = options.baseMs;
   let known: { at: number; foreign: Promise<boolean> } | undefined;
   let slowest: Promise<number> | undefined;
   /** The slowest recent foreign check here (decaying): the measurement may have been made on a quieter machine. */
@@ -45,27 +51,36 @@ export function createSignInFloor(options: {
   const recentSlowest = () => observed * 0.5 ** ((now() - observedAt) / OBSERVED_HALF_LIFE_MS);
 
   const raised = async () => {
-    slowest ??= options.slowestForeignCheckMs().catch((error: unknown) => {
-      slowest = undefined; // Measure again next time (the queue was full, say).
-      throw error;
+    slowest ??= options.slowestForeignCheckMs().catch(() => {
+      slowest = undefined; // Measure again next time (the queue was full, say)
+      return 0; // and meanwhile go by the checks seen here.
     });
     return Math.max(options.baseMs, Math.ceil(Math.max(await slowest, recentSlowest()) * MARGIN));
   };
 
+  const current = async () => {
+    if (!known || now() - known.at > RECHECK_MS) {
+      const foreign = options.hasForeignHashes();
+      known = { at: now(), foreign };
+      // A failed look-up is asked again next time rather than remembered.
+      foreign.catch(() => (known = undefined));
+    }
+    return (await known.foreign) ? raised() : options.baseMs;
+  };
+
   return {
     async floorMs() {
-      if (!known || now() - known.at > RECHECK_MS) {
-        const foreign = options.hasForeignHashes();
-        known = { at: now(), foreign };
-        // A failed look-up is asked again next time rather than remembered.
-        foreign.catch(() => (known = undefined));
+      try {
+        last = await current();
+      } catch {
+        // Keep `last`: the floor in force before this look-up failed.
       }
-      return (await known.foreign) ? raised() : options.baseMs;
+      return last;
     },
     foreignHashSeen() {
       known = { at: now(), foreign: Promise.resolve(true) };
       // Start measuring now, while the check itself runs.
-      void raised().catch(() => undefined);
+      void raised();
     },
     foreignCheckTook(ms) {
       // A maximum that halves every OBSERVED_HALF_LIFE_MS: a slow spell raises the floor at

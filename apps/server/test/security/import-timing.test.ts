@@ -76,9 +76,9 @@ describe('failed sign-ins while imported hashes are left', () => {
       const medians = Object.fromEntries(kinds.map((kind) => [kind, Math.round(median(times.get(kind)!))]));
       console.info('failed sign-in medians with imported hashes (ms)', medians);
       const values = Object.values(medians);
-      expect(Math.max(...values) - Math.min(...values), JSON.stringify(medians)).toBeLessThan(
-        MAX_MEDIAN_GAP_MS,
-      );
+      // Every time in the message: a failure in CI is the only sighting there may be.
+      const all = JSON.stringify(Object.fromEntries([...times].map(([k, v]) => [k, v.map(Math.round)])));
+      expect(Math.max(...values) - Math.min(...values), all).toBeLessThan(MAX_MEDIAN_GAP_MS);
       // The floor rose above the usual one, to cover the slowest imported check.
       expect(Math.min(...values)).toBeGreaterThan(ENUMERATION_FLOOR_MS + 50);
     },
