@@ -1,5 +1,3 @@
-import { dictionary as common } from '@zxcvbn-ts/language-common';
-import { dictionary as french } from '@zxcvbn-ts/language-fr';
 import { errorMessage, type ReasonParamsArg } from './i18n/error-messages.js';
 import type { Locale } from './i18n/locales.js';
 
@@ -9,12 +7,23 @@ import type { Locale } from './i18n/locales.js';
  * and 10k French first names ("soleil", "grenouille", "doudou"), alone or padded with digits
  * and runs (see `isPredictable`). Compared case-insensitively: "Password1234567890" is as
  * guessable as its lower-case twin.
+ *
+ * Loaded by the first password that is set, not at start: the lists cost ~28 MB of memory,
+ * and a node that only checks tokens and signs people in never needs them.
  */
-const commonPasswords: ReadonlySet<string> = new Set(
-  [...common['passwords-common'], ...french['commonWords-fr'], ...french['firstnames-fr']].map((p) =>
-    p.toLowerCase(),
-  ),
-);
+let commonPasswords: Promise<ReadonlySet<string>> | undefined;
+const loadCommonPasswords = () =>
+  (commonPasswords ??= Promise.all([
+    import('@zxcvbn-ts/language-common'),
+    import('@zxcvbn-ts/language-fr'),
+  ]).then(
+    ([{ dictionary: common }, { dictionary: french }]) =>
+      new Set(
+        [...common['passwords-common'], ...french['commonWords-fr'], ...french['firstnames-fr']].map((p) =>
+          p.toLowerCase(),
+        ),
+      ),
+  ));
 
 export const PASSWORD_MAX_LENGTH = 256;
 
@@ -45,16 +54,17 @@ function problem<R extends PasswordReason>(reason: R, ...params: ReasonParamsArg
  * a length range, no composition rules, nothing from a breach list, not the email's name.
  * Length counts code points, so every character is worth one whatever its encoding.
  */
-export function passwordProblem(
+export async function passwordProblem(
   password: string,
   rules: PasswordRules,
   email?: string,
-): PasswordProblem | undefined {
+): Promise<PasswordProblem | undefined> {
   const length = [...password].length;
   if (length < rules.minLength) return problem('password_too_short', { minLength: rules.minLength });
   if (length > PASSWORD_MAX_LENGTH) return problem('password_too_long', { maxLength: PASSWORD_MAX_LENGTH });
   const lower = password.toLowerCase();
-  if (commonPasswords.has(lower) || isPredictable(lower)) return problem('password_too_common');
+  const common = await loadCommonPasswords();
+  if (common.has(lower) || isPredictable(lower, common)) return problem('password_too_common');
   const localPart = email?.split('@')[0]?.toLowerCase();
   if (localPart && localPart.length >= 3 && lower.includes(localPart))
     return problem('password_contains_email');
@@ -77,11 +87,9 @@ const RUNS_BOTH_WAYS = [...RUNS, ...RUNS.map((r) => [...r].reverse().join(''))];
  * "iloveyouiloveyou"), keyboard or counting runs ("123456789012345"), and a common word
  * padded with such runs or digits ("Password1234567890").
  */
-function isPredictable(lower: string): boolean {
+function isPredictable(lower: string, common: ReadonlySet<string>): boolean {
   const parts = lower.split(/(\d+)/).filter(Boolean);
-  return parts.every(
-    (part) => isRepeat(part) || isRun(part) || commonPasswords.has(part) || /^\d{1,4}$/.test(part),
-  );
+  return parts.every((part) => isRepeat(part) || isRun(part) || common.has(part) || /^\d{1,4}$/.test(part));
 }
 
 function isRepeat(s: string): boolean {

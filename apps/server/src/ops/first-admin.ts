@@ -25,7 +25,7 @@ export async function ensureFirstAdmin(
   const existing = await deps.transact((stores) => stores.users.lockActiveAdmins());
   if (existing.length > 0) return 'exists';
 
-  assertAdminPassword(deps, admin.password, admin.email, 'ADMIN_PASSWORD');
+  await assertAdminPassword(deps, admin.password, admin.email, 'ADMIN_PASSWORD');
   const passwordHash = await deps.hasher.hash(admin.password);
   return deps.transact(async (stores) => {
     if ((await stores.users.lockActiveAdmins()).length > 0) return 'exists';
@@ -64,7 +64,7 @@ export async function createAdmin(
   deps: AdminPorts,
   input: CreateAdminInput,
 ): Promise<{ id: string; outcome: 'created' | 'promoted' }> {
-  assertAdminPassword(deps, input.password, input.email, 'password');
+  await assertAdminPassword(deps, input.password, input.email, 'password');
   const passwordHash = await deps.hasher.hash(input.password);
   const via = 'cli';
   try {
@@ -146,7 +146,12 @@ async function insertAdmin(
   return user.id;
 }
 
-function assertAdminPassword(deps: AdminPorts, password: string, email: string, field: string): void {
-  const problem = passwordProblem(password, { minLength: deps.settings.passwordMinLength }, email);
+async function assertAdminPassword(
+  deps: AdminPorts,
+  password: string,
+  email: string,
+  field: string,
+): Promise<void> {
+  const problem = await passwordProblem(password, { minLength: deps.settings.passwordMinLength }, email);
   if (problem) throw new AdminSetupError(`${field}: ${problem.messageIn('en')}`);
 }

@@ -18,15 +18,15 @@ import { startMfaChallenge } from './mfa-challenges.js';
 import { authResult, MAX_REFRESH_ROTATIONS, newSession, startSession } from './sessions.js';
 
 /** Refuses a password the policy forbids, naming the reason on the given field. */
-export function assertPasswordAllowed(deps: Deps, field: string, password: string, email?: string) {
-  const problem = passwordProblem(password, { minLength: deps.settings.passwordMinLength }, email);
+export async function assertPasswordAllowed(deps: Deps, field: string, password: string, email?: string) {
+  const problem = await passwordProblem(password, { minLength: deps.settings.passwordMinLength }, email);
   if (problem) throw passwordRefused(field, problem);
 }
 
 /** Creates an account with role `user` and signs it in. */
 export async function register(deps: Deps, request: RequestInfo, input: RegisterInput): Promise<AuthResult> {
   if (!deps.settings.registrationOpen) throw apiError('FORBIDDEN', 'registration_closed');
-  assertPasswordAllowed(deps, 'password', input.password, input.email);
+  await assertPasswordAllowed(deps, 'password', input.password, input.email);
   // Cheap early answer for the common case; the unique index settles races.
   if (await deps.stores.users.findByEmail(input.email)) throw emailTaken();
   const passwordHash = await deps.hasher.hash(input.password);

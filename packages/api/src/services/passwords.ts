@@ -62,7 +62,7 @@ export async function resetPassword(
   if (isRefusal(owner)) throw unusableLink(owner);
   const user = await deps.stores.users.findById(owner.userId);
   if (!user || user.disabledAt || !linkStillBelongs(user, owner)) throw unusableLink('unknown');
-  assertPasswordAllowed(deps, 'password', input.password, user.email);
+  await assertPasswordAllowed(deps, 'password', input.password, user.email);
   const passwordHash = await deps.hasher.hash(input.password);
 
   const email = await deps.transact(async (stores) => {
@@ -101,7 +101,7 @@ export async function changePassword(
     field: 'currentPassword',
     action: 'auth.password_change',
   });
-  assertPasswordAllowed(deps, 'newPassword', input.newPassword, user.email);
+  await assertPasswordAllowed(deps, 'newPassword', input.newPassword, user.email);
   if (input.newPassword === input.currentPassword) throw fieldError('newPassword', 'password_unchanged');
   const passwordHash = await deps.hasher.hash(input.newPassword);
   return deps.transact(async (stores) => {

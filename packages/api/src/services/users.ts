@@ -109,7 +109,8 @@ export async function createUser(
   input: CreateUserInput,
 ): Promise<User> {
   authorize(subjectOf(caller), 'users.create', { role: input.role });
-  if (input.password !== undefined) assertPasswordAllowed(deps, 'password', input.password, input.email);
+  if (input.password !== undefined)
+    await assertPasswordAllowed(deps, 'password', input.password, input.email);
   // Cheap early answer for the common case (and no hash spent on it); the unique index settles races.
   if (await deps.stores.users.findByEmail(input.email)) throw emailTaken();
   const passwordHash = input.password === undefined ? null : await deps.hasher.hash(input.password);
