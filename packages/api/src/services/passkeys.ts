@@ -1,10 +1,3 @@
-import {
-  generateAuthenticationOptions,
-  generateRegistrationOptions,
-  verifyAuthenticationResponse,
-  verifyRegistrationResponse,
-} from '@simplewebauthn/server';
-import { decodeClientDataJSON } from '@simplewebauthn/server/helpers';
 import type { Actor, RequestInfo } from '../context.js';
 import {
   apiError,
@@ -33,6 +26,21 @@ export const WEBAUTHN_CHALLENGE_TTL_SECONDS = 300;
 
 const RP_NAME = 'Tessera';
 
+/**
+ * @simplewebauthn/server, loaded by the first passkey call rather than at start: its ASN.1
+ * parsers for every attestation format cost ~300 ms of start-up and ~20 MB of memory on every
+ * node, most of which never sees a passkey.
+ */
+let library: ReturnType<typeof loadWebauthn> | undefined;
+const webauthn = () => (library ??= loadWebauthn());
+const loadWebauthn = async () => {
+  const [server, { decodeClientDataJSON }] = await Promise.all([
+    import('@simplewebauthn/server'),
+    import('@simplewebauthn/server/helpers'),
+  ]);
+  return { ...server, decodeClientDataJSON };
+};
+
 /** The relying party: its id is the host of PUBLIC_URL, the only origin accepted is PUBLIC_URL's. */
 function relyingParty(deps: Deps): { rpID: string; origin: string } {
   const url = new URL(deps.settings.publicUrl);
@@ -60,7 +68,9 @@ export function toPasskeyView(record: PasskeyRecord): Passkey {
  */
 export async function signInOptions(deps: Deps, email: string | undefined): Promise<PasskeyRequestOptions> {
   const { rpID } = relyingParty(deps);
-  const options = await generateAuthenticationOptions({
+  const options = await (
+    await webauthn()
+  ).generateAuthenticationOptions({
     rpID,
     userVerification: 'required',
     timeout: WEBAUTHN_CHALLENGE_TTL_SECONDS * 1000,
@@ -99,7 +109,7 @@ export async function checkAssertion(
   userId?: string,
 ): Promise<CheckedAssertion> {
   const now = deps.clock.now();
-  const challenge = challengeOf(response.response.clientDataJSON);
+  const challenge = await challengeOf(response.response.clientDataJSON);
   const issued =
     challenge === undefined
       ? undefined
@@ -115,7 +125,9 @@ export async function checkAssertion(
   }
   const { rpID, origin } = relyingParty(deps);
   try {
-    const { verified, authenticationInfo } = await verifyAuthenticationResponse({
+    const { verified, authenticationInfo } = await (
+      await webauthn()
+    ).verifyAuthenticationResponse({
       response,
       expectedChallenge: issued.challenge,
       expectedOrigin: origin,
@@ -146,7 +158,8 @@ export async function checkAssertion(
 }
 
 /** The challenge a response answers, read from its clientDataJSON; undefined when unreadable. */
-function challengeOf(clientDataJSON: string): string | undefined {
+async function challengeOf(clientDataJSON: string): Promise<string | undefined> {
+  const { decodeClientDataJSON } = await webauthn();
   try {
     const { challenge } = decodeClientDataJSON(clientDataJSON);
     return typeof challenge === 'string' && challenge.length <= 512 ? challenge : undefined;
@@ -223,7 +236,9 @@ export async function registrationOptions(deps: Deps, actor: Actor): Promise<Pas
   const { rpID } = relyingParty(deps);
   const { user } = actor;
   const existing = await deps.stores.passkeys.listForUser(user.id);
-  const options = await generateRegistrationOptions({
+  const options = await (
+    await webauthn()
+  ).generateRegistrationOptions({
     rpName: RP_NAME,
     rpID,
     userName: user.email,
@@ -258,7 +273,7 @@ export async function registerPasskey(
   input: RegisterPasskeyInput,
 ): Promise<Passkey> {
   const now = deps.clock.now();
-  const challenge = challengeOf(input.response.response.clientDataJSON);
+  const challenge = await challengeOf(input.response.response.clientDataJSON);
   const issued =
     challenge === undefined
       ? undefined
@@ -267,7 +282,9 @@ export async function registerPasskey(
   const { rpID, origin } = relyingParty(deps);
   let info;
   try {
-    const result = await verifyRegistrationResponse({
+    const result = await (
+      await webauthn()
+    ).verifyRegistrationResponse({
       response: input.response,
       expectedChallenge: issued.challenge,
       expectedOrigin: origin,
