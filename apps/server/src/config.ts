@@ -63,6 +63,7 @@ const envSchema = z.object({
   DATA_DIR: z.string().min(1).default('./data'),
   DATABASE_URL: url(/^postgres(ql)?:$/),
   DATABASE_POOL_MAX: int(10, 1, 200),
+  DATABASE_PREPARED_STATEMENTS: bool(true),
   SMTP_URL: url(/^smtps?:$/),
   MAIL_FROM: z.string().min(3).default('Tessera <no-reply@localhost>'),
   JWT_PRIVATE_KEY: pem('private').optional(),
@@ -179,7 +180,12 @@ export function parseConfig(env: Record<string, string | undefined> = process.en
     host: e.HOST,
     publicUrl,
     dataDir,
-    database: { url: e.DATABASE_URL, dataDir: resolve(dataDir, 'pglite'), poolMax: e.DATABASE_POOL_MAX },
+    database: {
+      url: e.DATABASE_URL,
+      dataDir: resolve(dataDir, 'pglite'),
+      poolMax: e.DATABASE_POOL_MAX,
+      preparedStatements: e.DATABASE_PREPARED_STATEMENTS,
+    },
     migrateOnStart: e.MIGRATE_ON_START,
     mail: {
       smtpUrl: e.SMTP_URL,

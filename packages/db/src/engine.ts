@@ -11,6 +11,7 @@ import {
 } from 'kysely';
 import pg from 'pg';
 import type { Database } from './database.js';
+import { prepareHotQueries } from './prepared-statements.js';
 
 export interface DatabaseOptions {
   /** `postgres://…`: use a pg Pool. Unset: embedded PGlite. */
@@ -19,6 +20,11 @@ export interface DatabaseOptions {
   dataDir: string;
   /** Pool size for PostgreSQL. */
   poolMax?: number;
+  /**
+   * Send the hot queries as named prepared statements (default true). False behind a
+   * transaction pooler that cannot keep them (PgBouncer before 1.21).
+   */
+  preparedStatements?: boolean;
   /** Told when a pooled connection fails while idle (see {@link PoolErrorListener}); stderr by default. */
   onError?: PoolErrorListener | undefined;
 }
@@ -64,6 +70,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHa
       connectionTimeoutMillis: 5_000,
     });
     pool.on('error', options.onError ?? toStderr);
+    if (options.preparedStatements ?? true) prepareHotQueries(pool);
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     return { db, engine: 'postgres', poolStats: statsOf(pool), close: () => db.destroy() };
   }
@@ -93,6 +100,8 @@ export async function fromPGlite(
   const { createPgConfig } = await import('@electric-sql/pglite/node-postgres');
   const pool = new pg.Pool(createPgConfig(pglite));
   pool.on('error', onError);
+  // Planning is dearer still in WASM: 0.58–0.70 ms a query unnamed, 0.24–0.29 ms named.
+  prepareHotQueries(pool);
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   return {
     db,

@@ -1,5 +1,6 @@
 import type { Compilable, CompiledQuery, Kysely } from 'kysely';
 import type { Database } from '../database.js';
+import { prepareByName } from '../prepared-statements.js';
 
 /**
  * A query for a hot path, built and compiled by Kysely once and then only given new
@@ -9,7 +10,8 @@ import type { Database } from '../database.js';
  * `build` must pass every field of `args` straight through as a query parameter and shape
  * the query the same whatever the values: the first call compiles it with a placeholder per
  * field and remembers which parameter each one became. The SQL is the same for every pool
- * and transaction (one dialect), so one compilation serves them all.
+ * and transaction (one dialect), so one compilation serves them all; PostgreSQL also gets it
+ * as a named prepared statement (prepared-statements.ts), planned once per connection.
  */
 export function compileOnce<A extends Record<string, unknown>, O>(
   build: (db: Kysely<Database>, args: A) => Compilable<O>,
@@ -28,6 +30,7 @@ export function compileOnce<A extends Record<string, unknown>, O>(
       const fields = query.parameters.map((p) => (typeof p === 'symbol' ? placeholders.get(p) : undefined));
       const missing = Object.keys(args).filter((key) => !fields.includes(key));
       if (missing.length > 0) throw new Error(`compileOnce: ${missing.join(', ')} did not become parameters`);
+      prepareByName(query.sql);
       compiled = { query, fields };
     }
     const { query, fields } = compiled;
