@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { createAccessTokens } from '../src/auth/access-tokens.js';
 import { loadSigningKeys } from '../src/auth/keys.js';
 
-async function tokens() {
+async function tokens(now?: () => number) {
   const { privateKey } = generateKeyPairSync('ed25519');
   const keys = await loadSigningKeys({
     privateKeyPem: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
@@ -16,6 +16,7 @@ async function tokens() {
     issuer: 'https://tessera.test',
     audience: 'tessera',
     ttlSeconds: 900,
+    ...(now ? { now } : {}),
   });
   return { keys, accessTokens };
 }
@@ -62,5 +63,31 @@ describe('access tokens signed with node:crypto', () => {
     await Promise.all(busy);
 
     expect(order[0]).toBe('signed');
+  });
+
+  describe('remembered once verified', () => {
+    it('still expire on time', async () => {
+      let clock = Date.now();
+      const { accessTokens } = await tokens(() => clock);
+      const token = await accessTokens.sign({ sub: 'u', sid: 's', role: 'user' });
+      expect(await accessTokens.verify(token)).toEqual({ sub: 'u', sid: 's', role: 'user' });
+      expect(await accessTokens.verify(token)).toEqual({ sub: 'u', sid: 's', role: 'user' });
+      clock += 906_000; // Past exp and the 5 s of skew.
+      expect(await accessTokens.verify(token)).toBeUndefined();
+    });
+
+    it('lend nothing to a token that differs in one character, however close', async () => {
+      const { accessTokens } = await tokens();
+      const token = await accessTokens.sign({ sub: 'u', sid: 's', role: 'user' });
+      expect(await accessTokens.verify(token)).toBeDefined();
+      const [header, payload, signature] = token.split('.') as [string, string, string];
+      const flipped = signature.slice(0, 10) + (signature[10] === 'A' ? 'B' : 'A') + signature.slice(11);
+      expect(await accessTokens.verify(`${header}.${payload}.${flipped}`)).toBeUndefined();
+      const raised = Buffer.from(
+        JSON.stringify({ ...JSON.parse(Buffer.from(payload, 'base64url').toString()), role: 'admin' }),
+      ).toString('base64url');
+      expect(await accessTokens.verify(`${header}.${raised}.${signature}`)).toBeUndefined();
+      expect(await accessTokens.verify(token)).toEqual({ sub: 'u', sid: 's', role: 'user' });
+    });
   });
 });
