@@ -28,7 +28,6 @@ import {
 import { refreshTokenDeriver } from './auth/refresh-tokens.js';
 import { startOutboxWorker, type OutboxWorker } from './mail/outbox-worker.js';
 import { createMailTransport } from './mail/transport.js';
-import { createMetrics, registerMetrics } from './ops/metrics.js';
 import { registerRequestIds, requestIdGenerator } from './http/request-id.js';
 import { recordFailure } from './http/outcomes.js';
 import { createPasswordHasher, type ServerPasswordHasher } from './auth/password-hasher.js';
@@ -135,8 +134,10 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   // One store for every limit and the sign-in throttle; it outlives a Redis outage (counters.ts).
   const counters = config.redisUrl ? await redisCounters(config.redisUrl, app.log) : memoryCounters();
 
-  // Nothing is collected without a token: the route would not exist to read it.
-  const metrics = config.metricsToken ? createMetrics() : undefined;
+  // Nothing is collected without a token: the route would not exist to read it (and
+  // prom-client is not even loaded).
+  const metricsModule = config.metricsToken ? await import('./ops/metrics.js') : undefined;
+  const metrics = metricsModule?.createMetrics();
   const mailKey = deriveMailKey(keys);
   const webhookKey = deriveWebhookKey(keys);
   const now = overrides.now ?? Date.now;
@@ -232,8 +233,8 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     paths: spendingPaths(appRouter, (path) => `${TRPC_BASE}/${path}`),
     publicUrlIsHttps,
   };
-  if (metrics && config.metricsToken)
-    registerMetrics(app, metrics, config.metricsToken, {
+  if (metricsModule && metrics && config.metricsToken)
+    metricsModule.registerMetrics(app, metrics, config.metricsToken, {
       poolStats: () => database.poolStats(),
       hashQueue: hasher.queue,
       outboxBacklog: () => outboxBacklog(database.db),
