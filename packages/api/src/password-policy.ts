@@ -1,29 +1,6 @@
+import { commonPasswords, type WordList } from './common-passwords.js';
 import { errorMessage, type ReasonParamsArg } from './i18n/error-messages.js';
 import type { Locale } from './i18n/locales.js';
-
-/**
- * What an attacker tries first, from the maintained zxcvbn-ts lists: the 49k passwords seen
- * most often in breaches, and, since Tessera speaks French, the 28k most common French words
- * and 10k French first names ("soleil", "grenouille", "doudou"), alone or padded with digits
- * and runs (see `isPredictable`). Compared case-insensitively: "Password1234567890" is as
- * guessable as its lower-case twin.
- *
- * Loaded by the first password that is set, not at start: the lists cost ~28 MB of memory,
- * and a node that only checks tokens and signs people in never needs them.
- */
-let commonPasswords: Promise<ReadonlySet<string>> | undefined;
-const loadCommonPasswords = () =>
-  (commonPasswords ??= Promise.all([
-    import('@zxcvbn-ts/language-common'),
-    import('@zxcvbn-ts/language-fr'),
-  ]).then(
-    ([{ dictionary: common }, { dictionary: french }]) =>
-      new Set(
-        [...common['passwords-common'], ...french['commonWords-fr'], ...french['firstnames-fr']].map((p) =>
-          p.toLowerCase(),
-        ),
-      ),
-  ));
 
 export const PASSWORD_MAX_LENGTH = 256;
 
@@ -63,7 +40,7 @@ export async function passwordProblem(
   if (length < rules.minLength) return problem('password_too_short', { minLength: rules.minLength });
   if (length > PASSWORD_MAX_LENGTH) return problem('password_too_long', { maxLength: PASSWORD_MAX_LENGTH });
   const lower = password.toLowerCase();
-  const common = await loadCommonPasswords();
+  const common = await commonPasswords();
   if (common.has(lower) || isPredictable(lower, common)) return problem('password_too_common');
   const localPart = email?.split('@')[0]?.toLowerCase();
   if (localPart && localPart.length >= 3 && lower.includes(localPart))
@@ -87,7 +64,7 @@ const RUNS_BOTH_WAYS = [...RUNS, ...RUNS.map((r) => [...r].reverse().join(''))];
  * "iloveyouiloveyou"), keyboard or counting runs ("123456789012345"), and a common word
  * padded with such runs or digits ("Password1234567890").
  */
-function isPredictable(lower: string, common: ReadonlySet<string>): boolean {
+function isPredictable(lower: string, common: WordList): boolean {
   const parts = lower.split(/(\d+)/).filter(Boolean);
   return parts.every((part) => isRepeat(part) || isRun(part) || common.has(part) || /^\d{1,4}$/.test(part));
 }
