@@ -87,6 +87,12 @@ describe('access tokens signed with node:crypto', () => {
         JSON.stringify({ ...JSON.parse(Buffer.from(payload, 'base64url').toString()), role: 'admin' }),
       ).toString('base64url');
       expect(await accessTokens.verify(`${header}.${raised}.${signature}`)).toBeUndefined();
+      // The same 64 bytes spelled otherwise: the last character carries 2 bits and 4 spare ones.
+      const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+      const value = alphabet.indexOf(signature.at(-1)!);
+      const respelled = signature.slice(0, -1) + alphabet[(value & 0b110000) | ((value + 1) & 0b1111)]!;
+      expect(Buffer.from(respelled, 'base64url')).toEqual(Buffer.from(signature, 'base64url'));
+      expect(await accessTokens.verify(`${header}.${payload}.${respelled}`)).toBeUndefined();
       expect(await accessTokens.verify(token)).toEqual({ sub: 'u', sid: 's', role: 'user' });
     });
   });

@@ -84,7 +84,9 @@ export function createAccessTokens(options: AccessTokenOptions): AccessTokens {
       if (!key) return undefined;
 
       const signature = Buffer.from(signaturePart, 'base64url');
-      if (signature.length !== 64) return undefined;
+      // One spelling per signature: the last base64url character of 64 bytes carries 4 spare
+      // bits, and 16 texts of one token would each be remembered apart.
+      if (signature.length !== 64 || signature.toString('base64url') !== signaturePart) return undefined;
       const signed = Buffer.from(`${headerPart}.${payloadPart}`);
       if (!verifySignature(null, signed, key, signature)) return undefined;
 

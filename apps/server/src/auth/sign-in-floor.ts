@@ -14,9 +14,10 @@
  */
 export interface SignInFloor {
   /**
-   * The least duration of a failed sign-in now, in ms. Never rejects: when the database or
-   * the measurement fails, the last floor handed out stands (a failed look-up must not let
-   * one sign-in answer early, which is the very difference the floor hides).
+   * The least duration of a failed sign-in now, in ms. Never rejects. When the database cannot
+   * say whether imported hashes are left, the last floor handed out stands (a failed look-up
+   * must not let one sign-in answer early, the very difference the floor hides); when
+   * measuring fails, the floor goes by the checks seen here until a measurement succeeds.
    */
   floorMs(): Promise<number>;
   /** A foreign hash is being checked here: raise the floor before this answer goes out. */
