@@ -63,7 +63,11 @@ const envSchema = z.object({
   DATA_DIR: z.string().min(1).default('./data'),
   DATABASE_URL: url(/^postgres(ql)?:$/),
   DATABASE_POOL_MAX: int(10, 1, 200),
-  DATABASE_PREPARED_STATEMENTS: bool(true),
+  // Unset: each connection finds out whether a pooler sits in between (prepared-statements.ts).
+  DATABASE_PREPARED_STATEMENTS: z
+    .enum(['true', 'false', '1', '0'])
+    .optional()
+    .transform((v) => (v === undefined ? undefined : v === 'true' || v === '1')),
   SMTP_URL: url(/^smtps?:$/),
   MAIL_FROM: z.string().min(3).default('Tessera <no-reply@localhost>'),
   JWT_PRIVATE_KEY: pem('private').optional(),

@@ -21,10 +21,10 @@ export interface DatabaseOptions {
   /** Pool size for PostgreSQL. */
   poolMax?: number;
   /**
-   * Send the hot queries as named prepared statements (default true). False behind a
-   * transaction pooler that cannot keep them (PgBouncer before 1.21).
+   * Send the hot queries as named prepared statements: always (true), never (false), or when
+   * a connection reaches PostgreSQL without a pooler in between (unset).
    */
-  preparedStatements?: boolean;
+  preparedStatements?: boolean | undefined;
   /** Told when a pooled connection fails while idle (see {@link PoolErrorListener}); stderr by default. */
   onError?: PoolErrorListener | undefined;
 }
@@ -70,7 +70,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHa
       connectionTimeoutMillis: 5_000,
     });
     pool.on('error', options.onError ?? toStderr);
-    if (options.preparedStatements ?? true) prepareHotQueries(pool);
+    if (options.preparedStatements !== false) prepareHotQueries(pool, options.preparedStatements ?? 'auto');
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     return { db, engine: 'postgres', poolStats: statsOf(pool), close: () => db.destroy() };
   }
@@ -101,7 +101,7 @@ export async function fromPGlite(
   const pool = new pg.Pool(createPgConfig(pglite));
   pool.on('error', onError);
   // Planning is dearer still in WASM: 0.58–0.70 ms a query unnamed, 0.24–0.29 ms named.
-  prepareHotQueries(pool);
+  prepareHotQueries(pool, true);
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   return {
     db,
