@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, type DatabaseHandle } from './engine.js';
 import { migrateToLatest } from './migrate.js';
 import { createStores } from './stores/index.js';
-import { freshDatabase, type FreshDatabase } from './testing.js';
+import { freshDatabase, insertTestUser, type FreshDatabase } from './testing.js';
 
 let fresh: FreshDatabase;
 
@@ -25,13 +25,7 @@ async function preparedOn(database: DatabaseHandle) {
 
 async function signedIn(database: DatabaseHandle) {
   const stores = createStores(database.db);
-  const user = await stores.users.insert({
-    email: `${randomUUID()}@example.com`,
-    name: 'Ada',
-    passwordHash: 'not-a-real-hash',
-    role: 'user',
-    locale: 'en',
-  });
+  const user = await insertTestUser(database);
   const at = new Date();
   const event = { actorId: user.id, action: 'auth.login', targetId: user.id, ip: null, userAgent: null };
   const session = {

@@ -1,8 +1,9 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import pg from 'pg';
 import { createPGlite, fromPGlite, openDatabase, type DatabaseHandle } from './engine.js';
 import { migrateToLatest } from './migrate.js';
+import { createStores } from './stores/index.js';
 
 /** A database for one test file, and how to be rid of it (`@tessera/db/testing`, for tests only). */
 export interface FreshDatabase {
@@ -69,4 +70,15 @@ export async function freshFromTemplate(path: string): Promise<FreshDatabase> {
   const pglite = await createPGlite('memory://', new Blob([await readFile(path)]));
   const database = await fromPGlite(pglite, true);
   return { database, dispose: () => database.close() };
+}
+
+/** A plain account with a unique email and a hash that matches no password, for store tests. */
+export function insertTestUser(database: DatabaseHandle) {
+  return createStores(database.db).users.insert({
+    email: `${randomUUID()}@example.com`,
+    name: 'Ada',
+    passwordHash: 'not-a-real-hash',
+    role: 'user',
+    locale: 'en',
+  });
 }

@@ -2,7 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { AuditEvent, NewSession } from '@tessera/api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DatabaseHandle } from '../engine.js';
-import { freshDatabase, type FreshDatabase } from '../testing.js';
+import { freshDatabase, insertTestUser, type FreshDatabase } from '../testing.js';
 import { migrateToLatest } from '../migrate.js';
 import { createStores, createTransact } from './index.js';
 
@@ -19,16 +19,9 @@ afterAll(async () => {
 });
 
 async function newUser() {
-  const stores = createStores(database.db);
-  const user = await stores.users.insert({
-    email: `${randomUUID()}@example.com`,
-    name: 'Ada',
-    passwordHash: 'not-a-real-hash',
-    role: 'user',
-    locale: 'en',
-  });
+  const user = await insertTestUser(database);
   // A failed attempt on record, which a sign-in clears.
-  await stores.users.recordLoginFailure(user.id);
+  await createStores(database.db).users.recordLoginFailure(user.id);
   return user;
 }
 
