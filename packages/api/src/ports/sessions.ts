@@ -40,9 +40,11 @@ export interface SessionStore {
   findByTokenHash(hash: string): Promise<SessionRecord | undefined>;
   /**
    * Replaces the current hash `fromHash` by `toHash` and adds `toHash` to the session's family,
-   * atomically. Compare-and-set: returns false when another request rotated first.
+   * atomically, and answers with the rotated session and its user (what the refresh answers
+   * with). Compare-and-set: undefined when another request rotated first, or the session
+   * was revoked meanwhile.
    */
-  rotate(id: string, fromHash: string, toHash: string, at: Date): Promise<boolean>;
+  rotate(id: string, fromHash: string, toHash: string, at: Date): Promise<LiveSession | undefined>;
   revoke(id: string, at: Date): Promise<void>;
   /** Revokes `id` if it is a live session of `userId`; false when it is not (someone else's). */
   revokeOwn(id: string, userId: string, at: Date): Promise<boolean>;

@@ -8,7 +8,7 @@ import {
   tooManyAttempts,
 } from '../errors.js';
 import { passwordProblem } from '../password-policy.js';
-import { EmailTakenError, OverloadedError, type Deps } from '../ports/index.js';
+import { EmailTakenError, OverloadedError, type Deps, type LiveSession } from '../ports/index.js';
 import type { AuthResult, LoginInput, LoginResult, RegisterInput } from '../schemas/auth.js';
 import { email as emailRule } from '../schemas/common.js';
 import { hashToken, newOpaqueToken } from '../secrets.js';
@@ -152,13 +152,15 @@ export async function refresh(deps: Deps, request: RequestInfo, presented: strin
   const { id: sessionId, userId } = session;
   const successor = deps.refreshTokens.successor(sessionId, presentedHash);
   const successorHash = hashToken(successor);
+  /** The session and its user after the rotation, when this request made it. */
+  let live: LiveSession | undefined;
   if (session.refreshTokenHash === presentedHash) {
     if (session.rotations >= MAX_REFRESH_ROTATIONS) {
       await endSession(deps, request, sessionId, userId, now, 'auth.refresh.limit');
       throw invalidRefreshToken();
     }
-    const rotated = await deps.stores.sessions.rotate(sessionId, presentedHash, successorHash, now);
-    if (!rotated) {
+    live = await deps.stores.sessions.rotate(sessionId, presentedHash, successorHash, now);
+    if (!live) {
       // Another request rotated this token a moment ago: it took the same successor.
       session = await deps.stores.sessions.findByTokenHash(presentedHash);
       if (!session || session.revokedAt || session.refreshTokenHash !== successorHash)
@@ -174,7 +176,7 @@ export async function refresh(deps: Deps, request: RequestInfo, presented: strin
       throw invalidRefreshToken();
     }
   }
-  const live = await deps.stores.sessions.findLive(sessionId, now);
+  live ??= await deps.stores.sessions.findLive(sessionId, now);
   if (!live || live.user.disabledAt) throw invalidRefreshToken();
   return authResult(deps, live.user, sessionId, successor);
 }

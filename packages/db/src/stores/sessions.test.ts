@@ -148,16 +148,24 @@ describe('sessions.rotate: one statement, compare-and-set', () => {
       Array.from({ length: 4 }, () => stores.sessions.rotate(id, first.refreshTokenHash, next, new Date())),
     );
 
-    expect(results.filter(Boolean)).toHaveLength(1);
+    const winners = results.filter(Boolean);
+    expect(winners).toHaveLength(1);
+    // The winner reads back the rotated session with its user, as the refresh answers.
+    expect(winners[0]).toMatchObject({
+      session: { id, refreshTokenHash: next, rotations: 1 },
+      user: { id: user.id, email: user.email },
+    });
     const session = await stores.sessions.findByTokenHash(next);
     expect(session).toMatchObject({ id, refreshTokenHash: next, rotations: 1 });
     // The first token stays in the family, so a replay of it is still recognised.
     expect((await stores.sessions.findByTokenHash(first.refreshTokenHash))?.id).toBe(id);
     expect(
       await stores.sessions.rotate(id, first.refreshTokenHash, randomBytes(32).toString('hex'), new Date()),
-    ).toBe(false);
+    ).toBeUndefined();
     await stores.sessions.revoke(id, new Date());
-    expect(await stores.sessions.rotate(id, next, randomBytes(32).toString('hex'), new Date())).toBe(false);
+    expect(
+      await stores.sessions.rotate(id, next, randomBytes(32).toString('hex'), new Date()),
+    ).toBeUndefined();
     const family = await database.db
       .selectFrom('session_refresh_tokens')
       .select('token_hash')

@@ -181,13 +181,15 @@ const findByTokenHashQuery = compileOnce((db, { hash }: { hash: string }) =>
 
 /**
  * A refresh token's rotation as one statement (atomic on its own, so no transaction of four
- * round trips around it): compare-and-set of the session's current hash, and the new hash
- * added to the family only when the update happened. A concurrent rotation of the same
- * token waits on the row lock, then finds the hash changed and does neither.
+ * round trips around it): compare-and-set of the session's current hash, the new hash added
+ * to the family only when the update happened, and the rotated session with its user read
+ * back for the answer (a third round trip before). A concurrent rotation of the same token
+ * waits on the row lock, then finds the hash changed and does none of it. The CTE is named
+ * `sessions` so the shared column lists apply to it (inside it, `sessions` is the table).
  */
 const rotateQuery = compileOnce((db, args: { id: string; fromHash: string; toHash: string; at: Date }) =>
   db
-    .with('rotated', (qb) =>
+    .with('sessions', (qb) =>
       qb
         .updateTable('sessions')
         .set((eb) => ({
@@ -199,12 +201,18 @@ const rotateQuery = compileOnce((db, args: { id: string; fromHash: string; toHas
         .where('id', '=', args.id)
         .where('refresh_token_hash', '=', args.fromHash)
         .where('revoked_at', 'is', null)
-        .returning(['id', 'refresh_token_hash']),
+        .returning(sessionColumns),
     )
-    .insertInto('session_refresh_tokens')
-    .columns(['token_hash', 'session_id'])
-    .expression((eb) => eb.selectFrom('rotated').select(['rotated.refresh_token_hash', 'rotated.id']))
-    .returning('session_id'),
+    .with('family', (qb) =>
+      qb
+        .insertInto('session_refresh_tokens')
+        .columns(['token_hash', 'session_id'])
+        .expression((eb) => eb.selectFrom('sessions').select(['sessions.refresh_token_hash', 'sessions.id'])),
+    )
+    .selectFrom('sessions')
+    .innerJoin('users', 'users.id', 'sessions.user_id')
+    .select(sessionColumns)
+    .select(userAliases),
 );
 
 /** The `sessions` table behind the domain's SessionStore port. */
@@ -237,7 +245,8 @@ export function sessionStore(db: Kysely<Database>): SessionStore {
 
     async rotate(id, fromHash, toHash, at) {
       const { rows } = await db.executeQuery(rotateQuery(db, { id, fromHash, toHash, at }));
-      return rows.length === 1;
+      const row = rows[0];
+      return row && toLiveSession(row);
     },
 
     async revoke(id, at) {
