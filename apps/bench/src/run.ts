@@ -2,7 +2,7 @@
 // from another process, next to a bare-Fastify ceiling and the machine's argon2 rate.
 // Settings: config.ts (README.md). Results: printed, and written to results/latest.json.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,6 +20,8 @@ import {
   type BenchResults,
   type ColdStart,
   type Measurement,
+  usersListFigures,
+  type SavedUsersList,
 } from './report.js';
 import { summarizeProfile } from './profile.js';
 import { readRss, sampleRss } from './rss.js';
@@ -37,6 +39,8 @@ import {
 
 const benchDir = fileURLToPath(new URL('..', import.meta.url));
 const resultsDir = join(benchDir, 'results');
+/** What `pnpm bench:users` last measured, for the users.list line of the goals table. */
+const usersListFile = join(resultsDir, 'users-list', 'latest.json');
 const ceilingEntry = fileURLToPath(new URL('./ceiling-server.ts', import.meta.url));
 const PASSWORD = 'correct horse battery staple';
 const AUDIENCE = 'tessera';
@@ -226,6 +230,9 @@ async function main() {
     scenarios,
     ...(argon2 ? { argon2 } : {}),
     ...(coldStart ? { coldStart } : {}),
+    ...(existsSync(usersListFile)
+      ? { usersList: usersListFigures(JSON.parse(readFileSync(usersListFile, 'utf8')) as SavedUsersList) }
+      : {}),
   };
   const results: BenchResults = { ...partial, goals: goals(partial) };
   const file = join(resultsDir, 'latest.json');
