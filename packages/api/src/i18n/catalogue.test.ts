@@ -6,6 +6,7 @@ import { errorMessage, errorMessages, reasons } from './error-messages.js';
 import { fieldMessageKeys, issueMessage } from './field-messages.js';
 import { frenchTypography } from './format.js';
 import { locales, negotiateLocale } from './locales.js';
+import { importRefusal, importRefusalKinds } from './import-refusals.js';
 import { policyRefusal, policyRules } from './policy-refusals.js';
 
 // Every catalogue has every entry in every language: a reason, rule, field message or mail
@@ -51,6 +52,16 @@ describe('the error catalogue', () => {
     for (const rule of policyRules) {
       expect(policyRefusal(rule, 'en')).not.toBe(policyRefusal(rule, 'fr'));
       expect(errorMessage('forbidden', 'fr', { rule })).not.toMatch(LOOSE_FRENCH);
+    }
+  });
+
+  it('words every refusal of an imported row in both languages', () => {
+    for (const kind of importRefusalKinds) {
+      const [en, fr] = (['en', 'fr'] as const).map((locale) =>
+        kind === 'same_email' ? importRefusal(kind, locale, { first: 3 }) : importRefusal(kind, locale),
+      );
+      expect(en).not.toBe(fr);
+      expect(fr).not.toMatch(LOOSE_FRENCH);
     }
   });
 

@@ -3,6 +3,7 @@ import type { Caller, RequestInfo } from '../context.js';
 import { authorize } from '../errors.js';
 import { finish } from '../i18n/format.js';
 import { issueMessage } from '../i18n/field-messages.js';
+import { importRefusal } from '../i18n/import-refusals.js';
 import type { Locale } from '../i18n/locales.js';
 import { policyRefusal } from '../i18n/policy-refusals.js';
 import { isDemotion } from '../policy.js';
@@ -25,21 +26,7 @@ import {
 } from '../schemas/import.js';
 
 /** The error of a taken email under `onConflict: "fail"`: the batch was rolled back. */
-/** The words of a row's own refusals, per language (zod's issues go through `issueMessage`). */
-const ROW_REFUSALS = {
-  en: {
-    batchRefused: 'An account with this email already exists; nothing of this batch was written',
-    sameEmail: (first: number) => `The same email as row ${first}`,
-    lastAdmin: 'This is the last enabled admin; it stays an enabled admin',
-  },
-  fr: {
-    batchRefused: 'Un compte existe déjà avec cette adresse e-mail ; rien de ce lot n’a été écrit',
-    sameEmail: (first: number) => `La même adresse e-mail qu’à la ligne ${first}`,
-    lastAdmin: 'C’est le dernier administrateur actif ; il reste administrateur actif',
-  },
-} as const satisfies Record<Locale, unknown>;
-
-export const BATCH_REFUSED = ROW_REFUSALS.en.batchRefused;
+export const BATCH_REFUSED = importRefusal('batch_refused', 'en');
 
 /** Who runs an import or export: an admin through the API, or the operator through the CLI (no account). */
 export interface BulkActor {
@@ -134,7 +121,7 @@ function checkRows(rows: readonly unknown[], locale: Locale): { valid: CheckedRo
       errors.push({
         row: index,
         field: 'email',
-        message: finish(locale, ROW_REFUSALS[locale].sameEmail(first)),
+        message: importRefusal('same_email', locale, { first }),
       });
       return;
     }
@@ -207,7 +194,7 @@ async function importBatch(
       errors.push({
         row: index,
         field: 'email',
-        message: finish(by.locale ?? 'en', ROW_REFUSALS[by.locale ?? 'en'].batchRefused),
+        message: importRefusal('batch_refused', by.locale ?? 'en'),
       });
     result.refused = { created: 0, updated: 0, skipped: 0, errors: sortByRow(errors) };
     return result;
@@ -257,7 +244,7 @@ function applyRow(
     if (admins.size <= 1)
       return {
         field: roleChanges ? 'role' : 'disabled',
-        message: finish(locale, ROW_REFUSALS[locale].lastAdmin),
+        message: importRefusal('last_admin', locale),
       };
     admins.delete(target.id);
   }
