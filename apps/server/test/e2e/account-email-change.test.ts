@@ -64,7 +64,7 @@ describe('web app: changing one’s email in Chromium', { timeout: 120_000 }, ()
     await page.goto(`${server.url}/profile`);
     await page.getByRole('heading', { name: 'Your profile' }).waitFor();
     expect(await page.getByLabel('Email', { exact: true }).inputValue()).toBe(newEmail);
-    await page.getByText('Verified.').waitFor();
+    await page.getByText('Verified.', { exact: true }).waitFor(); // Not "Not verified."
     expect(await page.getByText('to confirm your new email address').count()).toBe(0);
 
     expect(foreignRequests(browser.requests, server.url)).toEqual([]);

@@ -179,7 +179,8 @@ describe('web app: account pages in Chromium', { timeout: 120_000 }, () => {
     await screenshot(page, '10-email-verified');
     await page.getByRole('link', { name: 'Go to your profile' }).click();
     await page.getByRole('heading', { name: 'Your profile' }).waitFor();
-    await page.getByText('Verified.').waitFor();
+    // Exact: "Not verified." contains the same words, whatever the case.
+    await page.getByText('Verified.', { exact: true }).waitFor();
     expect(await page.getByText('Your email address is not verified yet.').count()).toBe(0);
 
     // A second use of the same link is refused, in words; so is the superseded one.
