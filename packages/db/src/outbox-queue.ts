@@ -1,7 +1,13 @@
 import { sql, type Kysely } from 'kysely';
 import type { Locale } from '@tessera/api';
 import type { Database } from './database.js';
-import { pruneQueue, queueBacklog, type PruneBatches, type QueueBacklog } from './queue-upkeep.js';
+import {
+  pruneQueue,
+  queueBacklog,
+  type PruneBatches,
+  type QueueBacklog,
+  claimWithLease,
+} from './queue-upkeep.js';
 import { openBody, type MailBody } from './sealed.js';
 
 /** A queued mail claimed by one worker for one delivery attempt. */
@@ -45,10 +51,7 @@ export async function claimDueMail(db: Kysely<Database>, options: ClaimOptions):
     .with('claimed', (qb) =>
       qb
         .updateTable('email_outbox')
-        .set({
-          attempts: sql`attempts + 1`,
-          next_attempt_at: sql`now() + make_interval(secs => ${options.leaseSeconds})`,
-        })
+        .set(claimWithLease(options.leaseSeconds))
         .where('id', 'in', due)
         .returning([
           'id',

@@ -15,6 +15,17 @@ export interface QueueBacklog {
   oldestDueAgeSeconds: number;
 }
 
+/**
+ * What claiming a due row sets, in either queue: one more attempt, and a lease until which no
+ * other worker takes it (it comes due again then if this worker dies mid-send).
+ */
+export function claimWithLease(leaseSeconds: number) {
+  return {
+    attempts: sql<number>`attempts + 1`,
+    next_attempt_at: sql<Date>`now() + make_interval(secs => ${leaseSeconds})`,
+  };
+}
+
 /** The queues Tessera drains in the background: mail and webhook deliveries. */
 export type QueueTable = 'email_outbox' | 'webhook_deliveries';
 

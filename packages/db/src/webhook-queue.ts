@@ -1,6 +1,12 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from './database.js';
-import { pruneQueue, queueBacklog, type PruneBatches, type QueueBacklog } from './queue-upkeep.js';
+import {
+  pruneQueue,
+  queueBacklog,
+  type PruneBatches,
+  type QueueBacklog,
+  claimWithLease,
+} from './queue-upkeep.js';
 import { unseal } from './sealed.js';
 
 /** A queued delivery claimed by one worker for one attempt, with where and how to send it. */
@@ -46,10 +52,7 @@ export async function claimDueDeliveries(
     .with('claimed', (qb) =>
       qb
         .updateTable('webhook_deliveries')
-        .set({
-          attempts: sql`attempts + 1`,
-          next_attempt_at: sql`now() + make_interval(secs => ${options.leaseSeconds})`,
-        })
+        .set(claimWithLease(options.leaseSeconds))
         .where('id', 'in', due)
         .returning(['id', 'webhook_id', 'payload', 'attempts', 'created_at']),
     )
