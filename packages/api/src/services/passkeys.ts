@@ -68,9 +68,8 @@ export function toPasskeyView(record: PasskeyRecord): Passkey {
  */
 export async function signInOptions(deps: Deps, email: string | undefined): Promise<PasskeyRequestOptions> {
   const { rpID } = relyingParty(deps);
-  const options = await (
-    await webauthn()
-  ).generateAuthenticationOptions({
+  const { generateAuthenticationOptions } = await webauthn();
+  const options = await generateAuthenticationOptions({
     rpID,
     userVerification: 'required',
     timeout: WEBAUTHN_CHALLENGE_TTL_SECONDS * 1000,
@@ -125,9 +124,8 @@ export async function checkAssertion(
   }
   const { rpID, origin } = relyingParty(deps);
   try {
-    const { verified, authenticationInfo } = await (
-      await webauthn()
-    ).verifyAuthenticationResponse({
+    const { verifyAuthenticationResponse } = await webauthn();
+    const { verified, authenticationInfo } = await verifyAuthenticationResponse({
       response,
       expectedChallenge: issued.challenge,
       expectedOrigin: origin,
@@ -236,9 +234,8 @@ export async function registrationOptions(deps: Deps, actor: Actor): Promise<Pas
   const { rpID } = relyingParty(deps);
   const { user } = actor;
   const existing = await deps.stores.passkeys.listForUser(user.id);
-  const options = await (
-    await webauthn()
-  ).generateRegistrationOptions({
+  const { generateRegistrationOptions } = await webauthn();
+  const options = await generateRegistrationOptions({
     rpName: RP_NAME,
     rpID,
     userName: user.email,
@@ -282,9 +279,8 @@ export async function registerPasskey(
   const { rpID, origin } = relyingParty(deps);
   let info;
   try {
-    const result = await (
-      await webauthn()
-    ).verifyRegistrationResponse({
+    const { verifyRegistrationResponse } = await webauthn();
+    const result = await verifyRegistrationResponse({
       response: input.response,
       expectedChallenge: issued.challenge,
       expectedOrigin: origin,
